@@ -1,0 +1,55 @@
+import { Command, CommanderError } from 'commander';
+import { ExitCode } from './exit-codes.js';
+import { validateCommand } from './commands/validate.js';
+import { initCommand } from './commands/init.js';
+
+/**
+ * The outside of lbprov: parses arguments, picks a command, and turns every outcome into an exit code.
+ * No stack trace reaches the user; an unexpected error is reported as a bug with exit code 70.
+ */
+export function buildProgram(): Command {
+  const program = new Command('lbprov')
+    .description('Provision a Redis load balancer (keepalived VRRP + LVS direct routing) over SSH')
+    .version('0.1.0')
+    .showHelpAfterError('(run `lbprov --help` for usage)')
+    .exitOverride();
+
+  program
+    .command('validate')
+    .description('check an inventory offline (no connection is made)')
+    .argument('<inventory>', 'inventory file (YAML)')
+    .option('--json', 'print the findings as JSON')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      process.exitCode = await validateCommand(file, opts);
+    });
+
+  program
+    .command('init')
+    .description('write an inventory interactively (needs a terminal)')
+    .argument('[file]', 'inventory file to write', 'inventory.yaml')
+    .action(async (file: string) => {
+      process.exitCode = await initCommand(file);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(
+      `lbprov: internal error: ${message}\nThis is a bug in lbprov; please report it with the command you ran.\n`,
+    );
+    return ExitCode.Internal;
+  }
+}
+
+process.exitCode = await main(process.argv);

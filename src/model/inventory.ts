@@ -1,0 +1,109 @@
+/**
+ * The desired state of a cluster, as a validated inventory describes it.
+ * Field names mirror the inventory file (the file format is a published contract),
+ * so an error about `vrrp.auth_pass` points at the same words the user wrote.
+ */
+
+export type HostKeyPolicy = 'strict' | 'accept-new';
+
+export interface SshSettings {
+  user: string;
+  port: number;
+  /** Absolute path after `~` expansion; absent means ssh-agent. */
+  identity_file?: string;
+  known_hosts: string;
+  host_key_policy: HostKeyPolicy;
+  /** true: run as root through sudo. */
+  become: boolean;
+}
+
+/** A secret is either written inline or read from the control side's environment at run time. */
+export type SecretSource = { value: string } | { env: string };
+
+export interface SourceArtifact {
+  version: string;
+  source: string;
+  /** Lower-case hex, or absent when the inventory gives none. */
+  sha256?: string;
+}
+
+export interface KeepalivedSettings extends SourceArtifact {
+  prefix: string;
+}
+
+export interface Vip {
+  address: string;
+  prefix_length: number;
+}
+
+export interface VrrpSettings {
+  interface: string;
+  virtual_router_id: number;
+  advert_int: number;
+  auth_type: 'PASS' | 'AH';
+  auth_pass: SecretSource;
+  vip: Vip;
+}
+
+export type LbAlgo =
+  | 'rr'
+  | 'wrr'
+  | 'lc'
+  | 'wlc'
+  | 'lblc'
+  | 'lblcr'
+  | 'dh'
+  | 'sh'
+  | 'sed'
+  | 'nq'
+  | 'mh'
+  | 'fo'
+  | 'ovf'
+  | 'twos';
+
+export interface ServiceSettings {
+  port: number;
+  protocol: 'TCP' | 'UDP';
+  lb_algo: LbAlgo;
+  lb_kind: 'NAT' | 'DR' | 'TUN';
+  delay_loop: number;
+  check: { connect_timeout: number; retry: number; delay_before_retry: number };
+}
+
+/** What every host entry may override of the inventory-wide defaults. */
+export interface HostEntry {
+  /** Address or DNS name lbprov connects to; also the host's identity in output and records. */
+  host: string;
+  ssh: SshSettings;
+}
+
+export interface Director extends HostEntry {
+  state: 'MASTER' | 'BACKUP';
+  priority: number;
+  /** The VRRP interface on this director (inventory-wide `vrrp.interface` unless overridden). */
+  interface: string;
+}
+
+export interface RealServer extends HostEntry {
+  weight: number;
+}
+
+export interface RedisSettings {
+  manage: boolean;
+  install: boolean;
+}
+
+export interface Inventory {
+  /** Absolute path of the file this was read from (for messages and relative paths). */
+  file: string;
+  ssh: SshSettings;
+  keepalived: KeepalivedSettings;
+  ipvsadm: SourceArtifact;
+  vrrp: VrrpSettings;
+  service: ServiceSettings;
+  directors: Director[];
+  real_servers: RealServer[];
+  redis: RedisSettings;
+  verify?: { client: string };
+  allow_vrrp_only: boolean;
+}
