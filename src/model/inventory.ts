@@ -46,20 +46,7 @@ export interface VrrpSettings {
 }
 
 export type LbAlgo =
-  | 'rr'
-  | 'wrr'
-  | 'lc'
-  | 'wlc'
-  | 'lblc'
-  | 'lblcr'
-  | 'dh'
-  | 'sh'
-  | 'sed'
-  | 'nq'
-  | 'mh'
-  | 'fo'
-  | 'ovf'
-  | 'twos';
+  'rr' | 'wrr' | 'lc' | 'wlc' | 'lblc' | 'lblcr' | 'dh' | 'sh' | 'sed' | 'nq' | 'mh' | 'fo' | 'ovf' | 'twos';
 
 export interface ServiceSettings {
   port: number;
@@ -72,8 +59,10 @@ export interface ServiceSettings {
 
 /** What every host entry may override of the inventory-wide defaults. */
 export interface HostEntry {
-  /** Address or DNS name lbprov connects to; also the host's identity in output and records. */
+  /** Address or DNS name lbprov connects to. */
   host: string;
+  /** Label in output and records: the optional `name` field, else `host`. */
+  name: string;
   ssh: SshSettings;
 }
 
