@@ -1,0 +1,258 @@
+import { shellQuote } from '../util/shell.js';
+import { isVersionBelow } from './version.js';
+
+/** A pattern a command's standard output must match (JavaScript syntax, `m` flag). */
+export interface OutputExpectation {
+  pattern: string;
+  /** What a mismatch means, worded for the error message. */
+  failureMeaning: string;
+}
+
+export interface BuildStep {
+  name: string;
+  /** A complete shell command; it changes into the source directory itself. */
+  command: string;
+  /** When present, the step fails unless its output meets this, whatever its exit code. */
+  expectOutput?: OutputExpectation;
+}
+
+export interface BuildPlan {
+  /** What is built, e.g. "keepalived 2.2.7". */
+  subject: string;
+  buildDependencies: { apt: string[]; dnf: string[] };
+  steps: BuildStep[];
+  /** Proves the installed result; every expectation must hold. */
+  verify: { command: string; expect: OutputExpectation[] };
+  /** What `make install` writes, for undo: files, or a whole directory it owns. */
+  installedPaths: string[];
+}
+
+export function outputMeets(expectation: OutputExpectation, output: string): boolean {
+  return new RegExp(expectation.pattern, 'm').test(output);
+}
+
+/**
+ * keepalived up to 1.2.23 looks for `net/ip_vs.h`, a header no current distribution ships, and
+ * without it silently builds without LVS (defect 10). Pointing --with-kernel-dir at current headers
+ * breaks the build (`conflicting types for 'fd_set'`); a one-line shim that includes the
+ * kernel's `<linux/ip_vs.h>` works. 1.2.24 looks for `linux/ip_vs.h` itself.
+ */
+const FIRST_KEEPALIVED_WITHOUT_NET_IP_VS_H = '1.2.24';
+/** `keepalived -v` lists "Config options:" (with LVS when built in) from 2.0.0 on. */
+const FIRST_KEEPALIVED_LISTING_CONFIG_OPTIONS = '2.0.0';
+/** ipvsadm 1.26 and older know only libnl-1, which current distributions dropped. */
+const FIRST_IPVSADM_WITH_LIBNL3 = '1.27';
+
+const SHIM_INCLUDE_DIR = 'lbprov-include';
+const LVS_MISSING = 'the installed keepalived was built without LVS (VRRP only, defect 10)';
+const IPVSADM_BINARY = '/sbin/ipvsadm';
+const LVS_PROBE_PREFIX = 'lbprov-probe: lvs=';
+
+/**
+ * configure's summary line. It reflects headers only: configure never asks the running kernel,
+ * so a host whose kernel lacks IPVS still says Yes when the headers are present (and keepalived
+ * then fails at start instead, see allow_vrrp_only). "No" means a VRRP-only binary: refuse it.
+ */
+const IPVS_FRAMEWORK_YES: OutputExpectation = {
+  pattern: '^Use IPVS Framework\\s*:\\s*Yes\\s*$',
+  failureMeaning: 'configure would build keepalived without LVS (VRRP only): IPVS headers were not found',
+};
+
+export function keepalivedBuildPlan(opts: { version: string; prefix: string; srcDir: string }): BuildPlan {
+  const { version, prefix, srcDir } = opts;
+  const inSource = `cd ${shellQuote(srcDir)} &&`;
+  const legacy = isVersionBelow(version, FIRST_KEEPALIVED_WITHOUT_NET_IP_VS_H);
+  const shimDir = `${srcDir}/${SHIM_INCLUDE_DIR}`;
+  const configure = legacy
+    ? // CPPFLAGS reaches configure's header check and, through @CPPFLAGS@, every Makefile.
+      `${inSource} CPPFLAGS=${shellQuote(`-I${shimDir}`)} ./configure --prefix=${shellQuote(prefix)}`
+    : // --with-init=SYSV keeps `make install` inside the prefix: on a systemd host configure
+      // would also write a unit below /lib/systemd. lbprov installs its own init files.
+      `${inSource} ./configure --prefix=${shellQuote(prefix)} --with-init=SYSV`;
+  const shimStep: BuildStep = {
+    name: 'net/ip_vs.h shim',
+    command:
+      `mkdir -p ${shellQuote(`${shimDir}/net`)} && ` +
+      `printf '%s\\n' '#include <linux/ip_vs.h>' > ${shellQuote(`${shimDir}/net/ip_vs.h`)}`,
+  };
+  return {
+    subject: `keepalived ${version}`,
+    buildDependencies: legacy
+      ? // linux-libc-dev / kernel-headers provide <linux/ip_vs.h>, which LVS support needs.
+        {
+          apt: ['gcc', 'make', 'libc6-dev', 'linux-libc-dev', 'libssl-dev', 'libpopt-dev'],
+          dnf: ['gcc', 'make', 'glibc-devel', 'kernel-headers', 'openssl-devel', 'popt-devel'],
+        }
+      : {
+          apt: [
+            'gcc',
+            'make',
+            'libc6-dev',
+            'linux-libc-dev',
+            'pkg-config',
+            'libssl-dev',
+            'libnl-3-dev',
+            'libnl-genl-3-dev',
+            'libpopt-dev',
+          ],
+          dnf: [
+            'gcc',
+            'make',
+            'glibc-devel',
+            'kernel-headers',
+            'pkgconf-pkg-config',
+            'openssl-devel',
+            'libnl3-devel',
+            'popt-devel',
+          ],
+        },
+    steps: [
+      ...(legacy ? [shimStep] : []),
+      { name: 'configure', command: configure, expectOutput: IPVS_FRAMEWORK_YES },
+      { name: 'make', command: `${inSource} make -j"$(nproc)"` },
+      { name: 'make install', command: `${inSource} make install` },
+    ],
+    verify: {
+      command: installedVersionCheck(prefix).command,
+      expect: [
+        {
+          pattern: `^Keepalived v${escapeRegExp(version)} `,
+          failureMeaning: `the installed keepalived is not version ${version}`,
+        },
+        isVersionBelow(version, FIRST_KEEPALIVED_LISTING_CONFIG_OPTIONS)
+          ? { pattern: `^${LVS_PROBE_PREFIX}yes$`, failureMeaning: LVS_MISSING }
+          : { pattern: '^Config options:.*\\bLVS\\b', failureMeaning: LVS_MISSING },
+      ],
+    },
+    // Everything goes below the prefix (sbin, bin, etc, share), so the prefix is the undo.
+    installedPaths: [prefix],
+  };
+}
+
+export function ipvsadmBuildPlan(opts: { version: string; srcDir: string }): BuildPlan {
+  const { version, srcDir } = opts;
+  const inSource = `cd ${shellQuote(srcDir)} &&`;
+  const libnl1Era = isVersionBelow(version, FIRST_IPVSADM_WITH_LIBNL3);
+  // Without libnl-1, build against the kernel's older setsockopt interface (HAVE_NL=0). Its
+  // popt detection looks for libpopt.a in directories Debian does not use, so name the library.
+  const makeArgs = libnl1Era ? ' HAVE_NL=0 POPT_LIB=-lpopt' : '';
+  return {
+    subject: `ipvsadm ${version}`,
+    buildDependencies: libnl1Era
+      ? {
+          apt: ['gcc', 'make', 'libc6-dev', 'linux-libc-dev', 'libpopt-dev'],
+          dnf: ['gcc', 'make', 'glibc-devel', 'kernel-headers', 'popt-devel'],
+        }
+      : {
+          apt: [
+            'gcc',
+            'make',
+            'libc6-dev',
+            'linux-libc-dev',
+            'pkg-config',
+            'libpopt-dev',
+            'libnl-3-dev',
+            'libnl-genl-3-dev',
+          ],
+          dnf: [
+            'gcc',
+            'make',
+            'glibc-devel',
+            'kernel-headers',
+            'pkgconf-pkg-config',
+            'popt-devel',
+            'libnl3-devel',
+          ],
+        },
+    steps: [
+      { name: 'make', command: `${inSource} make${makeArgs}` },
+      // `install` depends on `all`: the same arguments keep make from rebuilding differently.
+      { name: 'make install', command: `${inSource} make${makeArgs} install` },
+    ],
+    verify: {
+      // `ipvsadm --version` initialises IPVS before it reads its options, so it fails on a kernel
+      // without IPVS; the version string compiled into the binary answers everywhere.
+      command: `grep -a -o -m 1 'ipvsadm v[0-9.]* ' ${IPVSADM_BINARY}`,
+      expect: [
+        {
+          pattern: `^ipvsadm v${escapeRegExp(version)} `,
+          failureMeaning: `the installed ipvsadm is not version ${version}`,
+        },
+      ],
+    },
+    // The Makefile's fixed targets (SBIN=/sbin, MANDIR=usr/man, INIT=/etc/rc.d/init.d). On a
+    // merged-/usr host, /sbin/ipvsadm is /usr/sbin/ipvsadm, which a distribution package may own.
+    installedPaths: [
+      IPVSADM_BINARY,
+      '/sbin/ipvsadm-save',
+      '/sbin/ipvsadm-restore',
+      '/usr/man/man8/ipvsadm.8',
+      '/usr/man/man8/ipvsadm-save.8',
+      '/usr/man/man8/ipvsadm-restore.8',
+      '/etc/rc.d/init.d/ipvsadm',
+    ],
+  };
+}
+
+export interface KeepalivedBuildInfo {
+  version: string;
+  /** Built with LVS (IPVS) support; 'unknown' when the output does not say. */
+  lvs: boolean | 'unknown';
+}
+
+/**
+ * Reads the installed keepalived's version and whether it has LVS. `-v` prints to stderr; 2.x
+ * lists its build options, 1.x only the version, so the command also looks for the TCP_CHECK
+ * keyword, which only the LVS health checker compiles in.
+ */
+export function installedVersionCheck(prefix: string): {
+  command: string;
+  parse: (output: string) => KeepalivedBuildInfo | undefined;
+} {
+  const binary = shellQuote(`${prefix}/sbin/keepalived`);
+  return {
+    command:
+      `${binary} -v 2>&1; ` +
+      `if grep -q -a -F TCP_CHECK ${binary} 2>/dev/null; ` +
+      `then echo '${LVS_PROBE_PREFIX}yes'; else echo '${LVS_PROBE_PREFIX}no'; fi`,
+    parse: parseKeepalivedVersion,
+  };
+}
+
+/** `undefined` when the output holds no version line (keepalived is not installed there). */
+export function parseKeepalivedVersion(output: string): KeepalivedBuildInfo | undefined {
+  const version = /^Keepalived v(\d+(?:\.\d+)*)\b/m.exec(output)?.[1];
+  if (version === undefined) return undefined;
+  const configOptions = /^Config options:(.*)$/m.exec(output)?.[1];
+  if (configOptions !== undefined) {
+    return { version, lvs: configOptions.trim().split(/\s+/).includes('LVS') };
+  }
+  const probe = new RegExp(`^${LVS_PROBE_PREFIX}(yes|no)$`, 'm').exec(output)?.[1];
+  return { version, lvs: probe === undefined ? 'unknown' : probe === 'yes' };
+}
+
+/** The plan as plain text, for dry runs and golden files. */
+export function formatBuildPlan(plan: BuildPlan): string {
+  const lines = [
+    `# ${plan.subject}`,
+    `build dependencies (apt): ${plan.buildDependencies.apt.join(' ')}`,
+    `build dependencies (dnf): ${plan.buildDependencies.dnf.join(' ')}`,
+    '',
+  ];
+  for (const step of plan.steps) {
+    lines.push(`step: ${step.name}`, `  $ ${step.command}`);
+    if (step.expectOutput) lines.push(...formatExpectation(step.expectOutput));
+  }
+  lines.push('', 'verify:', `  $ ${plan.verify.command}`);
+  for (const expectation of plan.verify.expect) lines.push(...formatExpectation(expectation));
+  lines.push('', 'installs:', ...plan.installedPaths.map((path) => `  ${path}`), '');
+  return lines.join('\n');
+}
+
+function formatExpectation(expectation: OutputExpectation): string[] {
+  return [`  output must match /${expectation.pattern}/m`, `    else: ${expectation.failureMeaning}`];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

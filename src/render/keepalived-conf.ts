@@ -1,0 +1,158 @@
+import type { Director, Inventory } from '../model/inventory.js';
+import { managedHeader } from './header.js';
+import { isVersionBelow } from './version.js';
+
+/** Where keepalived reads its configuration; the init script and the unit pass it with `-f`. */
+export const KEEPALIVED_CONF_PATH = '/etc/keepalived/keepalived.conf';
+
+/**
+ * The two grammars lbprov writes.
+ * - `'1.2'`: keepalived before 1.2.20. Its TCP_CHECK knows only connect_port, bindto and
+ *   connect_timeout; `nb_get_retry`/`delay_before_retry` belong to HTTP_GET/SSL_GET there and the
+ *   parser silently skips unknown keywords, so writing them would look like retries but be none.
+ * - `'2'`: 1.2.20 and later (all of 2.x), where TCP_CHECK takes `retry` and `delay_before_retry`.
+ *   2.x `-t` rejects `nb_get_retry` in TCP_CHECK and `nat_mask` (defect 6).
+ */
+export type KeepalivedSyntax = '1.2' | '2';
+
+/** TCP_CHECK gained `retry`/`delay_before_retry` in keepalived 1.2.20 (check_tcp.c). */
+const FIRST_VERSION_WITH_TCP_RETRY = '1.2.20';
+/** `keepalived -t/--config-test` appeared in 2.0.4. */
+const FIRST_VERSION_WITH_CONFIG_TEST = '2.0.4';
+/** Linux interface names, and so address labels, hold at most 15 characters (IFNAMSIZ - 1). */
+const MAX_LABEL_LENGTH = 15;
+
+export function keepalivedSyntaxFor(version: string): KeepalivedSyntax {
+  return isVersionBelow(version, FIRST_VERSION_WITH_TCP_RETRY) ? '1.2' : '2';
+}
+
+export function hasConfigTest(version: string): boolean {
+  return !isVersionBelow(version, FIRST_VERSION_WITH_CONFIG_TEST);
+}
+
+export interface KeepalivedConfOptions {
+  /** The resolved VRRP password (the inventory may name an environment variable instead). */
+  authPass: string;
+  syntax: KeepalivedSyntax;
+}
+
+/** keepalived.conf for one director: its VRRP instance and the LVS service it balances. */
+export function renderKeepalivedConf(
+  inv: Inventory,
+  director: Director,
+  opts: KeepalivedConfOptions,
+): string {
+  return [
+    managedHeader(),
+    `# Director ${director.name} (${director.state}), keepalived ${opts.syntax === '1.2' ? '< 1.2.20' : '>= 1.2.20'} syntax.`,
+    '',
+    renderGlobalDefs(director),
+    '',
+    renderVrrpInstance(inv, director, opts.authPass),
+    '',
+    renderVirtualServer(inv, opts.syntax),
+    '',
+  ].join('\n');
+}
+
+function renderGlobalDefs(director: Director): string {
+  return ['global_defs {', `    router_id ${confToken('router_id', director.name)}`, '}'].join('\n');
+}
+
+function renderVrrpInstance(inv: Inventory, director: Director, authPass: string): string {
+  const { vrrp } = inv;
+  const device = confToken('interface', director.interface);
+  return [
+    'vrrp_instance VI_1 {',
+    `    state ${director.state}`,
+    `    interface ${device}`,
+    `    virtual_router_id ${vrrp.virtual_router_id}`,
+    `    priority ${director.priority}`,
+    `    advert_int ${vrrp.advert_int}`,
+    '    authentication {',
+    `        auth_type ${vrrp.auth_type}`,
+    `        auth_pass ${confToken('auth_pass', authPass)}`,
+    '    }',
+    // The VIP carries its subnet's prefix and sits on the VRRP interface; only keepalived adds
+    // it (defect 11). The label shows it as <interface>:0, as the how-to's ifcfg alias did.
+    '    virtual_ipaddress {',
+    `        ${vrrp.vip.address}/${vrrp.vip.prefix_length} dev ${device}${vipLabel(device)}`,
+    '    }',
+    '}',
+  ].join('\n');
+}
+
+function vipLabel(device: string): string {
+  const label = `${device}:0`;
+  // The kernel refuses longer labels; the VIP works without one, it only shows no alias name.
+  return label.length <= MAX_LABEL_LENGTH ? ` label ${label}` : '';
+}
+
+function renderVirtualServer(inv: Inventory, syntax: KeepalivedSyntax): string {
+  const { service, vrrp } = inv;
+  return [
+    `virtual_server ${vrrp.vip.address} ${service.port} {`,
+    `    delay_loop ${service.delay_loop}`,
+    `    lb_algo ${service.lb_algo}`,
+    // No nat_mask: it means nothing in DR mode and later keepalived rejects it (defect 12).
+    `    lb_kind ${service.lb_kind}`,
+    `    protocol ${service.protocol}`,
+    ...(syntax === '1.2' ? legacyCheckNote(inv) : []),
+    // The real servers are the Redis hosts, never the directors (defects 7, 8).
+    ...inv.real_servers.flatMap((server) => [
+      '',
+      ...renderRealServer(inv, confToken('real_server', server.host), server.weight, syntax),
+    ]),
+    '}',
+  ].join('\n');
+}
+
+function legacyCheckNote(inv: Inventory): string[] {
+  const { check } = inv.service;
+  return [
+    '',
+    '    # keepalived < 1.2.20: TCP_CHECK has no retry. One failed connect removes a real server',
+    '    # until a later check (every delay_loop seconds) succeeds. The inventory asks for',
+    `    # retry ${check.retry}, delay_before_retry ${check.delay_before_retry}; this version cannot honour that.`,
+  ];
+}
+
+function renderRealServer(
+  inv: Inventory,
+  address: string,
+  weight: number,
+  syntax: KeepalivedSyntax,
+): string[] {
+  const { port, check } = inv.service;
+  // The check keywords live inside TCP_CHECK; directly in real_server they are ignored and
+  // no health check runs at all (defect 6).
+  const retries =
+    syntax === '2'
+      ? [`            retry ${check.retry}`, `            delay_before_retry ${check.delay_before_retry}`]
+      : [];
+  return [
+    `    real_server ${address} ${port} {`,
+    `        weight ${weight}`,
+    '        TCP_CHECK {',
+    `            connect_port ${port}`,
+    `            connect_timeout ${check.connect_timeout}`,
+    ...retries,
+    '        }',
+    '    }',
+  ];
+}
+
+/**
+ * keepalived splits lines on white space and treats `#`/`!` as comments and `"` as quoting, so a
+ * value holding any of them would be read as something else. Refuse rather than write a file
+ * that keepalived silently misreads.
+ */
+function confToken(keyword: string, value: string): string {
+  if (!/^[^\s#!"{}]+$/.test(value)) {
+    throw new Error(
+      `cannot write ${keyword} ${JSON.stringify(value)} into keepalived.conf: ` +
+        'it must be non-empty without white space or any of # ! " { }',
+    );
+  }
+  return value;
+}

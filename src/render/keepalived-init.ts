@@ -1,0 +1,218 @@
+import { shellQuote } from '../util/shell.js';
+import { managedHeader } from './header.js';
+import { KEEPALIVED_CONF_PATH } from './keepalived-conf.js';
+
+/** The pid file the systemd unit passes with `-p` (systemd hosts always have /run). */
+const UNIT_PID_FILE = '/run/keepalived.pid';
+
+export interface KeepalivedInitOptions {
+  /** keepalived's install prefix; the binary is `<prefix>/sbin/keepalived`. */
+  prefix: string;
+  /** Passed to keepalived with `-p`, so the script and the daemon agree on it. */
+  pidFile: string;
+  /** `/etc/default/keepalived` (Debian family) or `/etc/sysconfig/keepalived` (Red Hat family). */
+  defaultsPath: string;
+}
+
+/**
+ * Our own SysV init script for keepalived. The tarball's script sources
+ * /etc/rc.d/init.d/functions, which Debian lacks (defect 2), and trusts exit codes: keepalived
+ * forks and its parent exits 0 before it has even read its configuration, so `service keepalived
+ * start` "succeeds" while keepalived dies. This script judges by the process instead.
+ */
+export function renderKeepalivedInitScript(opts: KeepalivedInitOptions): string {
+  return `#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          keepalived
+# Required-Start:    $network $remote_fs $syslog
+# Required-Stop:     $network $remote_fs $syslog
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: keepalived: VRRP failover and LVS health checks
+### END INIT INFO
+${managedHeader()}
+
+PATH=/sbin:/usr/sbin:/bin:/usr/bin
+export PATH
+
+DAEMON=${shellQuote(`${opts.prefix}/sbin/keepalived`)}
+PIDFILE=${shellQuote(opts.pidFile)}
+CONFIG=${shellQuote(KEEPALIVED_CONF_PATH)}
+DEFAULTS=${shellQuote(opts.defaultsPath)}
+START_TIMEOUT=10
+STOP_TIMEOUT=10
+# keepalived writes its pid file before its children have initialised; when one cannot (e.g.
+# "IPVS: Can't initialize ipvs" on a kernel without IPVS), the daemon exits a moment later.
+SETTLE_SECONDS=2
+
+KEEPALIVED_OPTIONS='-D'
+# shellcheck source=/dev/null
+[ -r "$DEFAULTS" ] && . "$DEFAULTS"
+
+# Succeeds when process $1 exists and is keepalived (a stale pid file may name a reused pid).
+is_keepalived() {
+    kill -0 "$1" 2>/dev/null || return 1
+    case "$(tr '\\000' ' ' < "/proc/$1/cmdline" 2>/dev/null)" in
+        *keepalived*) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+# Prints the pid of the running keepalived and succeeds, or fails when none runs.
+running_pid() {
+    [ -r "$PIDFILE" ] || return 1
+    pid=$(cat "$PIDFILE" 2>/dev/null)
+    case "$pid" in
+        '' | *[!0-9]*) return 1 ;;
+    esac
+    is_keepalived "$pid" || return 1
+    echo "$pid"
+}
+
+start() {
+    if pid=$(running_pid); then
+        echo "keepalived is already running (pid $pid)"
+        return 0
+    fi
+    if [ ! -x "$DAEMON" ]; then
+        echo "$DAEMON is missing or not executable" >&2
+        return 5
+    fi
+    # A stale pid file would make the wait below succeed at once.
+    rm -f "$PIDFILE"
+    # KEEPALIVED_OPTIONS holds several options: it must be split into words.
+    # shellcheck disable=SC2086
+    if ! "$DAEMON" $KEEPALIVED_OPTIONS -p "$PIDFILE" -f "$CONFIG"; then
+        echo "keepalived failed to start; see the system log" >&2
+        return 1
+    fi
+    waited=0
+    until pid=$(running_pid); do
+        if [ "$waited" -ge "$START_TIMEOUT" ]; then
+            echo "keepalived did not come up within \${START_TIMEOUT}s; see the system log" >&2
+            return 1
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+    sleep "$SETTLE_SECONDS"
+    if ! is_keepalived "$pid"; then
+        echo "keepalived exited right after starting; see the system log" >&2
+        return 1
+    fi
+    echo "keepalived started (pid $pid)"
+}
+
+stop() {
+    if ! pid=$(running_pid); then
+        rm -f "$PIDFILE"
+        echo "keepalived is not running"
+        return 0
+    fi
+    # TERM lets keepalived withdraw the VIP and its IPVS service. Never escalate to KILL:
+    # a killed MASTER keeps the VIP, and then both directors hold it.
+    kill -TERM "$pid"
+    waited=0
+    while is_keepalived "$pid"; do
+        if [ "$waited" -ge "$STOP_TIMEOUT" ]; then
+            echo "keepalived (pid $pid) did not stop within \${STOP_TIMEOUT}s" >&2
+            return 1
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+    echo "keepalived stopped"
+}
+
+reload() {
+    if ! pid=$(running_pid); then
+        echo "keepalived is not running" >&2
+        return 7
+    fi
+    # HUP: keepalived re-reads its configuration without dropping the VIP.
+    kill -HUP "$pid"
+    echo "keepalived reloading its configuration (pid $pid)"
+}
+
+status() {
+    if pid=$(running_pid); then
+        echo "keepalived is running (pid $pid)"
+        return 0
+    fi
+    if [ -e "$PIDFILE" ]; then
+        echo "keepalived is not running, but $PIDFILE exists"
+        return 1
+    fi
+    echo "keepalived is not running"
+    return 3
+}
+
+case "$1" in
+    start) start ;;
+    stop) stop ;;
+    restart) stop && start ;;
+    reload | force-reload) reload ;;
+    status) status ;;
+    *)
+        echo "Usage: $0 {start|stop|restart|reload|force-reload|status}" >&2
+        exit 2
+        ;;
+esac
+`;
+}
+
+/**
+ * A systemd unit for hosts that run systemd. Type=forking makes `systemctl start` wait for the
+ * daemon's parent to exit and its pid file to appear; Type=simple would report success at once.
+ */
+export function renderKeepalivedUnit(prefix: string, defaultsPath: string): string {
+  return `${managedHeader()}
+
+[Unit]
+Description=keepalived: VRRP failover and LVS health checks (lbprov)
+Documentation=man:keepalived(8) man:keepalived.conf(5)
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=forking
+PIDFile=${UNIT_PID_FILE}
+# keepalived's parent stops its own children on TERM.
+KillMode=process
+EnvironmentFile=-${defaultsPath}
+ExecStart=${prefix}/sbin/keepalived $KEEPALIVED_OPTIONS -p ${UNIT_PID_FILE} -f ${KEEPALIVED_CONF_PATH}
+ExecReload=/bin/kill -HUP $MAINPID
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/**
+ * The options file both the init script (sourced by sh) and the unit (EnvironmentFile) read.
+ * `-D` (--log-detail) logs in detail. VRRP-only mode adds `--vrrp`.
+ */
+export function renderKeepalivedDefaults(opts: { vrrpOnly: boolean }): string {
+  if (!opts.vrrpOnly) {
+    return `${managedHeader()}
+#
+# Options for keepalived, read by its init script or systemd unit.
+# -D (--log-detail): detailed log messages.
+KEEPALIVED_OPTIONS="-D"
+`;
+  }
+  return `${managedHeader()}
+#
+# !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+# !!  VRRP-ONLY DEGRADED MODE: THIS DIRECTOR DOES NOT LOAD-BALANCE ANYTHING.        !!
+# !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+# The inventory sets allow_vrrp_only because this host's kernel has no IPVS. There,
+# keepalived exits at start ("IPVS: Can't initialize ipvs") because of the
+# virtual_server block, and VRRP dies with it. --vrrp runs the VRRP subsystem alone:
+# the VIP still fails over, but no IPVS service exists and no health check runs, so
+# traffic to the VIP reaches no Redis server.
+# Remove allow_vrrp_only from the inventory and re-run \`lbprov apply\` on hosts with IPVS.
+# -D (--log-detail): detailed log messages.
+KEEPALIVED_OPTIONS="-D --vrrp"
+`;
+}
