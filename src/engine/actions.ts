@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { dirname, basename } from 'node:path';
+import type { Transport } from '../transport/types.js';
+import type { Action } from '../steps/types.js';
+import { shellQuote } from '../util/shell.js';
+import { backupPathFor } from './record.js';
+
+/** A failed action: what ran, what it said, what to do. */
+export class ActionError extends Error {
+  constructor(
+    message: string,
+    readonly command: string,
+    readonly output: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Staged upload + root script: temp file beside the target, mode/owner, validation, backup, rename. */
+export async function writeFileAtomically(
+  transport: Transport,
+  file: { path: string; content: Buffer; mode: number; owner: string; group: string; validate?: string },
+  backup: boolean,
+): Promise<void> {
+  const stage = `/tmp/.lbprov-stage-${createHash('sha256').update(file.path).update(String(Math.random())).digest('hex').slice(0, 16)}`;
+  await transport.upload(stage, file.content);
+  const dest = shellQuote(file.path);
+  const dir = shellQuote(dirname(file.path));
+  const tmpName = `.lbprov-tmp-${basename(file.path)}`;
+  const lines = [
+    'set -e',
+    'umask 077',
+    `tmp=${dir}/${shellQuote(tmpName)}.$$`,
+    `trap 'rm -f "$tmp" ${shellQuote(stage)}' EXIT`,
+    `mkdir -p ${dir}`,
+    `cat ${shellQuote(stage)} > "$tmp"`,
+    `chown ${shellQuote(`${file.owner}:${file.group}`)} "$tmp"`,
+    `chmod ${file.mode.toString(8).padStart(4, '0')} "$tmp"`,
+    'sync "$tmp" 2>/dev/null || true',
+  ];
+  if (file.validate) {
+    const command = file.validate.split('{}').join('"$tmp"');
+    lines.push(
+      `if ! out=$( ${command} 2>&1 ); then printf '%s\\n' "$out"; echo ${shellQuote(`the new ${file.path} was refused by: ${file.validate}; the old file is unchanged`)} >&2; exit 1; fi`,
+    );
+  }
+  if (backup) {
+    const saved = shellQuote(backupPathFor(file.path));
+    lines.push(
+      `if [ -e ${dest} ] && [ ! -e ${saved} ]; then mkdir -p "$(dirname ${saved})"; cp -p ${dest} ${saved}; fi`,
+    );
+  }
+  lines.push(`mv -f "$tmp" ${dest}`);
+  const script = lines.join('\n');
+  const result = await transport.exec(script);
+  if (result.code !== 0) {
+    throw new ActionError(
+      `writing ${file.path} failed`,
+      `write ${file.path}${file.validate ? ` (validated by ${file.validate})` : ''}`,
+      `${result.stdout}${result.stderr}`,
+      file.validate
+        ? 'fix the inventory value the validator refused, then apply again'
+        : `check that ${dirname(file.path)} is writable`,
+    );
+  }
+}
+
+/** Downloads on the control side once per run and URL, shared by every host that needs the file. */
+export class ControlDownloads {
+  private readonly cache = new Map<string, Promise<Buffer>>();
+
+  get(url: string, sha256?: string): Promise<Buffer> {
+    let pending = this.cache.get(url);
+    if (!pending) {
+      pending = (async () => {
+        const response = await fetch(url);
+        if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+        return Buffer.from(await response.arrayBuffer());
+      })();
+      this.cache.set(url, pending);
+    }
+    return pending.then((content) => {
+      const actual = createHash('sha256').update(content).digest('hex');
+      if (sha256 && actual !== sha256)
+        throw new Error(`${url}: sha256 is ${actual}, the inventory wants ${sha256}`);
+      return content;
+    });
+  }
+}
+
+export interface ActionContext {
+  transport: Transport;
+  downloads: ControlDownloads;
+  /** Whether a file write must first keep a copy of what it replaces. */
+  needsBackup(path: string): boolean;
+}
+
+function tail(text: string, lines = 40): string {
+  return text.split('\n').slice(-lines).join('\n').trim();
+}
+
+export async function runAction(action: Action, context: ActionContext): Promise<void> {
+  switch (action.kind) {
+    case 'shell': {
+      const result = await context.transport.exec(action.script);
+      if (result.code !== 0) {
+        throw new ActionError(
+          `${action.description} failed (exit code ${result.code})`,
+          action.script,
+          tail(`${result.stdout}\n${result.stderr}`),
+          'read the output above; fix the cause on the host or in the inventory, then apply again (finished steps are skipped)',
+        );
+      }
+      return;
+    }
+    case 'write_file':
+      await writeFileAtomically(context.transport, action, context.needsBackup(action.path));
+      return;
+    case 'fetch_on_control': {
+      let content: Buffer;
+      try {
+        content = await context.downloads.get(action.url, action.sha256);
+      } catch (error) {
+        throw new ActionError(
+          `lbprov could not download ${action.url}`,
+          `download ${action.url} (on this machine)`,
+          (error as Error).message,
+          'check the URL and sha256 in the inventory, and that this machine can reach it',
+        );
+      }
+      await writeFileAtomically(
+        context.transport,
+        { path: action.dest, content, mode: 0o644, owner: 'root', group: 'root' },
+        context.needsBackup(action.dest),
+      );
+      return;
+    }
+  }
+}

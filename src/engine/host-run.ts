@@ -1,0 +1,358 @@
+import { buildProbeScript, parseProbeOutput, uniqueFacts } from '../facts/batch.js';
+import type { Fact, FactValues } from '../facts/fact.js';
+import { factValue } from '../facts/fact.js';
+import { hostFacts, type HostFacts } from '../facts/host.js';
+import type { CheckResult, UndoRecord } from '../steps/types.js';
+import { sha256 } from '../steps/file-change.js';
+import type { Transport } from '../transport/types.js';
+import { ActionError, ControlDownloads, runAction, writeFileAtomically } from './actions.js';
+import type { Emit, StepError, StepStatus } from './events.js';
+import { LOCK_BUSY, LOCK_READY, lockFact, lockHolderScript, type LockState } from './lock.js';
+import { checkStep, factsFor, type PlannedStep } from './plan.js';
+import { emptyRecord, hasResource, RECORD_PATH, recordFact, withUndo, type HostRecord } from './record.js';
+
+export interface HostJob {
+  name: string;
+  role: string;
+  steps: PlannedStep[];
+  handlers: PlannedStep[];
+  vars: Record<string, unknown>;
+}
+
+export interface HostProbe {
+  facts: FactValues;
+  host: HostFacts;
+  record?: HostRecord;
+  lock: LockState;
+}
+
+export interface HostTally {
+  ok: number;
+  changed: number;
+  failed: number;
+  error?: StepError;
+}
+
+export class ProbeError extends Error {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One round trip: every fact of every step and handler, the host record and the lock state. */
+export async function probeHost(transport: Transport, job: HostJob): Promise<HostProbe> {
+  const facts = uniqueFacts([...factsFor([...job.steps, ...job.handlers]), recordFact, lockFact]);
+  const values = await gather(transport, facts);
+  return {
+    facts: values,
+    host: factValue(values, hostFacts),
+    record: factValue(values, recordFact),
+    lock: factValue(values, lockFact),
+  };
+}
+
+async function gather(transport: Transport, facts: Fact<unknown>[]): Promise<Map<string, unknown>> {
+  const probe = buildProbeScript(facts);
+  const result = await transport.exec(probe.script);
+  try {
+    return parseProbeOutput(probe, result.stdout);
+  } catch (error) {
+    throw new ProbeError(
+      (error as Error).message,
+      `${result.stdout.slice(-2000)}${result.stderr.slice(-2000)}`,
+    );
+  }
+}
+
+interface Verdict {
+  step: PlannedStep;
+  result: CheckResult;
+}
+
+export function planSteps(job: HostJob, probe: HostProbe): Verdict[] {
+  const host = { name: job.name, facts: probe.host };
+  return job.steps.map((step) => ({ step, result: checkStep(step, probe.facts, host, job.vars) }));
+}
+
+function statusOf(result: CheckResult, dryRun: boolean): StepStatus {
+  switch (result.status) {
+    case 'ok':
+      return 'ok';
+    case 'skip':
+      return 'skipped';
+    case 'fail':
+      return 'failed';
+    case 'change':
+      return dryRun ? 'would_change' : 'changed';
+  }
+}
+
+/** --dry-run for one host: report the plan; nothing is written anywhere. */
+export function reportPlan(job: HostJob, probe: HostProbe, emit: Emit): HostTally {
+  const tally: HostTally = { ok: 0, changed: 0, failed: 0 };
+  const changing = new Set<string>();
+  for (const { step, result } of planSteps(job, probe)) {
+    let status = statusOf(result, true);
+    let reason = result.status === 'change' ? undefined : result.reason;
+    const upstream = step.dependsOn.filter((id) => changing.has(id));
+    if (status === 'ok' && upstream.length > 0) {
+      status = 'may_change';
+      reason = `ok now, but builds on ${upstream.join(', ')}, which would change first`;
+    }
+    if (status === 'would_change' || status === 'may_change') {
+      changing.add(step.id);
+      tally.changed += 1;
+      for (const handler of step.notify) changing.add(handler);
+    } else if (status === 'failed') tally.failed += 1;
+    else tally.ok += 1;
+    emit({
+      type: 'step',
+      host: job.name,
+      step: step.id,
+      name: step.name,
+      status,
+      ...(reason ? { reason } : {}),
+      ...(result.status === 'change'
+        ? {
+            description: result.change.description,
+            ...(result.change.diff ? { diff: result.change.diff } : {}),
+          }
+        : {}),
+      ...(result.status === 'fail' ? { error: { message: result.reason, hint: result.hint } } : {}),
+      duration_ms: 0,
+    });
+  }
+  const pending = new Set([...(probe.record?.pending_handlers ?? [])]);
+  for (const handler of job.handlers) {
+    if (pending.has(handler.id) || changing.has(handler.id)) {
+      tally.changed += 1;
+      emit({
+        type: 'step',
+        host: job.name,
+        step: handler.id,
+        name: handler.name,
+        status: pending.has(handler.id) ? 'would_change' : 'may_change',
+        reason: pending.has(handler.id)
+          ? 'left pending by an interrupted run'
+          : 'runs if the steps that notify it change',
+        duration_ms: 0,
+      });
+    }
+  }
+  return tally;
+}
+
+/** Whether an apply has anything to do on this host (a no-op run stops after the probe). */
+export function hasWork(job: HostJob, probe: HostProbe): boolean {
+  if ((probe.record?.pending_handlers.length ?? 0) > 0) return true;
+  if (probe.record?.last_run && !probe.record.last_run.finished) return true;
+  return planSteps(job, probe).some(({ result }) => result.status === 'change' || result.status === 'fail');
+}
+
+export interface ApplyContext {
+  runId: string;
+  owner: string;
+  downloads: ControlDownloads;
+  emit: Emit;
+}
+
+export class LockedError extends Error {}
+
+/**
+ * Applies one host under its lock. Every change first records its undo (so an interrupted run can
+ * still be undone), then runs, then records what it wrote. A failure stops the rest of the host.
+ */
+export async function applyHost(
+  transport: Transport,
+  job: HostJob,
+  probe: HostProbe,
+  context: ApplyContext,
+): Promise<HostTally> {
+  const { emit } = context;
+  const holder = await transport.hold(
+    lockHolderScript(`${context.owner} run ${context.runId} since ${new Date().toISOString()}`),
+    LOCK_READY,
+  );
+  if (holder.banner.includes(LOCK_BUSY)) {
+    await holder.release();
+    const who = holder.banner.replace(LOCK_BUSY, '').replace(LOCK_READY, '').trim();
+    throw new LockedError(`another lbprov run holds the lock on ${job.name} (${who || 'unknown holder'})`);
+  }
+  try {
+    if (probe.lock.held === false && probe.lock.stale) {
+      emit({
+        type: 'warning',
+        host: job.name,
+        message: `a previous run died while holding the lock (${probe.lock.stale}); its lock is gone, this run finishes its work`,
+      });
+    }
+    return await applyUnderLock(transport, job, context);
+  } finally {
+    await holder.release();
+  }
+}
+
+async function applyUnderLock(transport: Transport, job: HostJob, context: ApplyContext): Promise<HostTally> {
+  const { emit } = context;
+  const tally: HostTally = { ok: 0, changed: 0, failed: 0 };
+  // Facts read before the lock may be stale: read them again now that nobody else can change them.
+  const probe = await probeHost(transport, job);
+  let record: HostRecord = probe.record ?? emptyRecord();
+  if (record.last_run && !record.last_run.finished) {
+    emit({
+      type: 'warning',
+      host: job.name,
+      message: `run ${record.last_run.id} (started ${record.last_run.started}) was interrupted; this run finishes it`,
+    });
+  }
+  record = { ...record, last_run: { id: context.runId, started: new Date().toISOString() } };
+  let recordSaved = false;
+  const save = async (next: HostRecord): Promise<void> => {
+    record = next;
+    await saveRecord(transport, record);
+    recordSaved = true;
+  };
+  const host = { name: job.name, facts: probe.host };
+  let facts: FactValues = probe.facts;
+  let changedSoFar = false;
+  let failed = false;
+  const pending = new Set(record.pending_handlers);
+
+  const runStep = async (step: PlannedStep): Promise<void> => {
+    if (failed) {
+      emit({
+        type: 'step',
+        host: job.name,
+        step: step.id,
+        name: step.name,
+        status: 'not_run',
+        reason: 'an earlier step failed',
+        duration_ms: 0,
+      });
+      return;
+    }
+    const started = Date.now();
+    emit({ type: 'step_start', host: job.name, step: step.id, name: step.name });
+    if (changedSoFar) facts = await refresh(transport, step, facts);
+    const result = checkStep(step, facts, host, job.vars);
+    const base = { type: 'step' as const, host: job.name, step: step.id, name: step.name };
+    if (result.status === 'ok' || result.status === 'skip') {
+      tally.ok += 1;
+      emit({
+        ...base,
+        status: result.status === 'ok' ? 'ok' : 'skipped',
+        reason: result.reason,
+        duration_ms: Date.now() - started,
+      });
+      return;
+    }
+    if (result.status === 'fail') {
+      failed = true;
+      tally.failed += 1;
+      tally.error = { message: `${step.name}: ${result.reason}`, hint: result.hint };
+      emit({
+        ...base,
+        status: 'failed',
+        error: { message: result.reason, hint: result.hint },
+        duration_ms: Date.now() - started,
+      });
+      return;
+    }
+    const change = result.change;
+    const notified = step.notify.filter((name) => !pending.has(name));
+    for (const name of notified) pending.add(name);
+    // Intent first: if the run dies inside this step, destroy still knows what to undo.
+    await save({ ...withUndo(record, change.undo), pending_handlers: [...pending] });
+    const backups = new Set(
+      change.undo
+        .filter((undo): undo is UndoRecord & { kind: 'restore_file' } => undo.kind === 'restore_file')
+        .map((undo) => undo.path),
+    );
+    try {
+      for (const action of change.actions) {
+        await runAction(action, {
+          transport,
+          downloads: context.downloads,
+          needsBackup: (path) =>
+            backups.has(path) && !hasResource(probe.record ?? emptyRecord(), `file:${path}`),
+        });
+      }
+    } catch (error) {
+      failed = true;
+      tally.failed += 1;
+      const stepError = toStepError(error);
+      tally.error = { ...stepError, message: `${step.name}: ${stepError.message}` };
+      emit({
+        ...base,
+        status: 'failed',
+        description: change.description,
+        error: stepError,
+        duration_ms: Date.now() - started,
+      });
+      return;
+    }
+    const written = Object.fromEntries(
+      change.actions.flatMap((action) =>
+        action.kind === 'write_file' ? [[action.path, sha256(action.content)]] : [],
+      ),
+    );
+    if (Object.keys(written).length > 0) await save({ ...record, files: { ...record.files, ...written } });
+    changedSoFar = true;
+    tally.changed += 1;
+    emit({
+      ...base,
+      status: 'changed',
+      description: change.description,
+      ...(change.diff ? { diff: change.diff } : {}),
+      duration_ms: Date.now() - started,
+    });
+  };
+
+  for (const step of job.steps) await runStep(step);
+
+  if (!failed) {
+    for (const handler of job.handlers) {
+      if (!pending.has(handler.id)) continue;
+      await runStep(handler);
+      if (failed) break;
+      pending.delete(handler.id);
+      await save({ ...record, pending_handlers: [...pending] });
+    }
+  }
+  if (!failed) {
+    await save({ ...record, last_run: { ...record.last_run!, finished: new Date().toISOString() } });
+  } else if (!recordSaved) {
+    await save(record);
+  }
+  return tally;
+}
+
+async function refresh(transport: Transport, step: PlannedStep, facts: FactValues): Promise<FactValues> {
+  const needed = uniqueFacts([hostFacts, ...step.module.facts(step.args)]);
+  const fresh = await gather(transport, needed);
+  return new Map([...facts, ...fresh]);
+}
+
+async function saveRecord(transport: Transport, record: HostRecord): Promise<void> {
+  await writeFileAtomically(
+    transport,
+    {
+      path: RECORD_PATH,
+      content: Buffer.from(`${JSON.stringify(record, null, 2)}\n`),
+      mode: 0o600,
+      owner: 'root',
+      group: 'root',
+    },
+    false,
+  );
+}
+
+export function toStepError(error: unknown): StepError {
+  if (error instanceof ActionError) {
+    return { message: error.message, command: error.command, output: error.output, hint: error.hint };
+  }
+  return { message: error instanceof Error ? error.message : String(error) };
+}

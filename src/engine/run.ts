@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import pLimit from 'p-limit';
+import type { Transport } from '../transport/types.js';
+import { UnreachableError } from '../transport/types.js';
+import type { SecretMasker } from '../util/mask.js';
+import { ControlDownloads } from './actions.js';
+import type { EngineEvent, HostSummary, RunMode, StepError } from './events.js';
+import {
+  applyHost,
+  hasWork,
+  LockedError,
+  planSteps,
+  probeHost,
+  ProbeError,
+  reportPlan,
+  toStepError,
+  type HostJob,
+  type HostProbe,
+  type HostTally,
+} from './host-run.js';
+
+/** Exit codes the engine decides; the CLI adds its own (usage, invalid inventory). */
+export const RunExit = { Ok: 0, Failed: 2, Unreachable: 3, Locked: 5 } as const;
+
+export interface RunJob extends HostJob {
+  /** Hosts run group by group (real servers, then BACKUP, then MASTER); a group's hosts run in parallel. */
+  group: number;
+}
+
+export interface RunRequest {
+  mode: 'apply' | 'dry-run';
+  jobs: RunJob[];
+  concurrency: number;
+  connect(job: RunJob): Promise<Transport>;
+  emit(event: EngineEvent): void;
+  masker: SecretMasker;
+  /** Run-wide notices that follow from what the probe found ("VRRP-only: this kernel has no IPVS"). */
+  flagsFor?(job: RunJob, probe: HostProbe): string[];
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  hosts: Record<string, HostSummary>;
+}
+
+interface HostState {
+  job: RunJob;
+  started: number;
+  transport?: Transport;
+  probe?: HostProbe;
+  unreachable?: StepError;
+  failure?: StepError;
+  locked?: boolean;
+  tally: HostTally;
+}
+
+export async function run(request: RunRequest): Promise<RunOutcome> {
+  const started = Date.now();
+  const runId = `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+  const emit = (event: EngineEvent): void => request.emit(request.masker.maskDeep(event));
+  const limit = pLimit(Math.max(1, request.concurrency));
+  const flags = new Set<string>();
+  const downloads = new ControlDownloads();
+  const states = request.jobs.map<HostState>((job) => ({
+    job,
+    started: Date.now(),
+    tally: { ok: 0, changed: 0, failed: 0 },
+  }));
+  emit({ type: 'run', run_id: runId, mode: request.mode, hosts: request.jobs.map((job) => job.name) });
+
+  // Phase one, every host at once: connect and read (one round trip). Nothing is written.
+  await Promise.all(
+    states.map((state) =>
+      limit(async () => {
+        emit({ type: 'host_start', host: state.job.name, role: state.job.role });
+        try {
+          state.transport = await request.connect(state.job);
+        } catch (error) {
+          state.unreachable =
+            error instanceof UnreachableError
+              ? { message: error.message, hint: error.hint }
+              : toStepError(error);
+          return;
+        }
+        try {
+          state.probe = await probeHost(state.transport, state.job);
+          for (const flag of request.flagsFor?.(state.job, state.probe) ?? []) flags.add(flag);
+        } catch (error) {
+          state.failure =
+            error instanceof ProbeError
+              ? {
+                  message: `reading the host's state failed: ${error.message}`,
+                  output: error.output,
+                  hint: 'check that the host has a POSIX shell and coreutils',
+                }
+              : toStepError(error);
+        }
+      }),
+    ),
+  );
+
+  const groups = [...new Set(states.map((state) => state.job.group))].sort((a, b) => a - b);
+  let stopAfter: string | undefined;
+  for (const group of groups) {
+    const members = states.filter((state) => state.job.group === group);
+    await Promise.all(
+      members.map((state) =>
+        limit(async () => {
+          if (!state.unreachable && !state.failure) {
+            if (stopAfter)
+              state.failure = {
+                message: `not run: ${stopAfter} failed first`,
+                hint: 'fix that host, then apply again',
+              };
+            else await converge(state, request.mode, { runId, emit, downloads });
+          }
+          finishHost(state, emit);
+        }),
+      ),
+    );
+    const failedHere = members.find(
+      (state) => state.failure || state.unreachable || state.tally.failed > 0 || state.locked,
+    );
+    if (failedHere && request.mode === 'apply') stopAfter ??= failedHere.job.name;
+  }
+
+  await Promise.all(states.map((state) => state.transport?.close().catch(() => undefined)));
+
+  const hosts: Record<string, HostSummary> = {};
+  for (const state of states) {
+    hosts[state.job.name] = {
+      ok: state.tally.ok,
+      changed: state.tally.changed,
+      failed: state.tally.failed + (state.failure && state.tally.failed === 0 ? 1 : 0),
+      unreachable: state.unreachable !== undefined,
+    };
+  }
+  const exitCode = states.some((state) => state.locked)
+    ? RunExit.Locked
+    : Object.values(hosts).some((host) => host.failed > 0)
+      ? RunExit.Failed
+      : Object.values(hosts).some((host) => host.unreachable)
+        ? RunExit.Unreachable
+        : RunExit.Ok;
+  emit({
+    type: 'summary',
+    hosts,
+    mode: request.mode,
+    changed: Object.values(hosts).reduce((sum, host) => sum + host.changed, 0),
+    duration_ms: Date.now() - started,
+    exit_code: exitCode,
+    flags: [...flags],
+  });
+  return { exitCode, hosts };
+}
+
+async function converge(
+  state: HostState,
+  mode: 'apply' | 'dry-run',
+  context: { runId: string; emit: (event: EngineEvent) => void; downloads: ControlDownloads },
+): Promise<void> {
+  const { job, probe, transport } = state;
+  if (!probe || !transport) return;
+  if (probe.lock.held) {
+    if (mode === 'dry-run') {
+      context.emit({
+        type: 'warning',
+        host: job.name,
+        message: `another lbprov run holds the lock (${probe.lock.holder}): this plan may be outdated`,
+      });
+    } else {
+      state.locked = true;
+      state.failure = {
+        message: `another lbprov run holds the lock on ${job.name} (${probe.lock.holder})`,
+        hint: 'wait for it to finish; a lock whose run died is released by the kernel when its SSH session ends',
+      };
+      return;
+    }
+  }
+  if (mode === 'dry-run') {
+    state.tally = reportPlan(job, probe, context.emit);
+    return;
+  }
+  if (!hasWork(job, probe)) {
+    // Converged: report each step from the probe alone; no lock, no second round trip.
+    for (const { step, result } of planSteps(job, probe)) {
+      state.tally.ok += 1;
+      context.emit({
+        type: 'step',
+        host: job.name,
+        step: step.id,
+        name: step.name,
+        status: result.status === 'skip' ? 'skipped' : 'ok',
+        reason: result.status === 'ok' || result.status === 'skip' ? result.reason : '',
+        duration_ms: 0,
+      });
+    }
+    return;
+  }
+  try {
+    state.tally = await applyHost(transport, job, probe, {
+      runId: context.runId,
+      owner: `${process.env.USER ?? 'someone'}@${hostname()}`,
+      downloads: context.downloads,
+      emit: context.emit,
+    });
+  } catch (error) {
+    if (error instanceof LockedError) {
+      state.locked = true;
+      state.failure = { message: error.message, hint: 'wait for the other run to finish, then apply again' };
+    } else {
+      state.failure = toStepError(error);
+    }
+  }
+}
+
+function finishHost(state: HostState, emit: (event: EngineEvent) => void): void {
+  const error = state.unreachable ?? state.failure ?? state.tally.error;
+  emit({
+    type: 'host_end',
+    host: state.job.name,
+    ok: state.tally.ok,
+    changed: state.tally.changed,
+    failed: state.tally.failed + (state.failure && state.tally.failed === 0 ? 1 : 0),
+    unreachable: state.unreachable !== undefined,
+    duration_ms: Date.now() - state.started,
+    ...(error ? { error } : {}),
+  });
+}

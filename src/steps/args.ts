@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { ArgsError } from './types.js';
+
+/** Paths that reach a remote shell are quoted anyway; this shape keeps them readable in plans too. */
+export const absolutePath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._+@%:/-]*$/, 'must be an absolute path of letters, digits and ._+@%:/-');
+
+export const fileMode = z
+  .union([z.number().int(), z.string().regex(/^0?[0-7]{3,4}$/, 'must be an octal mode such as "0644"')])
+  .transform((mode) => (typeof mode === 'number' ? mode : parseInt(mode, 8)));
+
+export const accountName = z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be a user or group name');
+
+export function parseArgs<S extends z.ZodType>(module: string, schema: S, raw: unknown): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join('.') : '(arguments)';
+    return `${where}: ${issue.message}`;
+  });
+  throw new ArgsError(`${module}: ${problems.join('; ')}`);
+}

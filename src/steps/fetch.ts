@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { factValue } from '../facts/fact.js';
+import { fileFact } from '../facts/files.js';
+import { shellQuote } from '../util/shell.js';
+import { absolutePath, parseArgs } from './args.js';
+import type { Action, Module } from './types.js';
+
+const schema = z
+  .object({
+    url: z.string().regex(/^https?:\/\/[^\s'"`\\]+$/, 'must be an http(s) URL without spaces or quotes'),
+    dest: absolutePath,
+    sha256: z
+      .string()
+      .regex(/^([0-9a-f]{64})?$/)
+      .optional()
+      .transform((sum) => (sum ? sum : undefined)),
+    /** host: the host downloads; control: lbprov downloads once and uploads (hosts without a route out). */
+    via: z.enum(['host', 'control']).default('host'),
+  })
+  .strict();
+
+type FetchArgs = z.output<typeof schema>;
+
+/** The download script: to a temp name, verified, then renamed, so a half download is never taken for a file. */
+export function downloadScript(url: string, dest: string, sha256?: string): string {
+  const u = shellQuote(url);
+  const d = shellQuote(dest);
+  const tmp = shellQuote(`${dest}.lbprov-part`);
+  return [
+    'set -e',
+    `mkdir -p "$(dirname ${d})"`,
+    `trap 'rm -f ${tmp}' EXIT`,
+    `if command -v curl >/dev/null; then curl -fsSL --retry 2 -o ${tmp} ${u};`,
+    `elif command -v wget >/dev/null; then wget -q -O ${tmp} ${u};`,
+    `else echo 'neither curl nor wget is installed on this host' >&2; exit 1; fi`,
+    ...(sha256
+      ? [
+          `actual=$(sha256sum ${tmp} | cut -d' ' -f1)`,
+          `if [ "$actual" != ${shellQuote(sha256)} ]; then echo "sha256 mismatch for ${url}: got $actual, want ${sha256}" >&2; exit 1; fi`,
+        ]
+      : []),
+    `mv -f ${tmp} ${d}`,
+    'trap - EXIT',
+  ].join('\n');
+}
+
+export const fetchModule: Module<FetchArgs> = {
+  name: 'fetch',
+  parseArgs: (raw) => parseArgs('fetch', schema, raw),
+  facts: (args) => [fileFact(args.dest, { content: false })],
+  check(args, facts) {
+    const state = factValue(facts, fileFact(args.dest, { content: false }));
+    if (state.exists && (!args.sha256 || state.sha256 === args.sha256)) {
+      return {
+        status: 'ok',
+        reason: args.sha256
+          ? `${args.dest} is there with the wanted sha256`
+          : `${args.dest} is there (no sha256 given)`,
+      };
+    }
+    const action: Action =
+      args.via === 'control'
+        ? {
+            kind: 'fetch_on_control',
+            url: args.url,
+            dest: args.dest,
+            ...(args.sha256 ? { sha256: args.sha256 } : {}),
+          }
+        : {
+            kind: 'shell',
+            description: `download ${args.url}`,
+            script: downloadScript(args.url, args.dest, args.sha256),
+          };
+    return {
+      status: 'change',
+      change: {
+        description: state.exists
+          ? `download ${args.url} again (sha256 differs)`
+          : `download ${args.url} to ${args.dest}${args.via === 'control' ? ' (through lbprov)' : ''}`,
+        actions: [action],
+        undo: [
+          state.exists
+            ? { kind: 'restore_file', resource: `file:${args.dest}`, path: args.dest }
+            : { kind: 'remove_file', resource: `file:${args.dest}`, path: args.dest },
+        ],
+      },
+    };
+  },
+};

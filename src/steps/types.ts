@@ -1,0 +1,68 @@
+import type { Fact, FactValues } from '../facts/fact.js';
+import type { HostFacts } from '../facts/host.js';
+
+/** What the engine does on a host to make a change. Actions are data: the engine runs them. */
+export type Action =
+  /** A root shell script; a non-zero exit fails the step with the script's output. */
+  | { kind: 'shell'; description: string; script: string }
+  /**
+   * Atomic write: staged upload, mode and owner set on a temp file beside the target, optional
+   * validation of the temp file (`{}` stands for its path), then rename over the target.
+   */
+  | {
+      kind: 'write_file';
+      path: string;
+      content: Buffer;
+      mode: number;
+      owner: string;
+      group: string;
+      validate?: string;
+    }
+  /** The control side downloads once (cached per run), verifies, and uploads (for hosts without a route out). */
+  | { kind: 'fetch_on_control'; url: string; dest: string; sha256?: string };
+
+/**
+ * What destroy will do to take a change back, recorded on the host when the change is applied.
+ * `resource` names the thing changed: the first record for a resource wins, so undo restores what
+ * was there before lbprov, not an intermediate version.
+ */
+export type UndoRecord =
+  | { kind: 'remove_file'; resource: string; path: string }
+  | { kind: 'restore_file'; resource: string; path: string }
+  | { kind: 'remove_tree'; resource: string; path: string }
+  | { kind: 'shell'; resource: string; description: string; script: string }
+  | { kind: 'remove_packages'; resource: string; manager: 'apt' | 'dnf' | 'yum'; packages: string[] };
+
+export interface Change {
+  /** One line, imperative: "set net.ipv4.ip_forward to 1". */
+  description: string;
+  /** Unified diff for file content changes. */
+  diff?: string;
+  actions: Action[];
+  undo: UndoRecord[];
+}
+
+export type CheckResult =
+  | { status: 'ok'; reason: string }
+  /** Not applicable on this host (e.g. network-scripts files on a Debian host), with the reason. */
+  | { status: 'skip'; reason: string }
+  | { status: 'change'; change: Change }
+  /** The host cannot be brought to the wanted state; the step fails before anything is changed. */
+  | { status: 'fail'; reason: string; hint: string };
+
+export interface HostContext {
+  /** The host's label. */
+  name: string;
+  facts: HostFacts;
+}
+
+/** A built-in module: validated arguments, the facts it reads, and a pure check. */
+export interface Module<Args> {
+  readonly name: string;
+  /** Validates raw playbook arguments; throws ArgsError naming the bad argument. */
+  parseArgs(raw: unknown): Args;
+  facts(args: Args): Fact<unknown>[];
+  check(args: Args, facts: FactValues, host: HostContext): CheckResult;
+}
+
+export class ArgsError extends Error {}

@@ -1,0 +1,313 @@
+import { NodeSSH } from 'node-ssh';
+import type { ClientChannel, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
+import pLimit from 'p-limit';
+import type { SshSettings } from '../model/inventory.js';
+import { shellQuote } from '../util/shell.js';
+import { KnownHosts, fingerprint, hostKeyAlgorithmsFor, knownHostsName, keyTypeOf } from './known-hosts.js';
+import type { ExecOptions, ExecResult, HeldProcess, Transport } from './types.js';
+import { UnreachableError } from './types.js';
+
+/** sshd's default MaxSessions is 10; staying at 8 leaves room for the operator's own sessions. */
+const MAX_CHANNELS = 8;
+
+export interface SshTarget {
+  name: string;
+  host: string;
+  ssh: SshSettings;
+}
+
+export interface SshConnectOptions {
+  /** Asked at most once per run, only when sudo needs a password (become: true). */
+  sudoPassword?: () => Promise<string>;
+  /** Reports a host key that accept-new recorded, so the run can say so. */
+  onHostKeyRecorded?: (host: string, fingerprint: string) => void;
+  readyTimeoutMs?: number;
+}
+
+type SudoMode = { kind: 'none' } | { kind: 'passwordless' } | { kind: 'password'; password: string };
+
+/** Verifies the server's key against known_hosts and remembers why it refused, for the error message. */
+class HostKeyCheck {
+  refusal?: { message: string; hint: string };
+
+  constructor(
+    private readonly target: SshTarget,
+    private readonly knownHosts: KnownHosts,
+    private readonly onRecorded?: (host: string, fingerprint: string) => void,
+  ) {}
+
+  get name(): string {
+    return knownHostsName(this.target.host, this.target.ssh.port);
+  }
+
+  verifier = (key: Buffer, verify: (valid: boolean) => void): void => {
+    const verdict = this.knownHosts.verify(this.name, key);
+    const shown = `${keyTypeOf(key)} ${fingerprint(key)}`;
+    const file = this.target.ssh.known_hosts;
+    switch (verdict.kind) {
+      case 'match':
+        verify(true);
+        return;
+      case 'revoked':
+        this.refusal = {
+          message: `host key ${shown} of ${this.name} is marked @revoked in ${file}`,
+          hint: 'the host presents a revoked key: find out why before connecting',
+        };
+        verify(false);
+        return;
+      case 'changed':
+        this.refusal = {
+          message: `host key of ${this.name} has CHANGED: it presents ${shown}, ${file} has ${verdict.knownFingerprints.join(', ')}`,
+          hint:
+            'someone may be intercepting the connection, or the host was reinstalled. If you know it was ' +
+            `reinstalled, remove the old key with \`ssh-keygen -R ${shellQuote(this.name)} -f ${shellQuote(file)}\` and check the new fingerprint`,
+        };
+        verify(false);
+        return;
+      case 'unknown':
+        if (this.target.ssh.host_key_policy === 'accept-new') {
+          this.knownHosts.record(this.name, key).then(
+            () => {
+              this.onRecorded?.(this.target.name, shown);
+              verify(true);
+            },
+            (error: Error) => {
+              this.refusal = {
+                message: `cannot record the host key of ${this.name} in ${file}: ${error.message}`,
+                hint: 'make the known_hosts file writable, or add the key yourself',
+              };
+              verify(false);
+            },
+          );
+          return;
+        }
+        this.refusal = {
+          message: `host ${this.name} is not in ${file} (it presents ${shown}); host_key_policy is strict`,
+          hint:
+            `check the fingerprint on the host's console (\`ssh-keygen -lf /etc/ssh/ssh_host_${keyTypeOf(key).replace(/^ssh-/, '')}_key.pub\`), then add it: ` +
+            `\`ssh-keyscan -p ${this.target.ssh.port} ${shellQuote(this.target.host)} >> ${shellQuote(file)}\`, ` +
+            'or set host_key_policy: accept-new to record first-seen keys',
+        };
+        verify(false);
+        return;
+    }
+  };
+}
+
+export class SshTransport implements Transport {
+  private sftp?: Promise<SFTPWrapper>;
+  private readonly channels = pLimit(MAX_CHANNELS);
+
+  private constructor(
+    readonly host: string,
+    private readonly client: NodeSSH,
+    private readonly sudo: SudoMode,
+  ) {}
+
+  static async connect(target: SshTarget, options: SshConnectOptions = {}): Promise<SshTransport> {
+    const knownHosts = await KnownHosts.load(target.ssh.known_hosts);
+    const check = new HostKeyCheck(target, knownHosts, options.onHostKeyRecorded);
+    const knownTypes = knownHosts.keyTypesFor(check.name);
+    const client = new NodeSSH();
+    try {
+      await client.connect({
+        host: target.host,
+        port: target.ssh.port,
+        username: target.ssh.user,
+        ...(target.ssh.identity_file ? { privateKeyPath: target.ssh.identity_file } : {}),
+        ...(process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
+        hostVerifier: check.verifier,
+        // Offer only the key types known_hosts has, so a recorded key can match (as OpenSSH does).
+        ...(knownTypes.length > 0
+          ? { algorithms: { serverHostKey: hostKeyAlgorithmsFor(knownTypes) as ServerHostKeyAlgorithm[] } }
+          : {}),
+        readyTimeout: options.readyTimeoutMs ?? 15000,
+      });
+    } catch (error) {
+      client.dispose();
+      if (check.refusal) throw new UnreachableError(target.name, check.refusal.message, check.refusal.hint);
+      throw new UnreachableError(
+        target.name,
+        describeConnectError(error, target),
+        connectHint(error, target),
+      );
+    }
+    const transport = new SshTransport(target.name, client, { kind: 'none' });
+    if (!target.ssh.become || target.ssh.user === 'root') return transport;
+    return new SshTransport(target.name, client, await transport.negotiateSudo(options.sudoPassword));
+  }
+
+  private async negotiateSudo(askPassword?: () => Promise<string>): Promise<SudoMode> {
+    const probe = await this.rawExec('sudo -n true 2>&1');
+    if (probe.code === 0) return { kind: 'passwordless' };
+    if (!askPassword) {
+      throw new UnreachableError(
+        this.host,
+        'sudo needs a password and no terminal is available to ask for it',
+        'run lbprov on a terminal, or allow passwordless sudo for the SSH user',
+      );
+    }
+    const password = await askPassword();
+    const check = await this.rawExec("sudo -S -p '' -v 2>&1", { stdin: `${password}\n` });
+    if (check.code !== 0) {
+      throw new UnreachableError(
+        this.host,
+        'sudo refused the password',
+        'check the sudo password and try again',
+      );
+    }
+    return { kind: 'password', password };
+  }
+
+  private wrap(script: string): { command: string; stdinPrefix: string } {
+    // Scripts never read lbprov's stdin by accident: with sudo -S it carries the password.
+    const body = `exec </dev/null\n${script}`;
+    switch (this.sudo.kind) {
+      case 'none':
+        return { command: `sh -c ${shellQuote(body)}`, stdinPrefix: '' };
+      case 'passwordless':
+        return { command: `sudo -n -- sh -c ${shellQuote(body)}`, stdinPrefix: '' };
+      case 'password':
+        return {
+          command: `sudo -S -p '' -- sh -c ${shellQuote(body)}`,
+          stdinPrefix: `${this.sudo.password}\n`,
+        };
+    }
+  }
+
+  async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (options.stdin !== undefined) {
+      throw new Error('exec with stdin is not supported: stage content with upload() instead');
+    }
+    const { command, stdinPrefix } = this.wrap(script);
+    return this.rawExec(command, stdinPrefix ? { stdin: stdinPrefix } : {});
+  }
+
+  private rawExec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.channels(
+      () =>
+        new Promise<ExecResult>((resolve, reject) => {
+          this.openChannel(command, (error, channel) => {
+            if (error) return reject(error);
+            const stdout: Buffer[] = [];
+            const stderr: Buffer[] = [];
+            let code = -1;
+            channel.on('data', (chunk: Buffer) => stdout.push(chunk));
+            channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+            channel.on('exit', (exitCode: number | null) => {
+              code = exitCode ?? -1;
+            });
+            channel.on('close', () =>
+              resolve({
+                code,
+                stdout: Buffer.concat(stdout).toString('utf8'),
+                stderr: Buffer.concat(stderr).toString('utf8'),
+              }),
+            );
+            if (options.stdin !== undefined) channel.end(options.stdin);
+            else channel.end();
+          });
+        }),
+    );
+  }
+
+  private openChannel(
+    command: string,
+    callback: (error: Error | undefined, channel: ClientChannel) => void,
+  ): void {
+    const connection = this.client.connection;
+    if (!connection) {
+      callback(new Error(`connection to ${this.host} was lost`), undefined as unknown as ClientChannel);
+      return;
+    }
+    connection.exec(command, (error, channel) => callback(error ?? undefined, channel));
+  }
+
+  async hold(script: string, readyMarker: string): Promise<HeldProcess> {
+    const { command, stdinPrefix } = this.wrapHeld(script);
+    return new Promise<HeldProcess>((resolve, reject) => {
+      this.openChannel(command, (error, channel) => {
+        if (error) return reject(error);
+        let output = '';
+        let settled = false;
+        const closed = new Promise<void>((done) => channel.on('close', () => done()));
+        const release = async (): Promise<void> => {
+          channel.end();
+          await closed;
+        };
+        channel.on('data', (chunk: Buffer) => {
+          output += chunk.toString('utf8');
+          if (!settled && output.split('\n').includes(readyMarker)) {
+            settled = true;
+            resolve({ banner: output, release });
+          }
+        });
+        channel.stderr.on('data', () => undefined);
+        channel.on('close', () => {
+          if (!settled) {
+            settled = true;
+            resolve({ banner: output, release: async () => undefined });
+          }
+        });
+        if (stdinPrefix) channel.write(stdinPrefix);
+      });
+    });
+  }
+
+  /** A held script reads its stdin to know when to end, so it must not get /dev/null. */
+  private wrapHeld(script: string): { command: string; stdinPrefix: string } {
+    switch (this.sudo.kind) {
+      case 'none':
+        return { command: `sh -c ${shellQuote(script)}`, stdinPrefix: '' };
+      case 'passwordless':
+        return { command: `sudo -n -- sh -c ${shellQuote(script)}`, stdinPrefix: '' };
+      case 'password':
+        return {
+          command: `sudo -S -p '' -- sh -c ${shellQuote(script)}`,
+          stdinPrefix: `${this.sudo.password}\n`,
+        };
+    }
+  }
+
+  async upload(remotePath: string, content: Buffer): Promise<void> {
+    const sftp = await this.sftpChannel();
+    await new Promise<void>((resolve, reject) =>
+      sftp.writeFile(remotePath, content, { mode: 0o600 }, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  private sftpChannel(): Promise<SFTPWrapper> {
+    this.sftp ??= this.client.requestSFTP();
+    return this.sftp;
+  }
+
+  async close(): Promise<void> {
+    if (this.sftp) {
+      const sftp = await this.sftp.catch(() => undefined);
+      sftp?.end();
+    }
+    this.client.dispose();
+  }
+}
+
+function describeConnectError(error: unknown, target: SshTarget): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const where = `${target.ssh.user}@${target.host}:${target.ssh.port}`;
+  if (/authentication methods failed/i.test(message)) return `${where}: authentication failed`;
+  if (/ECONNREFUSED/.test(message)) return `${where}: connection refused`;
+  if (/ETIMEDOUT|Timed out/i.test(message)) return `${where}: no answer (timed out)`;
+  if (/EHOSTUNREACH|ENETUNREACH/.test(message)) return `${where}: no route to host`;
+  if (/ENOENT|does not exist/.test(message)) return `${where}: ${message}`;
+  return `${where}: ${message}`;
+}
+
+function connectHint(error: unknown, target: SshTarget): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/authentication methods failed/i.test(message)) {
+    return target.ssh.identity_file
+      ? `check that ${target.ssh.identity_file} is authorized for ${target.ssh.user} on the host`
+      : 'no identity_file is set and ssh-agent offered no accepted key: set ssh.identity_file or load a key into the agent';
+  }
+  if (/ENOENT|does not exist/.test(message)) return 'check ssh.identity_file in the inventory';
+  return `check that sshd runs on ${target.host} port ${target.ssh.port} and that this machine can reach it`;
+}
