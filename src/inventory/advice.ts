@@ -1,0 +1,70 @@
+import type { Finding } from './finding.js';
+import type { ParsedSections } from './rules.js';
+
+/** Findings that do not stop a run but that an operator should have read once. */
+export function adviceFor(sections: ParsedSections, env: NodeJS.ProcessEnv): Finding[] {
+  return [...schedulingAdvice(sections), ...authAdvice(sections, env), ...sourceAdvice(sections)];
+}
+
+const KERNEL_DEPENDENT = new Set(['mh', 'fo', 'ovf', 'twos']);
+
+function schedulingAdvice({ service, real_servers }: ParsedSections): Finding[] {
+  if (service === undefined) return [];
+  const findings: Finding[] = [];
+  const serving = (real_servers ?? []).filter((r) => r.weight !== undefined && r.weight > 0).length;
+  if ((service.lb_algo === 'rr' || service.lb_algo === 'wrr') && serving > 1) {
+    findings.push({
+      path: ['service', 'lb_algo'],
+      message: `${service.lb_algo} spreads clients over ${serving} independent Redis servers; a key written through one is not on the others (defect 15)`,
+      hint: 'fine for read replicas or identical caches; for one writable dataset use a single real server or Redis replication',
+    });
+  }
+  if (KERNEL_DEPENDENT.has(service.lb_algo)) {
+    findings.push({
+      path: ['service', 'lb_algo'],
+      message: `${service.lb_algo} needs the kernel module ip_vs_${service.lb_algo}, which older kernels lack`,
+      hint: `check \`modinfo ip_vs_${service.lb_algo}\` on the directors, or use rr, wrr, lc or wlc`,
+    });
+  }
+  return findings;
+}
+
+function authAdvice({ vrrp }: ParsedSections, env: NodeJS.ProcessEnv): Finding[] {
+  if (vrrp === undefined) return [];
+  const findings: Finding[] = [];
+  if (vrrp.auth_type === 'PASS') {
+    findings.push({
+      path: ['vrrp', 'auth_type'],
+      message: 'PASS sends the VRRP password in clear text on the LAN',
+      hint: 'fine on a trusted LAN: it keeps misconfigured neighbours out, not attackers',
+    });
+  }
+  if (typeof vrrp.auth_pass === 'string') {
+    findings.push({
+      path: ['vrrp', 'auth_pass'],
+      message: 'the password is written in the inventory file',
+      hint: 'write auth_pass: { env: LBPROV_AUTH_PASS } and set that variable when running lbprov',
+    });
+  } else if (env[vrrp.auth_pass.env] === undefined) {
+    findings.push({
+      path: ['vrrp', 'auth_pass', 'env'],
+      message: `${vrrp.auth_pass.env} is not set here, so its length was not checked; apply will need it`,
+      hint: `export ${vrrp.auth_pass.env} (at most 8 characters, 7 for keepalived 1.2.x) before lbprov apply`,
+    });
+  }
+  return findings;
+}
+
+function sourceAdvice(sections: ParsedSections): Finding[] {
+  return (['keepalived', 'ipvsadm'] as const).flatMap((name) => {
+    const artifact = sections[name];
+    if (artifact === undefined || artifact.source.includes(artifact.version)) return [];
+    return [
+      {
+        path: [name, 'source'],
+        message: `does not mention version ${artifact.version}`,
+        hint: `make sure the tarball is ${name} ${artifact.version}, or correct ${name}.version`,
+      },
+    ];
+  });
+}

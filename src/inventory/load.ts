@@ -1,0 +1,171 @@
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import type { z } from 'zod';
+import type { Inventory } from '../model/inventory.js';
+import { adviceFor } from './advice.js';
+import { formatPath, type Diagnostic, type PathSegment } from './diagnostic.js';
+import type { Finding } from './finding.js';
+import { crossFieldErrors, type ParsedSections } from './rules.js';
+import { findingsFromIssues } from './schema-issues.js';
+import { schemaKeysAt } from './schema-keys.js';
+import { inventorySchema, sectionSchemas, type SectionName } from './schema.js';
+import { parseYaml, type YamlSource } from './yaml-source.js';
+import { toModel } from './to-model.js';
+
+export interface LoadResult {
+  /** Present only when there are no errors. */
+  inventory?: Inventory;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+const HOW_TO_START = 'run `lbprov init <file>` to write one, or copy inventory/seed.yaml and edit it';
+
+/** Reads and validates an inventory file; never throws for anything the user can fix. */
+export async function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory, not an inventory file'
+          : `cannot be read (${(error as Error).message})`;
+    return {
+      errors: [fileError(file, message, code === 'ENOENT' || code === 'EISDIR' ? HOW_TO_START : undefined)],
+      warnings: [],
+    };
+  }
+  return validateInventoryText(text, file, env);
+}
+
+/** The whole validation without touching the disk: `fileName` labels messages and anchors relative paths. */
+export function validateInventoryText(
+  text: string,
+  fileName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): LoadResult {
+  const parsed = parseYaml(text);
+  if (!parsed.ok) {
+    return {
+      errors: parsed.errors.map((e) => ({
+        file: fileName,
+        line: e.line,
+        column: e.column,
+        path: '',
+        message: `YAML syntax: ${e.message}`,
+        severity: 'error',
+      })),
+      warnings: [],
+    };
+  }
+  const { source } = parsed;
+  const data = source.data;
+  if (data === null || data === undefined) {
+    return { errors: [fileError(fileName, 'is empty', HOW_TO_START)], warnings: [] };
+  }
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    return {
+      errors: [
+        fileError(
+          fileName,
+          'is not a mapping of sections (ssh:, keepalived:, vrrp:, directors:, ...)',
+          HOW_TO_START,
+        ),
+      ],
+      warnings: [],
+    };
+  }
+
+  const whole = inventorySchema.safeParse(data);
+  const sections = parseSections(data as Record<string, unknown>);
+  const errorFindings = [
+    ...(whole.success
+      ? []
+      : findingsFromIssues(whole.error.issues, {
+          valueAt: (path) => valueAt(data, path),
+          sourceText: source.sourceText,
+          keysAt: (path) => schemaKeysAt(inventorySchema, path),
+        })),
+    ...crossFieldErrors(sections, env),
+  ];
+  const warningFindings = adviceFor(sections, env);
+  const pin = (severity: Diagnostic['severity']) => (f: Finding) =>
+    toDiagnostic(f, severity, fileName, source);
+  const errors = sortByPosition(errorFindings.map(pin('error')));
+  const warnings = sortByPosition(warningFindings.map(pin('warning')));
+  if (errors.length > 0 || !whole.success) return { errors, warnings };
+  const home = env.HOME ?? os.homedir();
+  return { inventory: toModel(whole.data, fileName, home), errors, warnings };
+}
+
+/** Each section on its own, so cross-field rules can still run on the sections that are sound. */
+function parseSections(data: Record<string, unknown>): ParsedSections {
+  const sections: Record<string, unknown> = {};
+  for (const name of Object.keys(sectionSchemas) as SectionName[]) {
+    const result = sectionSchemas[name].safeParse(data[name]);
+    if (result.success) sections[name] = result.data;
+  }
+  for (const list of ['directors', 'real_servers'] as const) {
+    const entries = data[list];
+    if (!Array.isArray(entries)) continue;
+    const shape: Record<string, z.ZodType> = sectionSchemas[list].element.shape;
+    sections[list] = entries.map((entry: unknown) => soundFields(shape, entry));
+  }
+  return sections as ParsedSections;
+}
+
+function soundFields(shape: Record<string, z.ZodType>, entry: unknown): Record<string, unknown> {
+  const record = entry !== null && typeof entry === 'object' ? (entry as Record<string, unknown>) : {};
+  const sound: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(shape)) {
+    const result = schema.safeParse(record[key]);
+    if (result.success && result.data !== undefined) sound[key] = result.data;
+  }
+  return sound;
+}
+
+function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
+  return path.reduce<unknown>(
+    (node, segment) =>
+      node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined,
+    data,
+  );
+}
+
+function toDiagnostic(
+  finding: Finding,
+  severity: Diagnostic['severity'],
+  file: string,
+  source: YamlSource,
+): Diagnostic {
+  const { line, column } = source.locate(finding.path, finding.at);
+  return {
+    file,
+    line,
+    column,
+    path: formatPath(finding.path),
+    message: finding.message,
+    ...(finding.hint === undefined ? {} : { hint: finding.hint }),
+    severity,
+  };
+}
+
+function fileError(file: string, message: string, hint?: string): Diagnostic {
+  return {
+    file,
+    line: 1,
+    column: 1,
+    path: '',
+    message,
+    ...(hint === undefined ? {} : { hint }),
+    severity: 'error',
+  };
+}
+
+function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort((a, b) => a.line - b.line || a.column - b.column);
+}

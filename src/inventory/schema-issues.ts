@@ -1,0 +1,126 @@
+import type { z } from 'zod';
+import type { PathSegment } from './diagnostic.js';
+import type { Finding } from './finding.js';
+import { didYouMean } from './suggest.js';
+
+/** Translates zod's issues into findings that say what is wrong and what would be right. */
+
+export interface IssueContext {
+  valueAt(path: readonly PathSegment[]): unknown;
+  sourceText(path: readonly PathSegment[]): string | undefined;
+  /** Keys the schema accepts in the mapping at `path`, for did-you-mean. */
+  keysAt(path: readonly PathSegment[]): string[];
+}
+
+/** Keys from keepalived.conf or the how-to that people will carry over, and where they went. */
+const RENAMED_KEYS: Record<string, string> = {
+  nb_get_retry: 'keepalived 2.x renamed nb_get_retry to retry (defect 6); write retry',
+  nat_mask: 'nat_mask means nothing in DR mode and later keepalived rejects it (defect 12); remove it',
+  lvs_sched: 'write lb_algo',
+  lvs_method: 'write lb_kind',
+  virtual_ipaddress: 'write vip: ADDRESS/PREFIX under vrrp',
+  real_server: 'write real_servers (a list) at the top level',
+};
+
+const EXAMPLES: Record<string, string> = {
+  host: 'host: 10.8.80.221',
+  state: 'state: MASTER or state: BACKUP',
+  priority: 'priority: 101 (MASTER) or 10 (BACKUP)',
+  interface: 'interface: eth0',
+  virtual_router_id: 'virtual_router_id: 51',
+  auth_pass: 'auth_pass: { env: LBPROV_AUTH_PASS }',
+  vip: 'vip: 10.8.80.200/24',
+  version: 'version: "2.2.7"',
+  source: 'source: http://www.keepalived.org/software/keepalived-2.2.7.tar.gz',
+  client: 'client: 10.8.80.230',
+  env: 'env: LBPROV_AUTH_PASS',
+  keepalived: 'a keepalived: block with version and source',
+  ipvsadm: 'an ipvsadm: block with version and source',
+  vrrp: 'a vrrp: block with interface, virtual_router_id, auth_pass and vip',
+  directors: 'directors: a MASTER and a BACKUP, e.g. - { host: 10.8.80.218, state: MASTER, priority: 101 }',
+  real_servers: 'real_servers: the Redis hosts, e.g. - { host: 10.8.80.221, weight: 1 }',
+};
+
+const EXPECTED: Record<string, string> = {
+  number: 'a number',
+  int: 'a whole number',
+  string: 'text',
+  boolean: 'true or false',
+  object: 'a mapping of keys to values',
+  array: 'a list',
+};
+
+export function describeValue(value: unknown): string {
+  if (value === null) return 'empty';
+  if (typeof value === 'string') return `"${value}"`;
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+export function findingsFromIssues(issues: readonly z.core.$ZodIssue[], context: IssueContext): Finding[] {
+  return issues.flatMap((issue) => findingsFromIssue(issue, context));
+}
+
+function findingsFromIssue(issue: z.core.$ZodIssue, context: IssueContext): Finding[] {
+  const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
+  const input = context.valueAt(path);
+  const shown = context.sourceText(path) ?? describeValue(input);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => unknownKey([...path, key], context.keysAt(path)));
+    case 'invalid_type':
+      return [wrongType(path, input, shown, issue.expected)];
+    case 'invalid_value': {
+      const allowed = issue.values.map(String);
+      const suggestion = typeof input === 'string' ? didYouMean(input, allowed) : undefined;
+      return [
+        {
+          path,
+          message: `is ${shown}; must be one of ${allowed.join(', ')}`,
+          hint: suggestion === undefined ? undefined : `did you mean ${suggestion}?`,
+        },
+      ];
+    }
+    case 'custom': {
+      const hint = (issue.params as { hint?: string } | undefined)?.hint;
+      return [{ path, message: issue.message, hint }];
+    }
+    default:
+      return [{ path, message: `is ${shown}; ${issue.message}` }];
+  }
+}
+
+function unknownKey(path: PathSegment[], known: string[]): Finding {
+  const key = String(path[path.length - 1]);
+  const renamed = RENAMED_KEYS[key];
+  const suggestion = didYouMean(key, known);
+  const hint =
+    renamed ??
+    (suggestion !== undefined
+      ? `did you mean ${suggestion}?`
+      : known.length > 0
+        ? `known keys here: ${known.join(', ')}`
+        : undefined);
+  return { path, at: 'key', message: `unknown key "${key}"`, hint };
+}
+
+function wrongType(path: PathSegment[], input: unknown, shown: string, expected: string): Finding {
+  const key = String(path[path.length - 1] ?? '');
+  if (input === undefined) {
+    const example = EXAMPLES[key];
+    return { path, message: 'is missing', hint: example === undefined ? undefined : `add ${example}` };
+  }
+  const wanted = EXPECTED[expected] ?? expected;
+  const finding: Finding = { path, message: `is ${shown}; expected ${wanted}` };
+  if (expected === 'string' && (typeof input === 'number' || typeof input === 'boolean')) {
+    finding.hint = `put it in quotes, "${shown}"; YAML reads it unquoted as a ${typeof input}`;
+  } else if (expected === 'number' && typeof input === 'string' && /^\d+$/.test(input)) {
+    finding.hint = `write ${input} without quotes`;
+  } else if (expected === 'boolean' && typeof input === 'string') {
+    finding.hint = 'write true or false (YAML 1.2 reads yes/no/on/off as text)';
+  } else if (input === null) {
+    finding.message = `is empty; expected ${wanted}`;
+  }
+  return finding;
+}

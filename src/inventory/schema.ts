@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import {
+  checkAuthPassCharacters,
+  checkEnvName,
+  checkHost,
+  checkInterface,
+  checkLabel,
+  checkLocalPath,
+  checkRemotePath,
+  checkSha256,
+  checkUrl,
+  checkUserName,
+  checkVersion,
+  checkVip,
+  type ShapeCheck,
+} from './shapes.js';
+
+/**
+ * The inventory file as written, with defaults filled in. Objects are strict so a misspelt key is
+ * reported instead of silently falling back to a default. Cross-field rules live in rules.ts.
+ */
+
+function shaped(check: ShapeCheck) {
+  return z.string().superRefine((value, ctx) => {
+    const problem = check(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { hint: problem.hint } });
+  });
+}
+
+function wholeNumber(min: number, max: number) {
+  const rule = `must be a whole number from ${min} to ${max}`;
+  return z.number().int(rule).min(min, rule).max(max, rule);
+}
+
+/** Single fields, exported so `lbprov init` checks each answer with exactly these rules. */
+export const fields = {
+  host: shaped(checkHost),
+  label: shaped(checkLabel),
+  interface: shaped(checkInterface),
+  user: shaped(checkUserName),
+  localPath: shaped(checkLocalPath),
+  remotePath: shaped(checkRemotePath),
+  url: shaped(checkUrl),
+  version: shaped(checkVersion),
+  sha256: shaped(checkSha256),
+  vip: shaped(checkVip),
+  port: wholeNumber(1, 65535),
+  virtualRouterId: wholeNumber(1, 255),
+  priority: wholeNumber(1, 254),
+  // VRRPv2 carries the advertisement interval in one byte of seconds.
+  advertInt: wholeNumber(1, 255),
+  weight: wholeNumber(0, 65535),
+  seconds: wholeNumber(1, 86400),
+  retries: wholeNumber(0, 100),
+  hostKeyPolicy: z.enum(['strict', 'accept-new']),
+  state: z.enum(['MASTER', 'BACKUP']),
+  authType: z.enum(['PASS', 'AH']),
+  authPass: shaped(checkAuthPassCharacters),
+  envName: shaped(checkEnvName),
+  protocol: z.enum(['TCP', 'UDP']),
+  lbAlgo: z.enum([
+    'rr',
+    'wrr',
+    'lc',
+    'wlc',
+    'lblc',
+    'lblcr',
+    'dh',
+    'sh',
+    'sed',
+    'nq',
+    'mh',
+    'fo',
+    'ovf',
+    'twos',
+  ]),
+  lbKind: z.enum(['NAT', 'DR', 'TUN']),
+};
+
+const sshOverride = z.strictObject({
+  user: fields.user.optional(),
+  port: fields.port.optional(),
+  identity_file: fields.localPath.optional(),
+  known_hosts: fields.localPath.optional(),
+  host_key_policy: fields.hostKeyPolicy.optional(),
+  become: z.boolean().optional(),
+});
+
+const sshDefaults = z
+  .strictObject({
+    user: fields.user.default('root'),
+    port: fields.port.default(22),
+    identity_file: fields.localPath.optional(),
+    known_hosts: fields.localPath.default('~/.ssh/known_hosts'),
+    host_key_policy: fields.hostKeyPolicy.default('strict'),
+    become: z.boolean().default(false),
+  })
+  .prefault({});
+
+const artifact = {
+  version: fields.version,
+  source: fields.url,
+  sha256: fields.sha256.optional(),
+};
+
+const secret = z.union([fields.authPass, z.strictObject({ env: fields.envName })], {
+  error: 'must be a quoted password such as "s3cret" or { env: LBPROV_AUTH_PASS }',
+});
+
+const hostEntry = {
+  host: fields.host,
+  name: fields.label.optional(),
+  ssh: sshOverride.optional(),
+};
+
+// One `port` serves both the virtual service and every real server: in DR and TUN mode
+// the real-server port must equal the virtual port, and a single field makes that hold by construction.
+const service = z
+  .strictObject({
+    port: fields.port.default(6379),
+    protocol: fields.protocol.default('TCP'),
+    lb_algo: fields.lbAlgo.default('rr'),
+    lb_kind: fields.lbKind.default('DR'),
+    delay_loop: fields.seconds.default(6),
+    // Always present (defaults included), so every real server gets a TCP_CHECK (defect 6).
+    check: z
+      .strictObject({
+        connect_timeout: fields.seconds.default(3),
+        retry: fields.retries.default(3),
+        delay_before_retry: fields.seconds.default(3),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export const sectionSchemas = {
+  ssh: sshDefaults,
+  keepalived: z.strictObject({ ...artifact, prefix: fields.remotePath.default('/usr/local/keepalived') }),
+  ipvsadm: z.strictObject(artifact),
+  vrrp: z.strictObject({
+    interface: fields.interface,
+    virtual_router_id: fields.virtualRouterId,
+    advert_int: fields.advertInt.default(1),
+    auth_type: fields.authType.default('PASS'),
+    auth_pass: secret,
+    vip: fields.vip,
+  }),
+  service,
+  directors: z.array(
+    z.strictObject({
+      ...hostEntry,
+      interface: fields.interface.optional(),
+      state: fields.state,
+      priority: fields.priority,
+    }),
+  ),
+  real_servers: z
+    .array(z.strictObject({ ...hostEntry, weight: fields.weight.default(1) }))
+    .min(1, 'must list at least one real server (a Redis host)'),
+  redis: z
+    .strictObject({ manage: z.boolean().default(true), install: z.boolean().default(false) })
+    .prefault({}),
+  verify: z.strictObject({ client: fields.host }).optional(),
+  allow_vrrp_only: z.boolean().default(false),
+};
+
+export const inventorySchema = z.strictObject(sectionSchemas);
+
+export type InventoryFile = z.output<typeof inventorySchema>;
+export type SectionName = keyof typeof sectionSchemas;

@@ -1,0 +1,191 @@
+import { isIpv4, parseIpv4 } from './ipv4.js';
+
+/**
+ * Shape checks for single values. Everything here may end up in a remote shell command or a
+ * keepalived.conf line, so each check admits only a conservative alphabet instead of trying to quote.
+ * `lbprov init` runs the same checks on every answer as it is typed.
+ */
+export interface Problem {
+  message: string;
+  hint?: string;
+}
+
+export type ShapeCheck = (value: string) => Problem | undefined;
+
+const DNS_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+export const checkHost: ShapeCheck = (value) => {
+  if (isIpv4(value)) return undefined;
+  const looksNumeric = /^[\d.]+$/.test(value);
+  if (looksNumeric) {
+    return {
+      message: `"${value}" is not a valid IPv4 address`,
+      hint: 'four numbers 0-255 without leading zeros, e.g. 10.8.80.218',
+    };
+  }
+  const name = value.endsWith('.') ? value.slice(0, -1) : value;
+  const valid = name.length > 0 && name.length <= 253 && name.split('.').every((l) => DNS_LABEL.test(l));
+  if (valid) return undefined;
+  return {
+    message: `"${value}" is neither an IPv4 address nor a host name`,
+    hint: 'an address such as 10.8.80.218 or a name such as redis-1.example.com (letters, digits, "-" and ".")',
+  };
+};
+
+export const checkInterface: ShapeCheck = (value) =>
+  /^[A-Za-z0-9_.:-]{1,15}$/.test(value) && !/^[.-]/.test(value)
+    ? undefined
+    : {
+        message: `"${value}" is not a network interface name`,
+        hint: 'at most 15 letters, digits, "_", ".", ":" or "-", e.g. eth0 or ens192',
+      };
+
+export const checkUserName: ShapeCheck = (value) =>
+  /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(value)
+    ? undefined
+    : {
+        message: `"${value}" is not a safe user name`,
+        hint: 'start with a letter or "_", then letters, digits, "_", "." or "-" (at most 32), e.g. root or deploy',
+      };
+
+export const checkLabel: ShapeCheck = (value) =>
+  /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(value)
+    ? undefined
+    : {
+        message: `"${value}" is not a usable label`,
+        hint: 'letters, digits, "_", "." or "-", starting with a letter or digit (at most 63), e.g. lb-master',
+      };
+
+export const checkRemotePath: ShapeCheck = (value) => {
+  if (!value.startsWith('/')) {
+    return {
+      message: `"${value}" is not an absolute path`,
+      hint: 'start it with "/", e.g. /usr/local/keepalived',
+    };
+  }
+  if (!/^[A-Za-z0-9._/+-]+$/.test(value)) {
+    return {
+      message: `"${value}" contains characters that are unsafe in a remote command`,
+      hint: 'use only letters, digits, "/", ".", "_", "+" and "-"',
+    };
+  }
+  if (value.split('/').includes('..')) {
+    return { message: `"${value}" contains ".."`, hint: 'write the path without ".." segments' };
+  }
+  return undefined;
+};
+
+/** Control-side paths are never sent to a shell; they only must not be ambiguous. */
+export const checkLocalPath: ShapeCheck = (value) => {
+  if (value.trim() === '') return { message: 'is empty', hint: 'give a path, e.g. ~/.ssh/id_ed25519' };
+  if (/^~[^/]/.test(value)) {
+    return {
+      message: `"${value}" uses ~user, which lbprov does not expand`,
+      hint: 'write ~/... or a full path',
+    };
+  }
+  if (/[\0\n\r]/.test(value))
+    return { message: 'contains a control character', hint: 'write the path on one line' };
+  return undefined;
+};
+
+export const checkUrl: ShapeCheck = (value) => {
+  const hint =
+    'an http:// or https:// address without spaces or quotes, e.g. http://www.keepalived.org/software/keepalived-1.2.0.tar.gz';
+  if (/[\s"'`$;|&<>\\(){}]/.test(value)) {
+    return { message: `"${value}" contains characters that are unsafe in a remote command`, hint };
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return { message: `"${value}" is not a URL`, hint };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return { message: `"${value}" uses ${url.protocol.slice(0, -1)}; only http and https are fetched`, hint };
+  }
+  return undefined;
+};
+
+export const checkVersion: ShapeCheck = (value) =>
+  /^\d+(\.\d+){1,3}$/.test(value)
+    ? undefined
+    : {
+        message: `"${value}" is not a version number`,
+        hint: 'digits separated by dots, e.g. 1.2.0 or 2.2.7',
+      };
+
+export const checkSha256: ShapeCheck = (value) =>
+  value === '' || /^[0-9A-Fa-f]{64}$/.test(value)
+    ? undefined
+    : {
+        message: `is ${value.length} characters, not a SHA-256 digest`,
+        hint: 'the 64 hex digits `sha256sum` prints, or "" to skip the check',
+      };
+
+export const checkEnvName: ShapeCheck = (value) =>
+  /^[A-Za-z_][A-Za-z0-9_]*$/.test(value)
+    ? undefined
+    : {
+        message: `"${value}" is not an environment variable name`,
+        hint: 'letters, digits and "_", not starting with a digit, e.g. LBPROV_AUTH_PASS',
+      };
+
+/** keepalived.conf has no quoting: a space, quote, "#" or "!" (comment) or brace would break the line. */
+export const checkAuthPassCharacters: ShapeCheck = (value) => {
+  if (value === '') return { message: 'is empty', hint: 'give 1 to 8 characters (7 for keepalived 1.2.x)' };
+  return /^[\x21-\x7e]+$/.test(value) && !/["'#!{}\\]/.test(value)
+    ? undefined
+    : {
+        message: 'contains a space, quote, "#", "!", brace, backslash or non-ASCII character',
+        hint: 'keepalived.conf cannot quote these; use letters, digits and other printable ASCII',
+      };
+};
+
+/** keepalived 1.2.x truncates the VRRP password to 7 characters, later versions to 8 (defect 13). */
+export function authPassLimit(keepalivedVersion: string | undefined): number {
+  return keepalivedVersion !== undefined && /^1\.2(\.|$)/.test(keepalivedVersion) ? 7 : 8;
+}
+
+export function checkAuthPassLength(
+  value: string,
+  keepalivedVersion: string | undefined,
+): Problem | undefined {
+  const limit = authPassLimit(keepalivedVersion);
+  if (value.length <= limit) return undefined;
+  const rule =
+    limit === 7
+      ? `keepalived ${keepalivedVersion ?? '1.2.x'} uses at most 7 (later versions 8)`
+      : 'keepalived uses at most 8 (7 for 1.2.x)';
+  return {
+    message: `is ${value.length} characters; ${rule} and silently cuts the rest`,
+    hint: `choose a password of at most ${limit} characters`,
+  };
+}
+
+export interface ParsedVip {
+  address: string;
+  prefix_length: number;
+}
+
+export function parseVip(value: string): ParsedVip | Problem {
+  const hint = "an IPv4 address with the prefix length of the directors' subnet, e.g. 10.8.80.200/24";
+  const match = /^([^/]+)\/(\d{1,2})$/.exec(value);
+  if (!match) {
+    return isIpv4(value)
+      ? { message: `"${value}" has no prefix length`, hint }
+      : { message: `"${value}" is not ADDRESS/PREFIX`, hint };
+  }
+  const [, address = '', prefix = ''] = match;
+  if (parseIpv4(address) === undefined) return { message: `"${address}" is not a valid IPv4 address`, hint };
+  const prefixLength = Number(prefix);
+  if (prefixLength < 1 || prefixLength > 32) {
+    return { message: `prefix length ${prefixLength} is outside 1-32`, hint };
+  }
+  return { address, prefix_length: prefixLength };
+}
+
+export const checkVip: ShapeCheck = (value) => {
+  const parsed = parseVip(value);
+  return 'message' in parsed ? parsed : undefined;
+};

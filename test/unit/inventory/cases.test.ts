@@ -1,0 +1,518 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { validateInventoryText } from '../../../src/inventory/index.js';
+
+/**
+ * One mistake per row, patched into a valid inventory: the row says where the error must point
+ * (key path and the line holding `at`) and a fragment of what the user reads.
+ */
+const BASE = readFileSync(new URL('../../fixtures/inventories/base.yaml', import.meta.url), 'utf8');
+const FILE = 'inventory.yaml';
+
+type Edit = { replace: [string, string] } | { text: string };
+
+interface Case {
+  name: string;
+  edit?: Edit | Edit[];
+  env?: NodeJS.ProcessEnv;
+  /** Expected error: key path, a substring of the line it must point at, and a fragment of message or hint. */
+  error?: { path: string; at?: string; says: string };
+  warning?: { path: string; says: string };
+  /** The inventory must be accepted (warnings allowed). */
+  valid?: true;
+  /** A warning that must not appear. */
+  noWarning?: string;
+}
+
+const replace = (from: string, to: string): Edit => ({ replace: [from, to] });
+
+const cases: Case[] = [
+  { name: 'the base inventory is valid', valid: true },
+  // VRRP instance
+  {
+    name: 'virtual_router_id 0',
+    edit: replace('virtual_router_id: 51', 'virtual_router_id: 0'),
+    error: { path: 'vrrp.virtual_router_id', at: 'virtual_router_id: 0', says: 'from 1 to 255' },
+  },
+  {
+    name: 'virtual_router_id 256',
+    edit: replace('virtual_router_id: 51', 'virtual_router_id: 256'),
+    error: { path: 'vrrp.virtual_router_id', at: 'virtual_router_id: 256', says: 'from 1 to 255' },
+  },
+  {
+    name: 'virtual_router_id 51.5',
+    edit: replace('virtual_router_id: 51', 'virtual_router_id: 51.5'),
+    error: { path: 'vrrp.virtual_router_id', at: '51.5', says: 'whole number' },
+  },
+  {
+    name: 'advert_int 0',
+    edit: replace('advert_int: 1', 'advert_int: 0'),
+    error: { path: 'vrrp.advert_int', at: 'advert_int: 0', says: 'from 1 to 255' },
+  },
+  {
+    name: 'auth_type lower case',
+    edit: replace('auth_type: PASS', 'auth_type: pass'),
+    error: { path: 'vrrp.auth_type', at: 'auth_type: pass', says: 'did you mean PASS' },
+  },
+  {
+    name: 'auth_type AH is accepted without the clear-text warning',
+    edit: replace('auth_type: PASS', 'auth_type: AH'),
+    valid: true,
+    noWarning: 'vrrp.auth_type',
+  },
+  {
+    name: 'auth_type PASS warns that it is clear text',
+    warning: { path: 'vrrp.auth_type', says: 'clear text' },
+  },
+  {
+    name: 'auth_pass of 9 characters',
+    edit: replace('{ env: LBPROV_AUTH_PASS }', '"123456789"'),
+    error: { path: 'vrrp.auth_pass', at: '123456789', says: 'is 9 characters; keepalived uses at most 8' },
+  },
+  {
+    name: 'auth_pass of 8 characters is fine for keepalived 2.2.7',
+    edit: replace('{ env: LBPROV_AUTH_PASS }', '"12345678"'),
+    valid: true,
+  },
+  {
+    name: 'auth_pass of 8 characters is too long for keepalived 1.2.0',
+    edit: [
+      replace('{ env: LBPROV_AUTH_PASS }', '"12345678"'),
+      replace('version: "2.2.7"', 'version: "1.2.0"'),
+    ],
+    error: { path: 'vrrp.auth_pass', at: '12345678', says: 'keepalived 1.2.0 uses at most 7' },
+  },
+  {
+    name: 'inline auth_pass warns to use the environment',
+    edit: replace('{ env: LBPROV_AUTH_PASS }', '"s3cret"'),
+    warning: { path: 'vrrp.auth_pass', says: 'written in the inventory file' },
+  },
+  {
+    name: 'auth_pass with a space',
+    edit: replace('{ env: LBPROV_AUTH_PASS }', '"a b"'),
+    error: { path: 'vrrp.auth_pass', at: '"a b"', says: 'contains a space' },
+  },
+  {
+    name: 'auth_pass with a keepalived comment character',
+    edit: replace('{ env: LBPROV_AUTH_PASS }', '"ab#c"'),
+    error: { path: 'vrrp.auth_pass', at: 'ab#c', says: '"#"' },
+  },
+  {
+    name: 'unquoted numeric auth_pass',
+    edit: replace('{ env: LBPROV_AUTH_PASS }', '1111'),
+    error: { path: 'vrrp.auth_pass', at: 'auth_pass: 1111', says: 'quoted password' },
+  },
+  {
+    name: 'auth_pass env name of the wrong shape',
+    edit: replace('env: LBPROV_AUTH_PASS', 'env: 1PASS'),
+    error: { path: 'vrrp.auth_pass.env', at: '1PASS', says: 'not an environment variable name' },
+  },
+  {
+    name: 'auth_pass from an environment variable that is too long',
+    env: { LBPROV_AUTH_PASS: '123456789' },
+    error: {
+      path: 'vrrp.auth_pass.env',
+      at: 'LBPROV_AUTH_PASS',
+      says: 'LBPROV_AUTH_PASS (from the environment) is 9 characters',
+    },
+  },
+  {
+    name: 'auth_pass from an environment variable that is set and short is silent',
+    env: { LBPROV_AUTH_PASS: 'abc' },
+    valid: true,
+    noWarning: 'vrrp.auth_pass.env',
+  },
+  {
+    name: 'auth_pass from an unset variable warns that apply will need it',
+    warning: { path: 'vrrp.auth_pass.env', says: 'is not set here' },
+  },
+  {
+    name: 'unknown key in the auth_pass reference',
+    edit: replace('env: LBPROV_AUTH_PASS', 'envv: LBPROV_AUTH_PASS'),
+    error: { path: 'vrrp.auth_pass', at: 'envv', says: 'quoted password' },
+  },
+  // VIP
+  {
+    name: 'VIP without a prefix length',
+    edit: replace('vip: 192.168.56.200/24', 'vip: 192.168.56.200'),
+    error: { path: 'vrrp.vip', at: 'vip:', says: 'has no prefix length' },
+  },
+  {
+    name: 'VIP prefix 33',
+    edit: replace('200/24', '200/33'),
+    error: { path: 'vrrp.vip', at: 'vip:', says: 'outside 1-32' },
+  },
+  {
+    name: 'VIP address 256 in an octet',
+    edit: replace('192.168.56.200/24', '192.168.56.256/24'),
+    error: { path: 'vrrp.vip', at: 'vip:', says: 'not a valid IPv4 address' },
+  },
+  {
+    name: "VIP outside the directors' subnet",
+    edit: replace('192.168.56.200/24', '10.0.0.200/24'),
+    error: { path: 'directors[0].host', at: '192.168.56.10,', says: "outside the VIP's subnet 10.0.0.0/24" },
+  },
+  {
+    name: 'VIP prefix too narrow for the directors',
+    edit: replace('200/24', '200/30'),
+    error: { path: 'directors[1].host', at: '192.168.56.11,', says: 'outside the VIP' },
+  },
+  {
+    name: "VIP is a director's own address",
+    edit: replace('192.168.56.200/24', '192.168.56.10/24'),
+    error: { path: 'directors[0].host', at: '192.168.56.10,', says: 'is the VIP itself' },
+  },
+  {
+    name: "VIP is a real server's own address",
+    edit: replace('192.168.56.200/24', '192.168.56.21/24'),
+    error: { path: 'real_servers[0].host', at: 'host: 192.168.56.21', says: 'is the VIP itself' },
+  },
+  {
+    name: 'VIP is the network address',
+    edit: replace('192.168.56.200/24', '192.168.56.0/24'),
+    error: { path: 'vrrp.vip', at: 'vip:', says: 'network or broadcast' },
+  },
+  // Directors
+  {
+    name: 'state in lower case',
+    edit: replace('state: MASTER', 'state: master'),
+    error: { path: 'directors[0].state', at: 'state: master', says: 'did you mean MASTER?' },
+  },
+  {
+    name: 'two MASTERs',
+    edit: replace('state: BACKUP', 'state: MASTER'),
+    error: { path: 'directors[1].state', at: '192.168.56.11', says: 'second MASTER' },
+  },
+  {
+    name: 'no MASTER',
+    edit: replace('state: MASTER', 'state: BACKUP'),
+    error: { path: 'directors', at: 'directors:', says: 'has no MASTER' },
+  },
+  {
+    name: 'a MASTER without a BACKUP',
+    edit: replace('  - { host: 192.168.56.11, state: BACKUP, priority: 10 }\n', ''),
+    error: { path: 'directors', at: 'directors:', says: 'has no BACKUP' },
+  },
+  {
+    name: 'priority 255',
+    edit: replace('priority: 101', 'priority: 255'),
+    error: { path: 'directors[0].priority', at: 'priority: 255', says: 'from 1 to 254' },
+  },
+  {
+    name: 'priority 0',
+    edit: replace('priority: 10 ', 'priority: 0 '),
+    error: { path: 'directors[1].priority', at: 'priority: 0', says: 'from 1 to 254' },
+  },
+  {
+    name: 'equal priorities',
+    edit: replace('priority: 10 ', 'priority: 101 '),
+    error: { path: 'directors[1].priority', at: '192.168.56.11', says: 'the same as directors[0]' },
+  },
+  {
+    name: 'BACKUP above the MASTER',
+    edit: replace('priority: 10 ', 'priority: 150 '),
+    error: { path: 'directors[1].priority', at: '192.168.56.11', says: "above the MASTER's 101" },
+  },
+  {
+    name: 'a third director as a second BACKUP is fine',
+    edit: replace(
+      'priority: 10 }\n',
+      'priority: 10 }\n  - { host: 192.168.56.12, state: BACKUP, priority: 5 }\n',
+    ),
+    valid: true,
+  },
+  {
+    name: 'director interface override with a slash',
+    edit: replace('state: BACKUP,', 'interface: eth0/1, state: BACKUP,'),
+    error: { path: 'directors[1].interface', at: 'eth0/1', says: 'not a network interface name' },
+  },
+  {
+    name: 'misspelt director key',
+    edit: replace('priority: 101', 'prority: 101'),
+    error: { path: 'directors[0].prority', at: 'prority', says: 'did you mean priority?' },
+  },
+  // Hosts
+  {
+    name: 'directors listed as real servers (the how-to)',
+    edit: replace('host: 192.168.56.21', 'host: 192.168.56.10'),
+    error: { path: 'real_servers[0].host', at: 'host: 192.168.56.10, weight', says: 'two-box LVS ping-pong' },
+  },
+  {
+    name: 'the same real server twice',
+    edit: replace('host: 192.168.56.22, weight: 1', 'host: 192.168.56.21, weight: 2'),
+    error: { path: 'real_servers[1].host', at: 'weight: 2', says: 'repeats real_servers[0].host' },
+  },
+  {
+    name: 'host names compare without case',
+    edit: [replace('host: 192.168.56.21', 'host: redis-a'), replace('host: 192.168.56.22', 'host: REDIS-A')],
+    error: { path: 'real_servers[1].host', at: 'REDIS-A', says: 'repeats real_servers[0].host' },
+  },
+  {
+    name: 'an octet above 255',
+    edit: replace('host: 192.168.56.22', 'host: 192.168.56.300'),
+    error: { path: 'real_servers[1].host', at: '192.168.56.300', says: 'not a valid IPv4 address' },
+  },
+  {
+    name: 'a host name with shell characters',
+    edit: replace('host: 192.168.56.22', 'host: "redis;reboot"'),
+    error: {
+      path: 'real_servers[1].host',
+      at: 'redis;reboot',
+      says: 'neither an IPv4 address nor a host name',
+    },
+  },
+  {
+    name: 'a DNS name is a valid host',
+    edit: replace('host: 192.168.56.22', 'host: redis-2.example.com'),
+    valid: true,
+  },
+  {
+    name: 'weight -1',
+    edit: replace('192.168.56.21, weight: 1', '192.168.56.21, weight: -1'),
+    error: { path: 'real_servers[0].weight', at: 'weight: -1', says: 'from 0 to 65535' },
+  },
+  {
+    name: 'weight 65536',
+    edit: replace('192.168.56.22, weight: 1', '192.168.56.22, weight: 65536'),
+    error: { path: 'real_servers[1].weight', at: 'weight: 65536', says: 'from 0 to 65535' },
+  },
+  {
+    name: 'no real servers',
+    edit: replace(
+      'real_servers:\n  - { host: 192.168.56.21, weight: 1 }\n  - { host: 192.168.56.22, weight: 1 }',
+      'real_servers: []',
+    ),
+    error: { path: 'real_servers', at: 'real_servers: []', says: 'at least one real server' },
+  },
+  {
+    name: 'verify client is a real server',
+    edit: replace('client: 192.168.56.30', 'client: 192.168.56.22'),
+    error: { path: 'verify.client', at: 'client:', says: 'neither director nor real server' },
+  },
+  {
+    name: 'duplicate names',
+    edit: [
+      replace('{ host: 192.168.56.21,', '{ name: redis, host: 192.168.56.21,'),
+      replace('{ host: 192.168.56.22,', '{ name: redis, host: 192.168.56.22,'),
+    ],
+    error: { path: 'real_servers[1].name', at: '192.168.56.22', says: 'repeats the name of real_servers[0]' },
+  },
+  // Service
+  {
+    name: "lb_kind dr (the how-to's case)",
+    edit: replace('lb_kind: DR', 'lb_kind: dr'),
+    error: { path: 'service.lb_kind', at: 'lb_kind: dr', says: 'did you mean DR?' },
+  },
+  {
+    name: 'lb_algo typo',
+    edit: replace('lb_algo: wlc', 'lb_algo: wrrr'),
+    error: { path: 'service.lb_algo', at: 'lb_algo: wrrr', says: 'did you mean wrr?' },
+  },
+  {
+    name: 'protocol in lower case',
+    edit: replace('protocol: TCP', 'protocol: tcp'),
+    error: { path: 'service.protocol', at: 'protocol: tcp', says: 'did you mean TCP?' },
+  },
+  {
+    name: 'service port 70000',
+    edit: replace('port: 6379', 'port: 70000'),
+    error: { path: 'service.port', at: 'port: 70000', says: 'from 1 to 65535' },
+  },
+  {
+    name: 'service port quoted',
+    edit: replace('port: 6379', 'port: "6379"'),
+    error: { path: 'service.port', at: 'port: "6379"', says: 'write 6379 without quotes' },
+  },
+  {
+    name: 'delay_loop 0',
+    edit: replace('delay_loop: 6', 'delay_loop: 0'),
+    error: { path: 'service.delay_loop', at: 'delay_loop: 0', says: 'from 1 to 86400' },
+  },
+  {
+    name: 'nb_get_retry from the how-to',
+    edit: replace('retry: 3,', 'nb_get_retry: 3,'),
+    error: { path: 'service.check.nb_get_retry', at: 'nb_get_retry', says: 'renamed nb_get_retry to retry' },
+  },
+  {
+    name: 'nat_mask from the how-to',
+    edit: replace('  delay_loop: 6\n', '  delay_loop: 6\n  nat_mask: 255.255.255.0\n'),
+    error: { path: 'service.nat_mask', at: 'nat_mask', says: 'means nothing in DR mode' },
+  },
+  {
+    name: 'rr over two writable Redis servers warns',
+    edit: replace('lb_algo: wlc', 'lb_algo: rr'),
+    warning: { path: 'service.lb_algo', says: 'not on the others' },
+  },
+  {
+    name: 'rr with one serving real server does not warn',
+    edit: [
+      replace('lb_algo: wlc', 'lb_algo: rr'),
+      replace('192.168.56.22, weight: 1', '192.168.56.22, weight: 0'),
+    ],
+    valid: true,
+    noWarning: 'service.lb_algo',
+  },
+  {
+    name: 'a kernel-dependent scheduler warns',
+    edit: replace('lb_algo: wlc', 'lb_algo: mh'),
+    warning: { path: 'service.lb_algo', says: 'ip_vs_mh' },
+  },
+  // SSH
+  {
+    name: 'ssh port 0',
+    edit: replace('port: 22', 'port: 0'),
+    error: { path: 'ssh.port', at: 'port: 0', says: 'from 1 to 65535' },
+  },
+  {
+    name: 'ssh user with a semicolon',
+    edit: replace('user: root', 'user: "root;id"'),
+    error: { path: 'ssh.user', at: 'user:', says: 'not a safe user name' },
+  },
+  {
+    name: 'host_key_policy outside the list',
+    edit: replace('host_key_policy: strict', 'host_key_policy: ask'),
+    error: { path: 'ssh.host_key_policy', at: 'host_key_policy: ask', says: 'strict, accept-new' },
+  },
+  {
+    name: 'become: yes',
+    edit: replace('become: false', 'become: yes'),
+    error: { path: 'ssh.become', at: 'become: yes', says: 'write true or false' },
+  },
+  {
+    name: 'known_hosts with ~user',
+    edit: replace('~/.ssh/known_hosts', '~bob/.ssh/known_hosts'),
+    error: { path: 'ssh.known_hosts', at: '~bob', says: '~user' },
+  },
+  {
+    name: 'a per-host ssh override with an unknown key',
+    edit: replace('{ host: 192.168.56.22,', '{ ssh: { usr: deploy }, host: 192.168.56.22,'),
+    error: { path: 'real_servers[1].ssh.usr', at: 'usr: deploy', says: 'did you mean user?' },
+  },
+  // Sources
+  {
+    name: 'remote prefix that is relative',
+    edit: replace('prefix: /usr/local/keepalived', 'prefix: usr/local/keepalived'),
+    error: { path: 'keepalived.prefix', at: 'prefix:', says: 'not an absolute path' },
+  },
+  {
+    name: 'remote prefix with a shell metacharacter',
+    edit: replace('prefix: /usr/local/keepalived', 'prefix: "/opt/k;rm -rf /"'),
+    error: { path: 'keepalived.prefix', at: 'prefix:', says: 'unsafe in a remote command' },
+  },
+  {
+    name: 'source over ftp',
+    edit: replace('source: http://192.168.56.1:8000/ipvsadm', 'source: ftp://192.168.56.1/ipvsadm'),
+    error: { path: 'ipvsadm.source', at: 'ftp://', says: 'only http and https' },
+  },
+  {
+    name: 'source with a quote',
+    edit: replace('keepalived_2.2.7.orig.tar.gz', "keepalived_2.2.7'.tar.gz"),
+    error: { path: 'keepalived.source', at: "2.2.7'", says: 'unsafe in a remote command' },
+  },
+  {
+    name: 'version that is not a number',
+    edit: replace('version: "2.2.7"', 'version: latest'),
+    error: { path: 'keepalived.version', at: 'version: latest', says: 'not a version number' },
+  },
+  {
+    name: 'version written as a YAML number',
+    edit: replace('version: "1.31"', 'version: 1.30'),
+    error: { path: 'ipvsadm.version', at: 'version: 1.30', says: 'put it in quotes, "1.30"' },
+  },
+  {
+    name: 'a source that does not mention the version warns',
+    edit: replace('version: "1.31"', 'version: "1.26"'),
+    warning: { path: 'ipvsadm.source', says: 'does not mention version 1.26' },
+  },
+  {
+    name: 'sha256 too short',
+    edit: replace('sha256: ""', 'sha256: abc123'),
+    error: { path: 'keepalived.sha256', at: 'sha256: abc123', says: 'not a SHA-256 digest' },
+  },
+  { name: 'sha256 of 64 hex digits', edit: replace('sha256: ""', `sha256: ${'AB'.repeat(32)}`), valid: true },
+  // The file as a whole
+  {
+    name: 'misspelt top-level key',
+    edit: replace('directors:', 'director:'),
+    error: { path: 'director', at: 'director:', says: 'did you mean directors?' },
+  },
+  {
+    name: 'missing required section',
+    edit: replace('vrrp:', 'vrrp_old:'),
+    error: { path: 'vrrp', says: 'is missing' },
+  },
+  {
+    name: 'missing required field',
+    edit: replace('  vip: 192.168.56.200/24\n', ''),
+    error: { path: 'vrrp.vip', at: 'vrrp:', says: 'add vip: 10.8.80.200/24' },
+  },
+  {
+    name: 'YAML syntax error',
+    edit: replace('  protocol: TCP', '\tprotocol: TCP'),
+    error: { path: '', at: '\tprotocol', says: 'Tabs are not allowed' },
+  },
+  {
+    name: 'a key written twice',
+    edit: replace('  delay_loop: 6\n', '  delay_loop: 6\n  delay_loop: 7\n'),
+    error: { path: '', at: 'delay_loop: 7', says: 'unique' },
+  },
+  { name: 'an empty file', edit: { text: '' }, error: { path: '', says: 'is empty' } },
+  {
+    name: 'a file that is a list',
+    edit: { text: '- a\n- b\n' },
+    error: { path: '', says: 'not a mapping of sections' },
+  },
+];
+
+function apply(base: string, edits: Edit | Edit[] | undefined): string {
+  return ([] as Edit[]).concat(edits ?? []).reduce((text, edit) => {
+    if ('text' in edit) return edit.text;
+    const [from, to] = edit.replace;
+    if (!text.includes(from)) throw new Error(`test bug: "${from}" is not in the inventory`);
+    return text.replace(from, to);
+  }, base);
+}
+
+function lineOf(text: string, fragment: string): number {
+  const offset = text.indexOf(fragment);
+  if (offset < 0) throw new Error(`test bug: "${fragment}" is not in the patched inventory`);
+  return text.slice(0, offset).split('\n').length;
+}
+
+describe('inventory validation: one mistake at a time', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const text = apply(BASE, c.edit);
+      const result = validateInventoryText(text, FILE, c.env ?? {});
+      const shown = [...result.errors, ...result.warnings].map(
+        (d) => `${d.path}@${d.line}: ${d.message} (${d.hint})`,
+      );
+      if (c.valid) {
+        expect(result.errors, shown.join('\n')).to.deep.equal([]);
+        expect(result.inventory).to.not.equal(undefined);
+      }
+      if (c.error) {
+        const { path, at, says } = c.error;
+        const match = result.errors.find(
+          (d) => d.path === path && `${d.message} ${d.hint ?? ''}`.includes(says),
+        );
+        expect(match, `no error at ${path} saying "${says}"; got:\n${shown.join('\n')}`).to.not.equal(
+          undefined,
+        );
+        if (at !== undefined) expect(match?.line, 'line').to.equal(lineOf(text, at));
+        expect(match?.file).to.equal(FILE);
+        expect(result.inventory).to.equal(undefined);
+      }
+      if (c.warning) {
+        const { path, says } = c.warning;
+        const match = result.warnings.find((d) => d.path === path && d.message.includes(says));
+        expect(match, `no warning at ${path} saying "${says}"; got:\n${shown.join('\n')}`).to.not.equal(
+          undefined,
+        );
+      }
+      if (c.noWarning) {
+        expect(result.warnings.map((w) => w.path)).to.not.include(c.noWarning);
+      }
+    });
+  }
+});

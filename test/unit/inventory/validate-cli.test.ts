@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import { buildOnce, runLbprov } from './run-cli.js';
+
+describe('lbprov validate (the built CLI)', function () {
+  this.timeout(120_000);
+  before(buildOnce);
+
+  it('accepts the seed inventory with exit 0 and says it is valid', async () => {
+    const run = await runLbprov(['validate', 'inventory/seed.yaml']);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/^inventory\/seed\.yaml: valid/m);
+    expect(run.stdout).to.include('warning: service.lb_algo:');
+    expect(run.stderr).to.equal('');
+  });
+
+  it('checks the length of the password in the environment', async () => {
+    const run = await runLbprov(['validate', 'inventory/seed.yaml'], { LBPROV_AUTH_PASS: '12345678' });
+    expect(run.code).to.equal(4);
+    expect(run.stdout).to.include(
+      'vrrp.auth_pass.env: LBPROV_AUTH_PASS (from the environment) is 8 characters',
+    );
+  });
+
+  const mistakes: [file: string, expected: string][] = [
+    [
+      'directors-as-real-servers.yaml',
+      'directors-as-real-servers.yaml:18:13: error: real_servers[0].host: is also directors[0]; a director listed as its own real server',
+    ],
+    [
+      'auth-pass-too-long.yaml',
+      'auth-pass-too-long.yaml:12:14: error: vrrp.auth_pass: is 9 characters; keepalived 1.2.0 uses at most 7',
+    ],
+    [
+      'lb-kind-lowercase.yaml',
+      'lb-kind-lowercase.yaml:14:12: error: service.lb_kind: is dr; must be one of NAT, DR, TUN; hint: did you mean DR?',
+    ],
+    [
+      'howto-check-keys.yaml',
+      'howto-check-keys.yaml:16:32: error: service.check.nb_get_retry: unknown key "nb_get_retry"',
+    ],
+  ];
+  for (const [file, expected] of mistakes) {
+    it(`rejects the how-to's mistake ${file} with exit 4 and a precise message`, async () => {
+      const run = await runLbprov(['validate', `test/fixtures/howto-mistakes/${file}`]);
+      expect(run.code).to.equal(4);
+      expect(run.stdout).to.include(`test/fixtures/howto-mistakes/${expected}`);
+      expect(run.stdout).to.match(/: invalid: \d+ errors?, \d+ warnings?\n$/);
+    });
+  }
+
+  it('prints one JSON object with --json', async () => {
+    const run = await runLbprov([
+      'validate',
+      '--json',
+      'test/fixtures/howto-mistakes/lb-kind-lowercase.yaml',
+    ]);
+    expect(run.code).to.equal(4);
+    const report = JSON.parse(run.stdout) as {
+      valid: boolean;
+      errors: { path: string; line: number }[];
+      warnings: unknown[];
+    };
+    expect(report.valid).to.equal(false);
+    expect(report.errors).to.deep.include({
+      file: 'test/fixtures/howto-mistakes/lb-kind-lowercase.yaml',
+      line: 14,
+      column: 12,
+      path: 'service.lb_kind',
+      message: 'is dr; must be one of NAT, DR, TUN',
+      hint: 'did you mean DR?',
+      severity: 'error',
+    });
+    expect(report.warnings).to.be.an('array');
+  });
+
+  it('reports a missing file without a stack trace and points to init', async () => {
+    const run = await runLbprov(['validate', 'no-such-inventory.yaml']);
+    expect(run.code).to.equal(4);
+    expect(run.stdout).to.include(
+      'no-such-inventory.yaml:1:1: error: no such file; hint: run `lbprov init <file>`',
+    );
+    expect(run.stdout + run.stderr).to.not.match(/\n\s+at /);
+  });
+
+  it('reports a directory given as the inventory', async () => {
+    const run = await runLbprov(['validate', 'inventory']);
+    expect(run.code).to.equal(4);
+    expect(run.stdout).to.include('is a directory');
+  });
+});
