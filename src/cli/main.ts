@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.js';
 import { validateCommand } from './commands/validate.js';
 import { initCommand } from './commands/init.js';
+import { applyCommand } from './commands/apply.js';
 
 /**
  * The outside of lbprov: parses arguments, picks a command, and turns every outcome into an exit code.
@@ -29,6 +30,19 @@ export function buildProgram(): Command {
     .argument('[file]', 'inventory file to write', 'inventory.yaml')
     .action(async (file: string) => {
       process.exitCode = await initCommand(file);
+    });
+
+  program
+    .command('apply')
+    .description('converge every host of the inventory (real servers, then BACKUP, then MASTER)')
+    .argument('<inventory>', 'inventory file (YAML)')
+    .option('--dry-run', 'show what would change, with diffs; change nothing on any host')
+    .option('--json', 'print one JSON event per line; the last line is the summary')
+    .option('--limit <hosts>', 'only these hosts (names or addresses, comma-separated)')
+    .option('--concurrency <n>', 'hosts contacted at once (default 16)')
+    .option('--diff', 'also show file diffs for changes made')
+    .action(async (file: string, opts: Parameters<typeof applyCommand>[1]) => {
+      process.exitCode = await applyCommand(file, opts);
     });
 
   return program;

@@ -112,6 +112,14 @@ export async function runAction(action: Action, context: ActionContext): Promise
           'read the output above; fix the cause on the host or in the inventory, then apply again (finished steps are skipped)',
         );
       }
+      if (action.expectOutput && !new RegExp(action.expectOutput.pattern, 'm').test(result.stdout)) {
+        throw new ActionError(
+          `${action.description}: refused: ${action.expectOutput.meaning}`,
+          action.script,
+          tail(result.stdout),
+          'install the missing headers or libraries the output names, then apply again',
+        );
+      }
       return;
     }
     case 'write_file':

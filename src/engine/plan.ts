@@ -30,11 +30,11 @@ export function prepareSteps(
     try {
       return {
         id: step.id,
-        name: step.name,
+        name: String(fill(step.name, vars)),
         module,
         args: module.parseArgs(fill(step.args, vars)),
         when: step.when,
-        ...(step.skip_reason ? { skipReason: step.skip_reason } : {}),
+        ...(step.skip_reason ? { skipReason: String(fill(step.skip_reason, vars)) } : {}),
         notify: step.notify,
         dependsOn: step.depends_on,
       };

@@ -5,7 +5,7 @@ import type { Transport } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
 import type { SecretMasker } from '../util/mask.js';
 import { ControlDownloads } from './actions.js';
-import type { EngineEvent, HostSummary, RunMode, StepError } from './events.js';
+import type { EngineEvent, HostSummary, StepError } from './events.js';
 import {
   applyHost,
   hasWork,

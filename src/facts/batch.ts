@@ -22,8 +22,9 @@ export function buildProbeScript(
   nonce = randomBytes(8).toString('hex'),
 ): ProbeScript {
   const parts = facts.map(
+    // A subshell each, so a fact's `exit` ends only that fact.
     (fact, index) =>
-      `{\n${fact.command}\n} </dev/null 2>/dev/null\nprintf '\\n__lbprov_${nonce} ${index} %d\\n' "$?"`,
+      `(\n${fact.command}\n) </dev/null 2>/dev/null\nprintf '\\n__lbprov_${nonce} ${index} %d\\n' "$?"`,
   );
   return { script: parts.join('\n'), facts, nonce };
 }

@@ -50,18 +50,15 @@ export interface ServiceState {
 }
 
 /**
- * Running means a live process, not an init script's opinion (the SysV script may exit 0 for a daemon
- * that died at once): the pid file's process, or a process with the daemon's name.
+ * Running is judged by `runningTest` (a live process, or a status command), never by an init
+ * script's exit code: the SysV script may exit 0 for a daemon that died at once.
  */
-export function serviceFact(name: string, processName: string, pidFile?: string): Fact<ServiceState> {
+export function serviceFact(name: string, runningTest: string): Fact<ServiceState> {
   const n = shellQuote(name);
-  const pidCheck = pidFile
-    ? `if [ -s ${shellQuote(pidFile)} ] && kill -0 "$(cat ${shellQuote(pidFile)})" 2>/dev/null; then echo running=yes; elif pidof ${shellQuote(processName)} >/dev/null; then echo running=yes; else echo running=no; fi`
-    : `if pidof ${shellQuote(processName)} >/dev/null; then echo running=yes; else echo running=no; fi`;
   return {
-    key: `service:${name}:${processName}:${pidFile ?? ''}`,
+    key: `service:${name}:${runningTest}`,
     command: [
-      pidCheck,
+      `if ( ${runningTest} ); then echo running=yes; else echo running=no; fi`,
       'if [ -d /run/systemd/system ]; then',
       `  if systemctl is-enabled ${n} >/dev/null 2>&1; then echo enabled=yes; else echo enabled=no; fi`,
       `  if systemctl cat ${n} >/dev/null 2>&1; then echo installed=yes; else echo installed=no; fi`,

@@ -9,7 +9,8 @@ const stepSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'step ids are lower-case words joined by dashes'),
     name: z.string().min(1),
     module: z.string().refine((name) => modules.has(name), { message: 'unknown module' }),
-    args: z.record(z.string(), z.unknown()).default({}),
+    /** A map, or one `{{ variable }}` that holds the whole map (a build plan computed in TypeScript). */
+    args: z.union([z.record(z.string(), z.unknown()), z.string()]).default({}),
     when: z.array(z.string()).default([]),
     /** What to say when `when` does not hold ("the host does not use network-scripts"). */
     skip_reason: z.string().optional(),

@@ -10,19 +10,28 @@ const schema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9@._-]*$/, 'must be a service name'),
     /** The daemon's process name: running is judged by the process, not by the init script. */
-    process: z.string().regex(/^[A-Za-z0-9._-]+$/),
+    process: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/)
+      .optional(),
+    /** For services without a daemon (a oneshot script): a read-only command that succeeds when "running". */
+    status_command: z.string().min(1).optional(),
     pidfile: absolutePath.optional(),
     state: z.enum(['started', 'stopped', 'reloaded', 'restarted']).default('started'),
     enabled: z.boolean().optional(),
     /** Seconds to wait for the process to appear after a start. */
     start_timeout: z.number().int().min(1).max(600).default(15),
   })
-  .strict();
+  .strict()
+  .refine((args) => (args.process === undefined) !== (args.status_command === undefined), {
+    message: 'give either `process` or `status_command`',
+  });
 
 type ServiceArgs = z.output<typeof schema>;
 
 function runningTest(args: ServiceArgs): string {
-  const byName = `pidof ${shellQuote(args.process)} >/dev/null`;
+  if (args.status_command) return `${args.status_command} >/dev/null 2>&1`;
+  const byName = `pidof ${shellQuote(args.process ?? args.name)} >/dev/null`;
   if (!args.pidfile) return byName;
   const pidfile = shellQuote(args.pidfile);
   return `{ [ -s ${pidfile} ] && kill -0 "$(cat ${pidfile})" 2>/dev/null; } || ${byName}`;
@@ -30,7 +39,8 @@ function runningTest(args: ServiceArgs): string {
 
 function initCommand(init: InitSystem, name: string, verb: string): string {
   const n = shellQuote(name);
-  if (init === 'systemd') return `systemctl ${verb} ${n}`;
+  // A unit file lbprov just wrote is only seen after daemon-reload.
+  if (init === 'systemd') return `systemctl daemon-reload; systemctl ${verb} ${n}`;
   return `if command -v service >/dev/null; then service ${n} ${verb}; else /etc/init.d/${name} ${verb}; fi`;
 }
 
@@ -76,13 +86,17 @@ function disableScript(init: InitSystem, name: string): string {
   return `if command -v update-rc.d >/dev/null; then update-rc.d -f ${n} remove; elif command -v chkconfig >/dev/null; then chkconfig --del ${n}; fi`;
 }
 
+function serviceFactFor(args: ServiceArgs) {
+  return serviceFact(args.name, runningTest(args));
+}
+
 export const serviceModule: Module<ServiceArgs> = {
   name: 'service',
   parseArgs: (raw) => parseArgs('service', schema, raw),
-  facts: (args) => [serviceFact(args.name, args.process, args.pidfile)],
+  facts: (args) => [serviceFactFor(args)],
   check(args, facts, host) {
     const init = host.facts.init;
-    const state = factValue(facts, serviceFact(args.name, args.process, args.pidfile));
+    const state = factValue(facts, serviceFactFor(args));
     const actions: Action[] = [];
     const undo: UndoRecord[] = [];
     const said: string[] = [];

@@ -4,7 +4,13 @@ import type { HostFacts } from '../facts/host.js';
 /** What the engine does on a host to make a change. Actions are data: the engine runs them. */
 export type Action =
   /** A root shell script; a non-zero exit fails the step with the script's output. */
-  | { kind: 'shell'; description: string; script: string }
+  | {
+      kind: 'shell';
+      description: string;
+      script: string;
+      /** The output must match, whatever the exit code (configure's "Use IPVS Framework : Yes"). */
+      expectOutput?: { pattern: string; meaning: string };
+    }
   /**
    * Atomic write: staged upload, mode and owner set on a temp file beside the target, optional
    * validation of the temp file (`{}` stands for its path), then rename over the target.

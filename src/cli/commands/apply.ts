@@ -1,0 +1,91 @@
+import { run } from '../../engine/run.js';
+import type { EngineEvent, PlanOutline } from '../../engine/events.js';
+import { procedureFlags } from '../../procedure/jobs.js';
+import { ExitCode } from '../exit-codes.js';
+import { JsonRenderer } from '../output/json.js';
+import { ListrRenderer } from '../output/listr.js';
+import { PlainRenderer } from '../output/plain.js';
+import type { Renderer } from '../output/types.js';
+import { isInteractive } from '../secrets.js';
+import { openSession, SetupError, type Session } from '../session.js';
+
+export interface ApplyOptions {
+  dryRun?: boolean;
+  json?: boolean;
+  limit?: string;
+  concurrency?: string;
+  diff?: boolean;
+}
+
+function outlineOf(session: Session): PlanOutline {
+  return {
+    hosts: session.jobs.map((job) => ({
+      name: job.name,
+      role: job.role,
+      steps: [...job.steps, ...job.handlers].map((step) => ({ id: step.id, name: step.name })),
+    })),
+  };
+}
+
+export function chooseRenderer(session: Session, options: { json?: boolean; showDiffs: boolean }): Renderer {
+  if (options.json) return new JsonRenderer();
+  if (isInteractive()) return new ListrRenderer(outlineOf(session), { showDiffs: options.showDiffs });
+  return new PlainRenderer({ showDiffs: options.showDiffs });
+}
+
+export function parseConcurrency(value: string | undefined): number {
+  if (value === undefined) return 16;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 256) {
+    throw new SetupError(
+      `--concurrency must be a whole number from 1 to 256, not ${JSON.stringify(value)}`,
+      ExitCode.Usage,
+    );
+  }
+  return parsed;
+}
+
+/** `lbprov apply` and `lbprov apply --dry-run`. */
+export async function applyCommand(file: string, options: ApplyOptions): Promise<number> {
+  const warn = (message: string): void => {
+    if (!options.json) process.stderr.write(`${message}\n`);
+  };
+  try {
+    const concurrency = parseConcurrency(options.concurrency);
+    const session = await openSession(file, { ...(options.limit ? { limit: options.limit } : {}), warn });
+    const renderer = chooseRenderer(session, {
+      json: options.json ?? false,
+      showDiffs: Boolean(options.dryRun || options.diff),
+    });
+    const recorded: EngineEvent[] = [];
+    const outcome = await run({
+      mode: options.dryRun ? 'dry-run' : 'apply',
+      jobs: session.jobs,
+      concurrency,
+      masker: session.masker,
+      connect: (job) =>
+        session.connect(
+          session.jobs.find((candidate) => candidate.name === job.name)!,
+          (host, fingerprint) =>
+            recorded.push({
+              type: 'warning',
+              host,
+              message: `recorded new host key ${fingerprint} (host_key_policy: accept-new)`,
+            }),
+        ),
+      emit: (event) => {
+        while (recorded.length > 0) renderer.handle(session.masker.maskDeep(recorded.shift()!));
+        renderer.handle(event);
+      },
+      flagsFor: procedureFlags(session.inventory),
+    });
+    await renderer.finish();
+    return outcome.exitCode;
+  } catch (error) {
+    if (error instanceof SetupError) {
+      process.stderr.write(`lbprov: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}

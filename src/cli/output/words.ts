@@ -1,0 +1,59 @@
+import type { EngineEvent, StepStatus } from '../../engine/events.js';
+
+/** The word each status shows as, the same in every human renderer. */
+export const STATUS_WORD: Record<StepStatus, string> = {
+  ok: 'ok',
+  changed: 'changed',
+  would_change: 'would change',
+  may_change: 'may change',
+  skipped: 'skipped',
+  failed: 'FAILED',
+  not_run: 'not run',
+};
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+export function indent(text: string, prefix = '    '): string {
+  return text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => `${prefix}${line}`)
+    .join('\n');
+}
+
+/** The closing lines every human renderer prints: one per host, then the verdict. */
+export function summaryLines(event: Extract<EngineEvent, { type: 'summary' }>): string[] {
+  const dry = event.mode === 'dry-run' || event.mode === 'destroy-dry-run';
+  const lines = ['', 'Summary:'];
+  for (const [host, tally] of Object.entries(event.hosts)) {
+    lines.push(
+      tally.unreachable
+        ? `  ${host.padEnd(16)} UNREACHABLE`
+        : `  ${host.padEnd(16)} ok=${tally.ok} ${dry ? 'would_change' : 'changed'}=${tally.changed} failed=${tally.failed}`,
+    );
+  }
+  for (const flag of event.flags) lines.push(`  !! ${flag}`);
+  const seconds = (event.duration_ms / 1000).toFixed(1);
+  const failed = Object.values(event.hosts).some((tally) => tally.failed > 0 || tally.unreachable);
+  if (failed) lines.push(`Finished with failures in ${seconds}s (exit code ${event.exit_code}).`);
+  else if (event.changed === 0) lines.push(`Nothing to change: the cluster is converged (${seconds}s).`);
+  else if (dry)
+    lines.push(`${plural(event.changed, 'step')} would change; nothing was changed (${seconds}s).`);
+  else lines.push(`${plural(event.changed, 'step')} changed in ${seconds}s.`);
+  return lines;
+}
+
+export function errorLines(error: {
+  message: string;
+  command?: string;
+  output?: string;
+  hint?: string;
+}): string[] {
+  const lines = [`    error: ${error.message}`];
+  if (error.command) lines.push('    command:', indent(error.command, '      '));
+  if (error.output) lines.push('    output:', indent(error.output, '      '));
+  if (error.hint) lines.push(`    what to do: ${error.hint}`);
+  return lines;
+}

@@ -1,0 +1,33 @@
+import { password } from '@inquirer/prompts';
+import type { SecretSource } from '../model/inventory.js';
+
+export class SecretUnavailableError extends Error {}
+
+export function isInteractive(): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY);
+}
+
+/** An inline secret, or an environment variable; unset on a terminal, it is asked for (masked). */
+export async function resolveSecret(source: SecretSource, label: string): Promise<string> {
+  if ('value' in source) return source.value;
+  const fromEnv = process.env[source.env];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (!isInteractive()) {
+    throw new SecretUnavailableError(
+      `${label} comes from the environment variable ${source.env}, which is not set; ` +
+        `set it (export ${source.env}=...) or run lbprov on a terminal to be asked for it`,
+    );
+  }
+  return password({ message: `${label} (${source.env} is not set):`, mask: '*' });
+}
+
+/** Asks for the sudo password at most once per run, only when a host needs it. */
+export function sudoPasswordAsker(): () => Promise<string> {
+  let asked: Promise<string> | undefined;
+  return () => {
+    if (!isInteractive())
+      return Promise.reject(new SecretUnavailableError('sudo needs a password and there is no terminal'));
+    asked ??= password({ message: 'sudo password for the SSH user:', mask: '*' });
+    return asked;
+  };
+}

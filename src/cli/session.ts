@@ -1,0 +1,112 @@
+import { formatDiagnostic, loadInventory } from '../inventory/index.js';
+import type { Inventory } from '../model/inventory.js';
+import { loadPlaybook, playbookPath, PlaybookError } from '../playbook/load.js';
+import { buildJobs, type ProcedureJob } from '../procedure/jobs.js';
+import { PlanError } from '../engine/plan.js';
+import { SshTransport } from '../transport/ssh.js';
+import type { Transport } from '../transport/types.js';
+import { SecretMasker } from '../util/mask.js';
+import { ExitCode } from './exit-codes.js';
+import { resolveSecret, SecretUnavailableError, sudoPasswordAsker } from './secrets.js';
+
+/** A failure before any host is contacted: the message is for the user, the code is the exit code. */
+export class SetupError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface Session {
+  inventory: Inventory;
+  jobs: ProcedureJob[];
+  masker: SecretMasker;
+  connect(
+    job: ProcedureJob,
+    onHostKeyRecorded?: (host: string, fingerprint: string) => void,
+  ): Promise<Transport>;
+}
+
+export function parseLimit(limit: string | undefined): Set<string> | undefined {
+  if (!limit) return undefined;
+  return new Set(
+    limit
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  );
+}
+
+/** Inventory -> validated model -> secrets -> per-host jobs. Warnings go to `warn`. */
+export async function openSession(
+  file: string,
+  options: { limit?: string; warn: (message: string) => void },
+): Promise<Session> {
+  const loaded = await loadInventory(file);
+  if (!loaded.inventory) {
+    throw new SetupError(
+      [...loaded.errors, ...loaded.warnings].map(formatDiagnostic).join('\n') +
+        `\n${file}: invalid; nothing was contacted (run \`lbprov validate ${file}\` after fixing)`,
+      ExitCode.InvalidInventory,
+    );
+  }
+  for (const warning of loaded.warnings) options.warn(formatDiagnostic(warning));
+  const inventory = loaded.inventory;
+  const masker = new SecretMasker();
+  let authPass: string;
+  try {
+    authPass = await resolveSecret(inventory.vrrp.auth_pass, 'VRRP auth_pass');
+  } catch (error) {
+    if (error instanceof SecretUnavailableError)
+      throw new SetupError(error.message, ExitCode.InvalidInventory);
+    throw error;
+  }
+  masker.add(authPass);
+  const limit = parseLimit(options.limit);
+  if (limit) {
+    const known = new Set(
+      [...inventory.directors, ...inventory.real_servers].flatMap((entry) => [entry.name, entry.host]),
+    );
+    const unknown = [...limit].filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      throw new SetupError(
+        `--limit names hosts the inventory does not have: ${unknown.join(', ')}`,
+        ExitCode.Usage,
+      );
+    }
+  }
+  let jobs: ProcedureJob[];
+  try {
+    const [director, realServer] = await Promise.all([
+      loadPlaybook(playbookPath('director')),
+      loadPlaybook(playbookPath('real_server')),
+    ]);
+    jobs = buildJobs(inventory, { director, realServer }, { authPass }, limit);
+  } catch (error) {
+    if (error instanceof PlaybookError || error instanceof PlanError) {
+      throw new SetupError(
+        `lbprov's playbook is broken: ${error.message} (this is a bug; please report it)`,
+        ExitCode.Internal,
+      );
+    }
+    throw error;
+  }
+  const askSudo = sudoPasswordAsker();
+  const sudoPassword = async (): Promise<string> => {
+    const secret = await askSudo();
+    masker.add(secret);
+    return secret;
+  };
+  return {
+    inventory,
+    jobs,
+    masker,
+    connect: (job, onHostKeyRecorded) =>
+      SshTransport.connect(
+        { name: job.name, host: job.entry.host, ssh: job.entry.ssh },
+        { sudoPassword, ...(onHostKeyRecorded ? { onHostKeyRecorded } : {}) },
+      ),
+  };
+}

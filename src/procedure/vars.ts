@@ -1,0 +1,145 @@
+import type { Director, Inventory, RealServer } from '../model/inventory.js';
+import { ipvsadmBuildPlan, keepalivedBuildPlan, type BuildPlan } from '../render/build-recipes.js';
+import { renderIfcfgAlias } from '../render/ifcfg.js';
+import {
+  hasConfigTest,
+  KEEPALIVED_CONF_PATH,
+  keepalivedSyntaxFor,
+  renderKeepalivedConf,
+} from '../render/keepalived-conf.js';
+import {
+  renderKeepalivedDefaults,
+  renderKeepalivedInitScript,
+  renderKeepalivedUnit,
+} from '../render/keepalived-init.js';
+import {
+  ARP_SYSCTL_PATH,
+  REAL_SERVER_SERVICE,
+  renderArpSysctl,
+  renderRealServerScript,
+  renderRealServerUnit,
+} from '../render/realserver-script.js';
+
+/** Where sources are fetched and built; destroy removes the whole folder. */
+export const SOURCE_ROOT = '/usr/local/src/lbprov';
+const KEEPALIVED_PID_FILE = '/run/keepalived.pid';
+
+function buildArgs(plan: BuildPlan): Record<string, unknown> {
+  return {
+    what: plan.subject,
+    commands: plan.steps.map((step) => ({
+      name: step.name,
+      run: step.command,
+      ...(step.expectOutput
+        ? { expect_output: { pattern: step.expectOutput.pattern, meaning: step.expectOutput.failureMeaning } }
+        : {}),
+    })),
+    installed: {
+      command: plan.verify.command,
+      expect: plan.verify.expect.map((e) => ({ pattern: e.pattern, meaning: e.failureMeaning })),
+    },
+    installs: plan.installedPaths,
+  };
+}
+
+function union(...lists: string[][]): string[] {
+  return [...new Set(lists.flat())];
+}
+
+/** The variables the director playbook reads: every value computed here, in TypeScript, never in YAML. */
+export function directorVars(
+  inventory: Inventory,
+  director: Director,
+  authPass: string,
+): Record<string, unknown> {
+  const kv = inventory.keepalived;
+  const iv = inventory.ipvsadm;
+  const keepalivedSrc = `${SOURCE_ROOT}/keepalived-${kv.version}`;
+  const ipvsadmSrc = `${SOURCE_ROOT}/ipvsadm-${iv.version}`;
+  const keepalivedPlan = keepalivedBuildPlan({
+    version: kv.version,
+    prefix: kv.prefix,
+    srcDir: keepalivedSrc,
+  });
+  const ipvsadmPlan = ipvsadmBuildPlan({ version: iv.version, srcDir: ipvsadmSrc });
+  const defaults = renderKeepalivedDefaults({ vrrpOnly: inventory.allow_vrrp_only });
+  return {
+    host: {
+      name: director.name,
+      address: director.host,
+      state: director.state,
+      interface: director.interface,
+    },
+    allow_vrrp_only: inventory.allow_vrrp_only,
+    source_root: SOURCE_ROOT,
+    build_dependencies: {
+      apt: union(keepalivedPlan.buildDependencies.apt, ipvsadmPlan.buildDependencies.apt),
+      dnf: union(keepalivedPlan.buildDependencies.dnf, ipvsadmPlan.buildDependencies.dnf),
+    },
+    keepalived: {
+      version: kv.version,
+      source: kv.source,
+      sha256: kv.sha256 ?? '',
+      tarball: `${SOURCE_ROOT}/keepalived-${kv.version}.tar.gz`,
+      src_dir: keepalivedSrc,
+      build: buildArgs(keepalivedPlan),
+      binary: `${kv.prefix}/sbin/keepalived`,
+      pid_file: KEEPALIVED_PID_FILE,
+      conf_path: KEEPALIVED_CONF_PATH,
+      conf: renderKeepalivedConf(inventory, director, { authPass, syntax: keepalivedSyntaxFor(kv.version) }),
+      // `keepalived -t` exists from 2.0.4; older versions are checked by starting them.
+      conf_validate: hasConfigTest(kv.version) ? `${kv.prefix}/sbin/keepalived -t -f {}` : '',
+      defaults,
+      init_script_debian: renderKeepalivedInitScript({
+        prefix: kv.prefix,
+        pidFile: KEEPALIVED_PID_FILE,
+        defaultsPath: '/etc/default/keepalived',
+      }),
+      init_script_rhel: renderKeepalivedInitScript({
+        prefix: kv.prefix,
+        pidFile: KEEPALIVED_PID_FILE,
+        defaultsPath: '/etc/sysconfig/keepalived',
+      }),
+      unit_debian: renderKeepalivedUnit(kv.prefix, '/etc/default/keepalived'),
+      unit_rhel: renderKeepalivedUnit(kv.prefix, '/etc/sysconfig/keepalived'),
+    },
+    ipvsadm: {
+      version: iv.version,
+      source: iv.source,
+      sha256: iv.sha256 ?? '',
+      tarball: `${SOURCE_ROOT}/ipvsadm-${iv.version}.tar.gz`,
+      src_dir: ipvsadmSrc,
+      build: buildArgs(ipvsadmPlan),
+    },
+    ifcfg: {
+      path: `/etc/sysconfig/network-scripts/ifcfg-${director.interface}:0`,
+      content: renderIfcfgAlias(director.interface, inventory.vrrp.vip),
+    },
+  };
+}
+
+export function realServerVars(inventory: Inventory, server: RealServer): Record<string, unknown> {
+  const vip = inventory.vrrp.vip.address;
+  const script = `/etc/init.d/${REAL_SERVER_SERVICE}`;
+  return {
+    host: { name: server.name, address: server.host },
+    vip,
+    arp_sysctl_path: ARP_SYSCTL_PATH,
+    arp_sysctl: renderArpSysctl(),
+    realserver: {
+      service: REAL_SERVER_SERVICE,
+      script_path: script,
+      script: renderRealServerScript(vip),
+      unit_path: `/etc/systemd/system/${REAL_SERVER_SERVICE}.service`,
+      unit: renderRealServerUnit(script),
+      status: `${script} status`,
+    },
+    redis: {
+      manage: inventory.redis.manage,
+      install: inventory.redis.install,
+      port: inventory.service.port,
+      // Loopback for local tools, the host address for health checks, the VIP for LVS-DR traffic.
+      bind: `bind 127.0.0.1 ${server.host} ${vip}`,
+    },
+  };
+}
