@@ -60,6 +60,8 @@ const IPVS_FRAMEWORK_YES: OutputExpectation = {
 
 export function keepalivedBuildPlan(opts: { version: string; prefix: string; srcDir: string }): BuildPlan {
   const { version, prefix, srcDir } = opts;
+  requirePlainPath('keepalived prefix', prefix);
+  requirePlainPath('keepalived source directory', srcDir);
   const inSource = `cd ${shellQuote(srcDir)} &&`;
   const legacy = isVersionBelow(version, FIRST_KEEPALIVED_WITHOUT_NET_IP_VS_H);
   const shimDir = `${srcDir}/${SHIM_INCLUDE_DIR}`;
@@ -131,6 +133,7 @@ export function keepalivedBuildPlan(opts: { version: string; prefix: string; src
 
 export function ipvsadmBuildPlan(opts: { version: string; srcDir: string }): BuildPlan {
   const { version, srcDir } = opts;
+  requirePlainPath('ipvsadm source directory', srcDir);
   const inSource = `cd ${shellQuote(srcDir)} &&`;
   const libnl1Era = isVersionBelow(version, FIRST_IPVSADM_WITH_LIBNL3);
   // Without libnl-1, build against the kernel's older setsockopt interface (HAVE_NL=0). Its
@@ -251,6 +254,20 @@ export function formatBuildPlan(plan: BuildPlan): string {
 
 function formatExpectation(expectation: OutputExpectation): string[] {
   return [`  output must match /${expectation.pattern}/m`, `    else: ${expectation.failureMeaning}`];
+}
+
+/**
+ * The commands quote every path, but the projects' Makefiles do not: a prefix with a space or a
+ * quote compiles into broken gcc and install command lines (measured with keepalived 2.2.7).
+ * Refuse such paths here instead of failing halfway through a build.
+ */
+function requirePlainPath(what: string, path: string): void {
+  if (!/^\/[A-Za-z0-9._+/-]*$/.test(path)) {
+    throw new Error(
+      `the ${what} must be an absolute path of letters, digits and . _ + - / only ` +
+        `(the build's Makefiles do not quote paths): ${JSON.stringify(path)}`,
+    );
+  }
 }
 
 function escapeRegExp(text: string): string {

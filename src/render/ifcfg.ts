@@ -1,5 +1,5 @@
 import type { Vip } from '../model/inventory.js';
-import { managedHeader } from './header.js';
+import { MANAGED_HEADER } from './header.js';
 
 /**
  * `/etc/sysconfig/network-scripts/ifcfg-<interface>:0`, the VIP alias the how-to asks for, made
@@ -7,7 +7,7 @@ import { managedHeader } from './header.js';
  * directors it would put the VIP on both at once and defeat VRRP.
  */
 export function renderIfcfgAlias(interfaceName: string, vip: Vip): string {
-  return `${managedHeader()}
+  return `${MANAGED_HEADER}
 #
 # Documents the VIP only: keepalived (VRRP) alone puts it on the MASTER director.
 # ONPARENT=no matters most: ifup-aliases brings aliases up with their parent interface

@@ -1,5 +1,5 @@
 import type { Director, Inventory } from '../model/inventory.js';
-import { managedHeader } from './header.js';
+import { MANAGED_HEADER } from './header.js';
 import { isVersionBelow } from './version.js';
 
 /** Where keepalived reads its configuration; the init script and the unit pass it with `-f`. */
@@ -43,7 +43,7 @@ export function renderKeepalivedConf(
   opts: KeepalivedConfOptions,
 ): string {
   return [
-    managedHeader(),
+    MANAGED_HEADER,
     `# Director ${director.name} (${director.state}), keepalived ${opts.syntax === '1.2' ? '< 1.2.20' : '>= 1.2.20'} syntax.`,
     '',
     renderGlobalDefs(director),

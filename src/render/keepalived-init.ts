@@ -1,5 +1,5 @@
 import { shellQuote } from '../util/shell.js';
-import { managedHeader } from './header.js';
+import { MANAGED_HEADER } from './header.js';
 import { KEEPALIVED_CONF_PATH } from './keepalived-conf.js';
 
 /** The pid file the systemd unit passes with `-p` (systemd hosts always have /run). */
@@ -30,7 +30,7 @@ export function renderKeepalivedInitScript(opts: KeepalivedInitOptions): string 
 # Default-Stop:      0 1 6
 # Short-Description: keepalived: VRRP failover and LVS health checks
 ### END INIT INFO
-${managedHeader()}
+${MANAGED_HEADER}
 
 PATH=/sbin:/usr/sbin:/bin:/usr/bin
 export PATH
@@ -166,7 +166,7 @@ esac
  * daemon's parent to exit and its pid file to appear; Type=simple would report success at once.
  */
 export function renderKeepalivedUnit(prefix: string, defaultsPath: string): string {
-  return `${managedHeader()}
+  return `${MANAGED_HEADER}
 
 [Unit]
 Description=keepalived: VRRP failover and LVS health checks (lbprov)
@@ -194,14 +194,14 @@ WantedBy=multi-user.target
  */
 export function renderKeepalivedDefaults(opts: { vrrpOnly: boolean }): string {
   if (!opts.vrrpOnly) {
-    return `${managedHeader()}
+    return `${MANAGED_HEADER}
 #
 # Options for keepalived, read by its init script or systemd unit.
 # -D (--log-detail): detailed log messages.
 KEEPALIVED_OPTIONS="-D"
 `;
   }
-  return `${managedHeader()}
+  return `${MANAGED_HEADER}
 #
 # !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
 # !!  VRRP-ONLY DEGRADED MODE: THIS DIRECTOR DOES NOT LOAD-BALANCE ANYTHING.        !!

@@ -1,5 +1,5 @@
 import { shellQuote } from '../util/shell.js';
-import { managedHeader } from './header.js';
+import { MANAGED_HEADER } from './header.js';
 
 /** Where the ARP settings persist; systemd-sysctl and `sysctl --system` apply it at boot. */
 export const ARP_SYSCTL_PATH = '/etc/sysctl.d/90-lbprov-lvs-dr.conf';
@@ -25,7 +25,7 @@ export function renderRealServerScript(vip: string): string {
 #                    packets the director routes to it, and stops it answering ARP
 #                    for the VIP, which must reach the director only.
 ### END INIT INFO
-${managedHeader()}
+${MANAGED_HEADER}
 
 PATH=/sbin:/usr/sbin:/bin:/usr/bin
 export PATH
@@ -56,7 +56,7 @@ set_arp() {
 
 start() {
     # ARP first: with the VIP up and ARP still answered, this host could steal the VIP's
-    # traffic from the director. ${ARP_SYSCTL_PATH} sets the same values at boot.
+    # traffic from the director. The same values persist in ${ARP_SYSCTL_PATH}.
     set_arp || { echo "cannot set the ARP sysctls" >&2; return 1; }
     # ip, not ifconfig: net-tools is gone from current distributions (defect 16).
     if ! vip_on_lo; then
@@ -69,9 +69,9 @@ stop() {
     if vip_on_lo; then
         ip addr del "$VIP/32" dev lo || return 1
     fi
-    # The ARP sysctls stay as they are: ${ARP_SYSCTL_PATH} owns them. Resetting them
-    # here would contradict that file until the next boot, and without the VIP they are
-    # harmless (they only narrow which addresses this host answers ARP for).
+    # The ARP sysctls stay as they are: their owner is ${ARP_SYSCTL_PATH}.
+    # Resetting them here would contradict that file until the next boot, and without the
+    # VIP they are harmless (they only narrow which addresses this host answers ARP for).
     echo "LVS-DR real server: $VIP removed from lo"
 }
 
@@ -102,7 +102,7 @@ esac
 
 /** A systemd oneshot that runs the script at boot and keeps its "started" state until stop. */
 export function renderRealServerUnit(scriptPath: string): string {
-  return `${managedHeader()}
+  return `${MANAGED_HEADER}
 
 [Unit]
 Description=LVS direct-routing real server: VIP on lo, no ARP for it (lbprov)
@@ -124,7 +124,7 @@ WantedBy=multi-user.target
 
 /** The ARP settings of an LVS-DR real server, persisted across reboots (defect 3). */
 export function renderArpSysctl(): string {
-  return `${managedHeader()}
+  return `${MANAGED_HEADER}
 #
 # LVS direct routing: this host holds the VIP on lo. It must not answer ARP requests for
 # it (arp_ignore=1: answer only for addresses of the receiving interface) nor use it as the

@@ -1,0 +1,182 @@
+import { expect } from 'chai';
+import {
+  formatBuildPlan,
+  installedVersionCheck,
+  ipvsadmBuildPlan,
+  keepalivedBuildPlan,
+  outputMeets,
+  parseKeepalivedVersion,
+  type BuildPlan,
+  type OutputExpectation,
+} from '../../../src/render/build-recipes.js';
+import { expectGolden } from './golden.js';
+
+const KEEPALIVED_2_2_7_V = `Keepalived v2.2.7 (01/16,2022)
+
+Copyright(C) 2001-2022 Alexandre Cassen, <acassen@gmail.com>
+
+Built with kernel headers for Linux 5.19.11
+Running on Linux 6.1.0-21-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.90-1 (2024-05-03)
+Distro: Debian GNU/Linux 12 (bookworm)
+
+configure options: --prefix=/usr/local/keepalived --with-init=SYSV
+
+Config options:  LVS VRRP VRRP_AUTH VRRP_VMAC OLD_CHKSUM_COMPAT INIT=SYSV
+
+System options:  VSYSLOG MEMFD_CREATE IPV4_DEVCONF LIBNL3 RTA_ENCAP LIBIPVS_NETLINK
+`;
+
+const KEEPALIVED_1_2_0_V = 'Keepalived v1.2.0 (05/31,2010)\n';
+
+function keepalived(version: string): BuildPlan {
+  return keepalivedBuildPlan({
+    version,
+    prefix: '/usr/local/keepalived',
+    srcDir: `/usr/local/src/keepalived-${version}`,
+  });
+}
+
+function ipvsadm(version: string): BuildPlan {
+  return ipvsadmBuildPlan({ version, srcDir: `/usr/local/src/ipvsadm-${version}` });
+}
+
+function configureExpectation(plan: BuildPlan): OutputExpectation {
+  const expectation = plan.steps.find((step) => step.name === 'configure')?.expectOutput;
+  if (!expectation) throw new Error('no configure expectation');
+  return expectation;
+}
+
+describe('build plans', () => {
+  for (const version of ['1.2.0', '2.2.7']) {
+    it(`keepalived ${version} matches the golden file`, () =>
+      expectGolden(`build-keepalived-${version}.txt`, formatBuildPlan(keepalived(version))));
+  }
+  for (const version of ['1.26', '1.31']) {
+    it(`ipvsadm ${version} matches the golden file`, () =>
+      expectGolden(`build-ipvsadm-${version}.txt`, formatBuildPlan(ipvsadm(version))));
+  }
+
+  it('keepalived 1.2.0 gets the net/ip_vs.h shim and configure finds it through CPPFLAGS', () => {
+    const [shim, configure] = keepalived('1.2.0').steps;
+    expect(shim?.command).to.include("'/usr/local/src/keepalived-1.2.0/lbprov-include/net/ip_vs.h'");
+    expect(configure?.command).to.include(
+      "CPPFLAGS='-I/usr/local/src/keepalived-1.2.0/lbprov-include' ./configure",
+    );
+  });
+
+  it('keepalived 2.2.7 needs no shim', () => {
+    expect(keepalived('2.2.7').steps.map((step) => step.name)).to.deep.equal([
+      'configure',
+      'make',
+      'make install',
+    ]);
+  });
+
+  describe('the configure check refuses a VRRP-only build (defect 10)', () => {
+    const expectation = configureExpectation(keepalived('2.2.7'));
+    it('accepts the summary of a build with LVS', () => {
+      expect(
+        outputMeets(expectation, 'Use IPVS Framework       : Yes\nIPVS use libnl            : Yes\n'),
+      ).to.equal(true);
+    });
+    it('refuses the summary of a VRRP-only build', () => {
+      expect(
+        outputMeets(expectation, 'Use IPVS Framework       : No\nUse VRRP Framework       : Yes\n'),
+      ).to.equal(false);
+    });
+  });
+
+  it('quotes every path that reaches the shell', () => {
+    for (const step of keepalived('1.2.0').steps)
+      expect(step.command).to.match(/'\/usr\/local\/src\/keepalived-1\.2\.0[^']*'/);
+    expect(keepalived('2.2.7').steps[0]?.command).to.include(
+      " ./configure --prefix='/usr/local/keepalived' ",
+    );
+  });
+
+  for (const path of ["/opt/it's here", '/tmp/$(reboot)', 'relative/dir', '/a\nb']) {
+    it(`refuses a path the build's Makefiles would break on: ${JSON.stringify(path)}`, () => {
+      expect(() =>
+        keepalivedBuildPlan({ version: '2.2.7', prefix: path, srcDir: '/usr/local/src/k' }),
+      ).to.throw(/keepalived prefix must be an absolute path/);
+      expect(() => ipvsadmBuildPlan({ version: '1.31', srcDir: path })).to.throw(/ipvsadm source directory/);
+    });
+  }
+
+  it('verifies keepalived by version and LVS support', () => {
+    const [versionCheck, lvsCheck] = keepalived('2.2.7').verify.expect;
+    if (!versionCheck || !lvsCheck) throw new Error('two expectations expected');
+    expect(outputMeets(versionCheck, KEEPALIVED_2_2_7_V)).to.equal(true);
+    expect(outputMeets(lvsCheck, KEEPALIVED_2_2_7_V)).to.equal(true);
+    expect(outputMeets(lvsCheck, KEEPALIVED_2_2_7_V.replace('LVS ', ''))).to.equal(false);
+    expect(outputMeets(versionCheck, KEEPALIVED_2_2_7_V.replace('v2.2.7', 'v2.2.8'))).to.equal(false);
+  });
+
+  it('verifies ipvsadm by the version string in its binary, as ipvsadm --version needs IPVS', () => {
+    const plan = ipvsadm('1.31');
+    expect(plan.verify.command).not.to.include('--version');
+    const [versionCheck] = plan.verify.expect;
+    if (!versionCheck) throw new Error('one expectation expected');
+    expect(outputMeets(versionCheck, 'ipvsadm v1.31 \n')).to.equal(true);
+    expect(outputMeets(versionCheck, 'ipvsadm v1.26 \n')).to.equal(false);
+  });
+
+  it('ipvsadm 1.26 builds without libnl-1, 1.31 with libnl-3', () => {
+    expect(ipvsadm('1.26').steps.map((step) => step.command)).to.deep.equal([
+      "cd '/usr/local/src/ipvsadm-1.26' && make HAVE_NL=0 POPT_LIB=-lpopt",
+      "cd '/usr/local/src/ipvsadm-1.26' && make HAVE_NL=0 POPT_LIB=-lpopt install",
+    ]);
+    expect(ipvsadm('1.31').buildDependencies.apt).to.include.members([
+      'libnl-3-dev',
+      'libnl-genl-3-dev',
+      'pkg-config',
+    ]);
+  });
+});
+
+describe('parseKeepalivedVersion', () => {
+  it('reads version and LVS from keepalived 2.2.7 -v', () => {
+    expect(parseKeepalivedVersion(KEEPALIVED_2_2_7_V)).to.deep.equal({ version: '2.2.7', lvs: true });
+  });
+
+  it('sees a VRRP-only 2.2.7 build', () => {
+    const vrrpOnly = KEEPALIVED_2_2_7_V.replace('Config options:  LVS ', 'Config options:  ');
+    expect(parseKeepalivedVersion(vrrpOnly)).to.deep.equal({ version: '2.2.7', lvs: false });
+  });
+
+  it('reads the version of keepalived 1.2.0, which does not list its build options', () => {
+    expect(parseKeepalivedVersion(KEEPALIVED_1_2_0_V)).to.deep.equal({ version: '1.2.0', lvs: 'unknown' });
+  });
+
+  it("takes LVS support of 1.2.0 from the check command's probe line", () => {
+    expect(parseKeepalivedVersion(`${KEEPALIVED_1_2_0_V}lbprov-probe: lvs=yes\n`)).to.deep.equal({
+      version: '1.2.0',
+      lvs: true,
+    });
+    expect(parseKeepalivedVersion(`${KEEPALIVED_1_2_0_V}lbprov-probe: lvs=no\n`)).to.deep.equal({
+      version: '1.2.0',
+      lvs: false,
+    });
+  });
+
+  it('prefers the build options of 2.x over the probe line', () => {
+    expect(parseKeepalivedVersion(`${KEEPALIVED_2_2_7_V}lbprov-probe: lvs=no\n`)?.lvs).to.equal(true);
+  });
+
+  it('returns undefined when keepalived is not installed', () => {
+    const missing = 'sh: 1: /usr/local/keepalived/sbin/keepalived: not found\nlbprov-probe: lvs=no\n';
+    expect(parseKeepalivedVersion(missing)).to.equal(undefined);
+  });
+});
+
+describe('installedVersionCheck', () => {
+  it('runs -v with stderr captured (keepalived prints its version there) and probes for LVS', () => {
+    const check = installedVersionCheck('/usr/local/keepalived');
+    expect(check.command).to.equal(
+      "'/usr/local/keepalived/sbin/keepalived' -v 2>&1; " +
+        "if grep -q -a -F TCP_CHECK '/usr/local/keepalived/sbin/keepalived' 2>/dev/null; " +
+        "then echo 'lbprov-probe: lvs=yes'; else echo 'lbprov-probe: lvs=no'; fi",
+    );
+    expect(check.parse).to.equal(parseKeepalivedVersion);
+  });
+});
