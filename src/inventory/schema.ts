@@ -168,3 +168,5 @@ export const inventorySchema = z.strictObject(sectionSchemas);
 
 export type InventoryFile = z.output<typeof inventorySchema>;
 export type SectionName = keyof typeof sectionSchemas;
+/** What a writer of inventory files (lbprov init) may put in one: defaults may be left out. */
+export type InventoryFileInput = z.input<typeof inventorySchema>;

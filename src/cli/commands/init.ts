@@ -1,3 +1,16 @@
-export async function initCommand(_file: string): Promise<number> {
-  throw new Error('init is not built yet');
+import { ExitCode } from '../exit-codes.js';
+import { destinationProblem, hasTerminal, noTerminalMessage, runInitPrompts } from '../init/run.js';
+
+/** `lbprov init`: the interactive first setup; a declined overwrite or Ctrl-C counts as aborted. */
+export async function initCommand(file: string): Promise<number> {
+  if (!hasTerminal()) {
+    process.stderr.write(`${noTerminalMessage(file)}\n`);
+    return ExitCode.Usage;
+  }
+  const problem = await destinationProblem(file);
+  if (problem !== undefined) {
+    process.stderr.write(`lbprov: ${problem}\n`);
+    return ExitCode.Usage;
+  }
+  return (await runInitPrompts(file)) ? ExitCode.Ok : ExitCode.Aborted;
 }

@@ -1,0 +1,106 @@
+import { Document, isCollection, isMap, isPair, isScalar, type Node, type Pair } from 'yaml';
+import type { InventoryFileInput } from '../../inventory/index.js';
+
+/**
+ * Writes the inventory with every default spelt out and a comment where a choice needs explaining,
+ * so the file doubles as documentation of what lbprov will do.
+ */
+export function renderInventory(inventory: InventoryFileInput, fileName: string): string {
+  const doc = new Document(inventory);
+  doc.commentBefore = [
+    ` lbprov inventory, written by \`lbprov init\`.`,
+    ` Check it with \`lbprov validate ${fileName}\`; inventory/seed.yaml in lbprov explains every field.`,
+  ].join('\n');
+
+  for (const path of [
+    ['vrrp', 'auth_pass'],
+    ['service', 'check'],
+  ])
+    flowStyle(doc.getIn(path, true));
+  // Quoted, so that a later edit to e.g. 1.30 stays text instead of becoming the number 1.3.
+  for (const path of [
+    ['keepalived', 'version'],
+    ['ipvsadm', 'version'],
+  ]) {
+    const version = doc.getIn(path, true);
+    if (isScalar(version)) version.type = 'QUOTE_DOUBLE';
+  }
+  const sections = isMap(doc.contents) ? doc.contents.items : [];
+  for (const pair of sections.slice(1)) {
+    if (isScalar(pair.key)) pair.key.spaceBefore = true;
+  }
+  for (const list of ['directors', 'real_servers']) {
+    const items = doc.get(list, true);
+    if (isCollection(items)) items.items.forEach((item) => flowStyle(item as Node));
+  }
+
+  const comments = commentsFor(inventory);
+  for (const [path, text] of comments) {
+    const pair = pairAt(doc, path);
+    if (pair && isScalar(pair.key)) {
+      pair.key.commentBefore = text
+        .split('\n')
+        .map((line) => ` ${line}`)
+        .join('\n');
+    }
+  }
+  return doc.toString({ lineWidth: 0 });
+}
+
+function commentsFor(inventory: InventoryFileInput): [string[], string][] {
+  const secret = inventory.vrrp.auth_pass;
+  const realServers = inventory.real_servers.length;
+  const algo = inventory.service?.lb_algo ?? 'rr';
+  return [
+    [
+      ['ssh'],
+      'How lbprov reaches every host; a director or real server may override any of it with its own ssh: block.',
+    ],
+    [['keepalived'], 'Built from source on both directors.'],
+    [['keepalived', 'sha256'], "The tarball's SHA-256 digest, verified when given."],
+    [['ipvsadm'], 'Built on the directors for inspection (ipvsadm -L -n); keepalived owns the IPVS table.'],
+    [['vrrp'], 'One VRRP instance: router id, interval and password are the same on both directors.'],
+    [
+      ['vrrp', 'auth_pass'],
+      typeof secret === 'string'
+        ? 'Stored in this file (mode 0600); { env: LBPROV_AUTH_PASS } would keep it out.'
+        : `Read from $${secret.env} when lbprov runs; the password is not stored here.`,
+    ],
+    [['vrrp', 'vip'], 'keepalived owns the VIP and moves it to whichever director is MASTER.'],
+    [['service'], 'One port for the VIP and every real server: direct routing forwards without changing it.'],
+    ...((algo === 'rr' || algo === 'wrr') && realServers > 1
+      ? [
+          [
+            ['service', 'lb_algo'],
+            `${algo} spreads clients over independent Redis servers: fine for read replicas or identical caches.`,
+          ] as [string[], string],
+        ]
+      : []),
+    [['directors'], 'The MASTER holds the VIP while it is up; the highest priority wins.'],
+    [['real_servers'], 'The Redis hosts. Each gets the VIP on lo and the ARP settings direct routing needs.'],
+    [
+      ['redis'],
+      'manage: bind the host address and the VIP, start and enable Redis; install: install it where missing.',
+    ],
+    [
+      ['allow_vrrp_only'],
+      'verify: { client: ADDRESS }  would name a host that is neither director nor real server, for end-to-end checks.\n' +
+        'allow_vrrp_only: true runs keepalived VRRP-only where the kernel lacks IPVS (no load balancing).',
+    ],
+  ];
+}
+
+function flowStyle(node: unknown): void {
+  if (isCollection(node)) node.flow = true;
+}
+
+function pairAt(doc: Document, path: string[]): Pair | undefined {
+  let node: unknown = doc.contents;
+  let found: Pair | undefined;
+  for (const key of path) {
+    if (!isMap(node)) return undefined;
+    found = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
+    node = found?.value;
+  }
+  return found;
+}

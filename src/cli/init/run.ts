@@ -1,0 +1,143 @@
+import { confirm } from '@inquirer/prompts';
+import { existsSync } from 'node:fs';
+import { access, constants, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatDiagnostic, validateInventoryText, type InventoryFileInput } from '../../inventory/index.js';
+import { askCluster } from './ask-cluster.js';
+import { askSecret, type SecretAnswer } from './ask-secret.js';
+import { askSoftware } from './ask-software.js';
+import { askSsh } from './ask-ssh.js';
+import { renderInventory } from './render.js';
+import { writeFileAtomically } from './write-file.js';
+
+/** Prompts need a person at a terminal on both ends: typed answers in, questions out. */
+export function hasTerminal(): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY);
+}
+
+export function noTerminalMessage(file: string): string {
+  const seed = fileURLToPath(new URL('../../../inventory/seed.yaml', import.meta.url));
+  const source = existsSync(seed) ? seed : 'inventory/seed.yaml (in the lbprov sources)';
+  return [
+    'lbprov init asks questions and needs a terminal (stdin and stdout must both be a TTY).',
+    `Without one, write the inventory by hand: cp ${source} ${file}`,
+    `then edit it and check it with: lbprov validate ${file}`,
+  ].join('\n');
+}
+
+/**
+ * Asks for everything an inventory needs, checking each answer as it is typed, and writes `file`.
+ * Returns whether a file was written: false when the user keeps an existing file or presses Ctrl-C.
+ * Needs a terminal (see hasTerminal); `lbprov apply` on a missing inventory reuses it.
+ */
+export async function runInitPrompts(file: string): Promise<boolean> {
+  try {
+    const problem = await destinationProblem(file);
+    if (problem !== undefined) {
+      process.stderr.write(`lbprov: ${problem}\n`);
+      return false;
+    }
+    if (await exists(file)) {
+      const overwrite = await confirm({ message: `${file} already exists. Overwrite it?`, default: false });
+      if (!overwrite) {
+        process.stdout.write(`Left ${file} unchanged.\n`);
+        return false;
+      }
+    }
+    process.stdout.write('Answers are checked as you type them; Ctrl-C leaves without writing anything.\n');
+    const cluster = await askCluster();
+    const software = await askSoftware();
+    const secret = await askSecret(software.keepalived.version);
+    const ssh = await askSsh();
+    const inventory = assemble(cluster, software, secret, ssh);
+    const text = renderInventory(inventory, file);
+    // The answers were checked one by one; this checks the file as a whole, exactly as `validate` will.
+    const result = validateInventoryText(text, file, { HOME: process.env.HOME });
+    if (result.errors.length > 0) {
+      throw new Error(
+        `init composed an inventory that does not validate:\n${result.errors.map(formatDiagnostic).join('\n')}`,
+      );
+    }
+    await writeFileAtomically(file, text, secret.stored === 'inline' ? 0o600 : 0o644);
+    report(
+      file,
+      secret,
+      result.warnings.filter((w) => w.path !== 'vrrp.auth_pass.env').map(formatDiagnostic),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ExitPromptError') {
+      process.stdout.write('\nAborted; nothing was written.\n');
+      return false;
+    }
+    throw error;
+  }
+}
+
+function assemble(
+  cluster: Awaited<ReturnType<typeof askCluster>>,
+  software: Awaited<ReturnType<typeof askSoftware>>,
+  secret: SecretAnswer,
+  ssh: Awaited<ReturnType<typeof askSsh>>,
+): InventoryFileInput {
+  return {
+    ssh,
+    keepalived: { ...software.keepalived, sha256: '', prefix: '/usr/local/keepalived' },
+    ipvsadm: { ...software.ipvsadm, sha256: '' },
+    vrrp: {
+      interface: cluster.vrrp.interface,
+      virtual_router_id: cluster.vrrp.virtual_router_id,
+      advert_int: 1,
+      auth_type: 'PASS',
+      auth_pass: secret.stored === 'inline' ? secret.value : { env: secret.env },
+      vip: cluster.vrrp.vip,
+    },
+    service: {
+      port: cluster.service?.port,
+      protocol: 'TCP',
+      lb_algo: cluster.service?.lb_algo,
+      lb_kind: 'DR',
+      delay_loop: 6,
+      check: { connect_timeout: 3, retry: 3, delay_before_retry: 3 },
+    },
+    directors: cluster.directors,
+    real_servers: cluster.real_servers,
+    redis: { manage: true, install: false },
+    allow_vrrp_only: false,
+  };
+}
+
+function report(file: string, secret: SecretAnswer, warnings: string[]): void {
+  const lines = [`Wrote ${file}.`];
+  if (warnings.length > 0) lines.push('Worth reading before you apply it:', ...warnings.map((w) => `  ${w}`));
+  if (secret.stored === 'env') {
+    lines.push(
+      `The password is not stored. Before lbprov apply, set ${secret.env} to it without echoing it, e.g.:`,
+      `  read -rs ${secret.env} && export ${secret.env}`,
+    );
+  }
+  lines.push(`Next: lbprov validate ${file}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Found before the first question, so nobody answers twenty prompts for a file that cannot be written. */
+export async function destinationProblem(file: string): Promise<string | undefined> {
+  const existing = await stat(file).catch(() => undefined);
+  if (existing?.isDirectory())
+    return `${file} is a directory; name the inventory file to write, e.g. ${path.join(file, 'inventory.yaml')}`;
+  const folder = path.dirname(path.resolve(file));
+  try {
+    await access(folder, constants.W_OK);
+    return undefined;
+  } catch {
+    return `cannot write into ${folder} (missing or not writable); choose another place for ${path.basename(file)}`;
+  }
+}

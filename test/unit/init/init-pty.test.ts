@@ -1,0 +1,207 @@
+import { expect } from 'chai';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { buildOnce, REPO, runLbprov } from '../inventory/run-cli.js';
+import { PtySession } from './pty-session.js';
+
+/** Each prompt as the user sees it, and what a user who accepts most defaults types. */
+const ANSWERS: [prompt: string, answer: string][] = [
+  ['Virtual IP with prefix length', '10.8.80.200/24'],
+  ['Network interface', 'ens192'],
+  ['virtual_router_id', '77'],
+  ['MASTER director address', '10.8.80.218'],
+  ['MASTER priority', ''],
+  ['BACKUP director address', '10.8.80.217'],
+  ['BACKUP priority', ''],
+  ['Real servers', '10.8.80.221, 10.8.80.222=3'],
+  ['Redis port', '6380'],
+  ['Scheduling algorithm', ''],
+  ['keepalived version', '2.2.7'],
+  ['keepalived 2.2.7 source tarball URL', ''],
+  ['ipvsadm version', ''],
+  ['ipvsadm 1.26 source tarball URL', ''],
+  ['VRRP password', 'Zq7secr'],
+  ['Keep the password out of the file', ''],
+  ['SSH user', 'deploy'],
+  ['SSH port', ''],
+  ['SSH private key file', '~/.ssh/lab_ed25519'],
+  ['known_hosts file', ''],
+  ['Unknown host keys', ''],
+  ['Run commands as root through sudo', ''],
+];
+const SECRET = 'Zq7secr';
+const DOWN = '\x1b[B';
+const BACKSPACES = '\x7f'.repeat(40);
+
+function withAnswer(prompt: string, answer: string): [string, string][] {
+  return ANSWERS.map(([p, a]) => [p, p === prompt ? answer : a]);
+}
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), 'lbprov-init-'));
+}
+
+function startInit(file: string): PtySession {
+  return new PtySession(`./bin/lbprov init ${file}`, { cwd: REPO });
+}
+
+async function answerAll(session: PtySession, answers: [string, string][]): Promise<void> {
+  for (const [prompt, answer] of answers) await session.answer(prompt, answer);
+}
+
+describe('lbprov init (typed into a terminal)', function () {
+  this.timeout(60_000);
+  before(buildOnce);
+  let session: PtySession | undefined;
+  afterEach(() => session?.kill());
+
+  it('writes an inventory that validate accepts and that holds the answers, without showing the password', async () => {
+    const file = path.join(await tempDir(), 'inventory.yaml');
+    session = startInit(file);
+    await answerAll(session, ANSWERS);
+    await session.expect(`Wrote ${file}.`);
+    expect(await session.exitCode()).to.equal(0);
+    expect(session.screen).to.not.include(SECRET);
+    expect(session.screen).to.include('read -rs LBPROV_AUTH_PASS');
+
+    const text = await readFile(file, 'utf8');
+    expect(text).to.not.include(SECRET);
+    const written = parse(text) as Record<string, Record<string, unknown>>;
+    expect(written.vrrp).to.deep.include({
+      interface: 'ens192',
+      virtual_router_id: 77,
+      vip: '10.8.80.200/24',
+      auth_pass: { env: 'LBPROV_AUTH_PASS' },
+    });
+    expect(written.directors).to.deep.equal([
+      { host: '10.8.80.218', state: 'MASTER', priority: 101 },
+      { host: '10.8.80.217', state: 'BACKUP', priority: 10 },
+    ]);
+    expect(written.real_servers).to.deep.equal([
+      { host: '10.8.80.221', weight: 1 },
+      { host: '10.8.80.222', weight: 3 },
+    ]);
+    expect(written.service).to.deep.include({ port: 6380, lb_algo: 'rr' });
+    expect(written.keepalived).to.deep.include({
+      version: '2.2.7',
+      source: 'http://www.keepalived.org/software/keepalived-2.2.7.tar.gz',
+    });
+    expect(written.ipvsadm).to.deep.include({ version: '1.26' });
+    expect(written.ssh).to.deep.equal({
+      user: 'deploy',
+      port: 22,
+      identity_file: '~/.ssh/lab_ed25519',
+      known_hosts: '~/.ssh/known_hosts',
+      host_key_policy: 'strict',
+      become: true,
+    });
+    expect(text).to.match(/^ *# Read from \$LBPROV_AUTH_PASS when lbprov runs/m);
+
+    const check = await runLbprov(['validate', file], { LBPROV_AUTH_PASS: SECRET });
+    expect(check.code, check.stdout).to.equal(0);
+  });
+
+  it('stores the password inline only when asked, in a file only its owner can read', async () => {
+    const file = path.join(await tempDir(), 'inline.yaml');
+    session = startInit(file);
+    await answerAll(session, withAnswer('Keep the password out of the file', 'n'));
+    expect(await session.exitCode()).to.equal(0);
+    expect(session.screen).to.not.include(SECRET);
+    const written = parse(await readFile(file, 'utf8')) as { vrrp: { auth_pass: unknown } };
+    expect(written.vrrp.auth_pass).to.equal(SECRET);
+    expect((await stat(file)).mode & 0o777).to.equal(0o600);
+  });
+
+  it("rejects a wrong answer as it is typed, with the validator's words, and takes the corrected one", async () => {
+    const file = path.join(await tempDir(), 'corrected.yaml');
+    session = startInit(file);
+    await session.answer('Virtual IP with prefix length', '10.8.80.200');
+    await session.expect('has no prefix length');
+    session.type(`${BACKSPACES}10.8.80.200/24\r`);
+    await session.answer('Network interface', '');
+    await session.answer('virtual_router_id', '300');
+    await session.expect('must be a whole number from 1 to 255');
+    session.type(`${BACKSPACES}51\r`);
+    await session.answer('MASTER director address', '192.168.1.5');
+    await session.expect("outside the VIP's subnet 10.8.80.0/24");
+    session.type(`${BACKSPACES}10.8.80.218\r`);
+    await session.answer('MASTER priority', '');
+    await session.answer('BACKUP director address', '10.8.80.217');
+    await session.answer('BACKUP priority', '150');
+    await session.expect("must be below the MASTER's 101");
+    session.type(`${BACKSPACES}100\r`);
+    await session.answer('Real servers', '10.8.80.221, 10.8.80.218');
+    await session.expect('two-box LVS ping-pong');
+    session.type(`${BACKSPACES}${BACKSPACES}10.8.80.221\r`);
+    await session.answer('Redis port', '');
+    await session.expect('Scheduling algorithm');
+    session.type(`${DOWN}${DOWN}${DOWN}\r`); // wlc
+    await session.answer('keepalived version', '');
+    await session.answer('source tarball URL', '');
+    await session.answer('ipvsadm version', '');
+    await session.answer('source tarball URL', '');
+    await session.answer('VRRP password (1-7 characters', '12345678');
+    await session.expect('keepalived 1.2.0 uses at most 7');
+    session.type(`${BACKSPACES}1234567\r`);
+    await answerAll(
+      session,
+      ANSWERS.slice(ANSWERS.findIndex(([p]) => p === 'Keep the password out of the file')),
+    );
+    expect(await session.exitCode()).to.equal(0);
+    const written = parse(await readFile(file, 'utf8')) as Record<string, Record<string, unknown>>;
+    expect(written.vrrp).to.deep.include({ vip: '10.8.80.200/24', virtual_router_id: 51 });
+    expect(written.directors).to.deep.equal([
+      { host: '10.8.80.218', state: 'MASTER', priority: 101 },
+      { host: '10.8.80.217', state: 'BACKUP', priority: 100 },
+    ]);
+    expect(written.real_servers).to.deep.equal([{ host: '10.8.80.221', weight: 1 }]);
+    expect(written.service).to.deep.include({ lb_algo: 'wlc' });
+    expect(session.screen).to.not.include('12345678');
+  });
+
+  it('keeps an existing file when the overwrite question is answered with the default', async () => {
+    const file = path.join(await tempDir(), 'existing.yaml');
+    await writeFile(file, '# mine\n');
+    session = startInit(file);
+    await session.answer('already exists. Overwrite it?', '');
+    await session.expect(`Left ${file} unchanged.`);
+    expect(await session.exitCode()).to.equal(130);
+    expect(await readFile(file, 'utf8')).to.equal('# mine\n');
+  });
+
+  it('overwrites an existing file only after a yes', async () => {
+    const file = path.join(await tempDir(), 'replace.yaml');
+    await writeFile(file, '# mine\n');
+    session = startInit(file);
+    await session.answer('already exists. Overwrite it?', 'y');
+    await answerAll(session, ANSWERS);
+    expect(await session.exitCode()).to.equal(0);
+    expect(await readFile(file, 'utf8')).to.include('real_servers:');
+  });
+
+  it('writes nothing when interrupted with Ctrl-C', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'never.yaml');
+    session = startInit(file);
+    await session.answer('Virtual IP with prefix length', '10.8.80.200/24');
+    await session.expect('Network interface');
+    session.type('\x03');
+    await session.expect('nothing was written');
+    expect(await session.exitCode()).to.equal(130);
+    await stat(file).then(
+      () => expect.fail(`${file} was written`),
+      () => undefined,
+    );
+  });
+
+  it('without a terminal, fails with exit 1 and says how to write the file by hand', async () => {
+    const file = path.join(await tempDir(), 'inventory.yaml');
+    const run = await runLbprov(['init', file]);
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.include('needs a terminal');
+    expect(run.stderr).to.include(`inventory/seed.yaml ${file}`);
+    expect(run.stderr).to.include(`lbprov validate ${file}`);
+  });
+});
