@@ -22,7 +22,8 @@ import {
 
 /** Where sources are fetched and built; destroy removes the whole folder. */
 export const SOURCE_ROOT = '/usr/local/src/lbprov';
-const KEEPALIVED_PID_FILE = '/run/keepalived.pid';
+// /var/run exists on old and new hosts alike (it links to /run where /run exists).
+const KEEPALIVED_PID_FILE = '/var/run/keepalived.pid';
 
 function buildArgs(plan: BuildPlan): Record<string, unknown> {
   return {
@@ -62,7 +63,7 @@ export function directorVars(
     srcDir: keepalivedSrc,
   });
   const ipvsadmPlan = ipvsadmBuildPlan({ version: iv.version, srcDir: ipvsadmSrc });
-  const defaults = renderKeepalivedDefaults({ vrrpOnly: inventory.allow_vrrp_only });
+  const defaults = renderKeepalivedDefaults({ vrrpOnlyWithoutIpvs: inventory.allow_vrrp_only });
   return {
     host: {
       name: director.name,

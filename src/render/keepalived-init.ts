@@ -80,6 +80,13 @@ start() {
     fi
     # A stale pid file would make the wait below succeed at once.
     rm -f "$PIDFILE"
+    # allow_vrrp_only is decided at each start from the running kernel, so a kernel with IPVS
+    # never falls back and a kernel without it keeps VRRP alive (keepalived would otherwise exit
+    # at start with "IPVS: Can't initialize ipvs", taking VRRP down with it).
+    if [ "\${LBPROV_VRRP_ONLY_WITHOUT_IPVS:-no}" = yes ] && [ ! -e /proc/net/ip_vs ] && ! modprobe -q ip_vs 2>/dev/null; then
+        echo "WARNING: this kernel has no IPVS: starting keepalived VRRP-only (--vrrp); nothing is load-balanced" >&2
+        KEEPALIVED_OPTIONS="$KEEPALIVED_OPTIONS --vrrp"
+    fi
     # KEEPALIVED_OPTIONS holds several options: it must be split into words.
     # shellcheck disable=SC2086
     if ! "$DAEMON" $KEEPALIVED_OPTIONS -p "$PIDFILE" -f "$CONFIG"; then
@@ -180,7 +187,9 @@ PIDFile=${UNIT_PID_FILE}
 # keepalived's parent stops its own children on TERM.
 KillMode=process
 EnvironmentFile=-${defaultsPath}
-ExecStart=${prefix}/sbin/keepalived $KEEPALIVED_OPTIONS -p ${UNIT_PID_FILE} -f ${KEEPALIVED_CONF_PATH}
+# allow_vrrp_only is decided at each start from the running kernel (see the defaults file);
+# $$ keeps systemd from expanding what the shell must.
+ExecStart=/bin/sh -c 'if [ "$\${LBPROV_VRRP_ONLY_WITHOUT_IPVS:-no}" = yes ] && [ ! -e /proc/net/ip_vs ] && ! modprobe -q ip_vs; then set -- --vrrp; fi; exec ${prefix}/sbin/keepalived $$KEEPALIVED_OPTIONS "$$@" -p ${UNIT_PID_FILE} -f ${KEEPALIVED_CONF_PATH}'
 ExecReload=/bin/kill -HUP $MAINPID
 
 [Install]
@@ -190,10 +199,11 @@ WantedBy=multi-user.target
 
 /**
  * The options file both the init script (sourced by sh) and the unit (EnvironmentFile) read.
- * `-D` (--log-detail) logs in detail. VRRP-only mode adds `--vrrp`.
+ * `-D` (--log-detail) logs in detail. With allow_vrrp_only, the init script or unit adds `--vrrp`
+ * at start when, and only when, the running kernel has no IPVS.
  */
-export function renderKeepalivedDefaults(opts: { vrrpOnly: boolean }): string {
-  if (!opts.vrrpOnly) {
+export function renderKeepalivedDefaults(opts: { vrrpOnlyWithoutIpvs: boolean }): string {
+  if (!opts.vrrpOnlyWithoutIpvs) {
     return `${MANAGED_HEADER}
 #
 # Options for keepalived, read by its init script or systemd unit.
@@ -203,16 +213,20 @@ KEEPALIVED_OPTIONS="-D"
   }
   return `${MANAGED_HEADER}
 #
-# !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
-# !!  VRRP-ONLY DEGRADED MODE: THIS DIRECTOR DOES NOT LOAD-BALANCE ANYTHING.        !!
-# !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
-# The inventory sets allow_vrrp_only because this host's kernel has no IPVS. There,
-# keepalived exits at start ("IPVS: Can't initialize ipvs") because of the
-# virtual_server block, and VRRP dies with it. --vrrp runs the VRRP subsystem alone:
-# the VIP still fails over, but no IPVS service exists and no health check runs, so
-# traffic to the VIP reaches no Redis server.
-# Remove allow_vrrp_only from the inventory and re-run \`lbprov apply\` on hosts with IPVS.
+# Options for keepalived, read by its init script or systemd unit.
 # -D (--log-detail): detailed log messages.
-KEEPALIVED_OPTIONS="-D --vrrp"
+KEEPALIVED_OPTIONS="-D"
+#
+# !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+# !!  VRRP-ONLY DEGRADED MODE IS ALLOWED: WITHOUT IPVS THIS DIRECTOR BALANCES NOTHING !!
+# !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+# The inventory sets allow_vrrp_only. Where the running kernel has no IPVS, keepalived
+# would exit at start ("IPVS: Can't initialize ipvs") because of the virtual_server
+# block, and VRRP would die with it; the init script or unit then adds --vrrp, which
+# runs the VRRP subsystem alone: the VIP still fails over, but no IPVS service exists
+# and no health check runs, so traffic to the VIP reaches no Redis server.
+# On a kernel with IPVS this changes nothing. Remove allow_vrrp_only from the inventory
+# and re-run \`lbprov apply\` to forbid the fallback.
+LBPROV_VRRP_ONLY_WITHOUT_IPVS=yes
 `;
 }

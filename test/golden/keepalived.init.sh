@@ -58,6 +58,13 @@ start() {
     fi
     # A stale pid file would make the wait below succeed at once.
     rm -f "$PIDFILE"
+    # allow_vrrp_only is decided at each start from the running kernel, so a kernel with IPVS
+    # never falls back and a kernel without it keeps VRRP alive (keepalived would otherwise exit
+    # at start with "IPVS: Can't initialize ipvs", taking VRRP down with it).
+    if [ "${LBPROV_VRRP_ONLY_WITHOUT_IPVS:-no}" = yes ] && [ ! -e /proc/net/ip_vs ] && ! modprobe -q ip_vs 2>/dev/null; then
+        echo "WARNING: this kernel has no IPVS: starting keepalived VRRP-only (--vrrp); nothing is load-balanced" >&2
+        KEEPALIVED_OPTIONS="$KEEPALIVED_OPTIONS --vrrp"
+    fi
     # KEEPALIVED_OPTIONS holds several options: it must be split into words.
     # shellcheck disable=SC2086
     if ! "$DAEMON" $KEEPALIVED_OPTIONS -p "$PIDFILE" -f "$CONFIG"; then

@@ -107,16 +107,19 @@ describe('renderKeepalivedUnit', () => {
 
 describe('renderKeepalivedDefaults', () => {
   it('matches the golden file in normal mode', () =>
-    expectGolden('keepalived.defaults', renderKeepalivedDefaults({ vrrpOnly: false })));
+    expectGolden('keepalived.defaults', renderKeepalivedDefaults({ vrrpOnlyWithoutIpvs: false })));
 
-  it('matches the golden file in VRRP-only mode', () =>
-    expectGolden('keepalived-vrrp-only.defaults', renderKeepalivedDefaults({ vrrpOnly: true })));
+  it('matches the golden file when VRRP-only is allowed', () =>
+    expectGolden('keepalived-vrrp-only.defaults', renderKeepalivedDefaults({ vrrpOnlyWithoutIpvs: true })));
 
-  for (const vrrpOnly of [false, true]) {
-    it(`sets KEEPALIVED_OPTIONS for sh and systemd alike (vrrpOnly: ${vrrpOnly})`, () => {
-      const path = writeExecutable('defaults', renderKeepalivedDefaults({ vrrpOnly }));
-      const result = run('sh', ['-c', `. ${path}; printf '%s' "$KEEPALIVED_OPTIONS"`]);
-      expect(result.stdout).to.equal(vrrpOnly ? '-D --vrrp' : '-D');
+  for (const vrrpOnlyWithoutIpvs of [false, true]) {
+    it(`sets the same variables for sh and systemd alike (vrrpOnlyWithoutIpvs: ${vrrpOnlyWithoutIpvs})`, () => {
+      const path = writeExecutable('defaults', renderKeepalivedDefaults({ vrrpOnlyWithoutIpvs }));
+      const result = run('sh', [
+        '-c',
+        `. ${path}; printf '%s|%s' "$KEEPALIVED_OPTIONS" "$LBPROV_VRRP_ONLY_WITHOUT_IPVS"`,
+      ]);
+      expect(result.stdout).to.equal(vrrpOnlyWithoutIpvs ? '-D|yes' : '-D|');
     });
   }
 });

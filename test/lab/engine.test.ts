@@ -1,0 +1,202 @@
+// The engine against a real OpenSSH server (the lab's `client` host), on generic steps.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ARTIFACTS_URL, LAB_KNOWN_HOSTS, LAB_HOSTS, labExec, labExecOk, REPO_ROOT } from './support/lab.js';
+import { runGeneric, stepEvents, summaryOf, type GenericVars } from './support/generic.js';
+import { LAB_SSH_CONFIG } from './support/lab.js';
+
+const HOST = 'client';
+const SENTINEL = 'Sentinel-7Qx9';
+
+/** Everything the generic playbook touches, plus lbprov's own record and lock. */
+const SNAPSHOT =
+  'find /etc/lbprov-test /etc/sysctl.d /tmp/lbprov-test /var/lib/lbprov /run -maxdepth 3 -type f 2>/dev/null | sort | while read -r f; do echo "$f $(sha256sum < "$f" | cut -c1-16)"; done; cat /proc/sys/net/ipv4/ip_forward';
+
+async function artifactSha(): Promise<string> {
+  const response = await fetch(`${ARTIFACTS_URL}/ipvsadm_1.31.orig.tar.gz`);
+  return createHash('sha256')
+    .update(Buffer.from(await response.arrayBuffer()))
+    .digest('hex');
+}
+
+async function reset(): Promise<void> {
+  await labExecOk(
+    HOST,
+    'rm -rf /etc/lbprov-test /tmp/lbprov-test /var/lib/lbprov /etc/sysctl.d/99-lbprov-test.conf /run/lbprov.lock /run/lbprov.lock.info; echo 0 > /proc/sys/net/ipv4/ip_forward',
+  );
+}
+
+describe('engine against a real sshd (lab host `client`)', function () {
+  let vars: GenericVars;
+
+  before(async () => {
+    vars = {
+      content: `token=${SENTINEL}\nmode=fast\n`,
+      answer: '42',
+      url: `${ARTIFACTS_URL}/ipvsadm_1.31.orig.tar.gz`,
+      sha256: await artifactSha(),
+      sleep: 0,
+      fail: 'no',
+    };
+    await reset();
+  });
+  after(reset);
+
+  it('converges, and a re-apply changes nothing and costs one probe round trip', async () => {
+    const first = await runGeneric(HOST, vars, { secrets: [SENTINEL] });
+    expect(first.exitCode).to.equal(0);
+    expect(summaryOf(first.events).changed).to.be.greaterThan(4);
+    expect(await labExecOk(HOST, 'cat /etc/lbprov-test/app.conf')).to.equal(vars.content);
+    expect((await labExecOk(HOST, 'cat /etc/lbprov-test/reloads')).trim().split('\n')).to.have.length(1);
+
+    const before = await labExecOk(HOST, SNAPSHOT);
+    const second = await runGeneric(HOST, vars, { secrets: [SENTINEL] });
+    expect(second.exitCode).to.equal(0);
+    expect(summaryOf(second.events).changed).to.equal(0);
+    expect(second.counts).to.deep.equal({ exec: 1, upload: 0, hold: 0 });
+    expect(await labExecOk(HOST, SNAPSHOT)).to.equal(before);
+  });
+
+  it('--dry-run after drift reports exactly the drift, with a masked diff, and writes nothing', async () => {
+    await labExecOk(
+      HOST,
+      "printf 'token=changed\\n' > /etc/lbprov-test/app.conf; echo 0 > /proc/sys/net/ipv4/ip_forward",
+    );
+    const before = await labExecOk(HOST, SNAPSHOT);
+    const plan = await runGeneric(HOST, vars, { mode: 'dry-run', secrets: [SENTINEL] });
+    const changing = stepEvents(plan.events).filter(
+      (event) => event.status !== 'ok' && event.status !== 'skipped',
+    );
+    expect(changing.map((event) => event.step)).to.deep.equal(['app-conf', 'forwarding', 'record-reload']);
+    const diff = changing[0]?.diff ?? '';
+    expect(diff).to.include('-token=changed').and.include('+token=********');
+    expect(JSON.stringify(plan.events)).not.to.include(SENTINEL);
+    expect(plan.counts).to.deep.equal({ exec: 1, upload: 0, hold: 0 });
+    expect(await labExecOk(HOST, SNAPSHOT)).to.equal(before);
+    await runGeneric(HOST, vars, { secrets: [SENTINEL] });
+  });
+
+  it('refuses a changed host key and an unknown one under strict, and says how to fix it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lbprov-kh-'));
+    const lines = readFileSync(LAB_KNOWN_HOSTS, 'utf8').split('\n');
+    const otherKey = lines
+      .find((line) => line.startsWith(`${LAB_HOSTS.lb1} `))!
+      .split(' ')
+      .slice(1)
+      .join(' ');
+    const forged = join(dir, 'forged');
+    writeFileSync(forged, `${LAB_HOSTS.client} ${otherKey}\n`);
+    const changed = await runGeneric(HOST, vars, { knownHosts: forged });
+    expect(changed.exitCode).to.equal(3);
+    const changedEnd = changed.events.find((event) => event.type === 'host_end');
+    expect(JSON.stringify(changedEnd)).to.include('CHANGED').and.include('ssh-keygen -R');
+
+    const empty = join(dir, 'empty');
+    writeFileSync(empty, '');
+    const unknown = await runGeneric(HOST, vars, { knownHosts: empty });
+    expect(unknown.exitCode).to.equal(3);
+    expect(JSON.stringify(unknown.events)).to.include('ssh-keyscan');
+    expect(readFileSync(empty, 'utf8')).to.equal('');
+
+    const accepted = await runGeneric(HOST, vars, { knownHosts: empty, policy: 'accept-new' });
+    expect(accepted.exitCode).to.equal(0);
+    expect(readFileSync(empty, 'utf8')).to.match(
+      new RegExp(`^${LAB_HOSTS.client.replace(/\./g, '\\.')} ssh-ed25519 `),
+    );
+  });
+
+  it('refuses to apply while another run holds the host lock', async () => {
+    await labExecOk(HOST, "printf 'token=drift\\n' > /etc/lbprov-test/app.conf");
+    const holder = spawn(
+      'ssh',
+      [
+        '-F',
+        LAB_SSH_CONFIG,
+        HOST,
+        "exec 9>>/run/lbprov.lock; flock 9; echo 'someone run other' > /run/lbprov.lock.info; echo held; cat >/dev/null",
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((done) =>
+      holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('held') && done()),
+    );
+    try {
+      const blocked = await runGeneric(HOST, vars);
+      expect(blocked.exitCode).to.equal(5);
+      expect(JSON.stringify(blocked.events))
+        .to.include('another lbprov run holds the lock')
+        .and.include('someone run other');
+      expect(await labExecOk(HOST, 'cat /etc/lbprov-test/app.conf')).to.equal('token=drift\n');
+    } finally {
+      holder.stdin.end();
+      await new Promise((done) => holder.on('close', done));
+    }
+    const after = await runGeneric(HOST, vars);
+    expect(after.exitCode).to.equal(0);
+  });
+
+  it('a run killed mid-apply leaves no half-written file, and the next run finishes it', async () => {
+    await labExecOk(
+      HOST,
+      "rm -f /etc/lbprov-test/slow-done; printf 'token=old\\n' > /etc/lbprov-test/app.conf",
+    );
+    const slow = { ...vars, sleep: 30 };
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, 'test/lab/support/generic-apply.ts'), HOST, JSON.stringify(slow)],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    await new Promise<void>((done) =>
+      child.stdout.on(
+        'data',
+        (chunk: Buffer) => chunk.toString().includes('"step_start","host":"client","step":"slow"') && done(),
+      ),
+    );
+    child.kill('SIGKILL');
+    await new Promise((done) => child.on('close', done));
+
+    const leftovers = await labExec(HOST, "find /etc/lbprov-test /var/lib/lbprov /tmp -name '.lbprov-*'");
+    expect(leftovers.stdout.trim()).to.equal('');
+    expect(await labExecOk(HOST, 'cat /etc/lbprov-test/app.conf')).to.equal(vars.content);
+    const record = JSON.parse(await labExecOk(HOST, 'cat /var/lib/lbprov/state.json')) as {
+      last_run: { finished?: string };
+    };
+    expect(record.last_run.finished).to.equal(undefined);
+
+    const resumed = await runGeneric(HOST, slow.sleep === 30 ? { ...vars, sleep: 0 } : vars);
+    expect(resumed.exitCode).to.equal(0);
+    expect(JSON.stringify(resumed.events)).to.include('was interrupted');
+    expect(stepEvents(resumed.events).find((event) => event.step === 'slow')?.status).to.equal('changed');
+    const settled = await runGeneric(HOST, vars);
+    expect(summaryOf(settled.events).changed).to.equal(0);
+  });
+
+  it('keeps a notified handler across a failed run and fires it once on the next', async () => {
+    await labExecOk(
+      HOST,
+      "rm -f /etc/lbprov-test/passed /etc/lbprov-test/reloads; printf 'token=x\\n' > /etc/lbprov-test/app.conf; sed -i 's/^answer.*/answer = 0/' /etc/lbprov-test/settings",
+    );
+    const failing = await runGeneric(HOST, { ...vars, fail: 'yes' }, { secrets: [SENTINEL] });
+    expect(failing.exitCode).to.equal(2);
+    const failed = stepEvents(failing.events).find((event) => event.step === 'maybe-fail');
+    expect(failed?.status).to.equal('failed');
+    expect(failed?.error?.output).to.include('failing on purpose with token=********');
+    expect(JSON.stringify(failing.events)).not.to.include(SENTINEL);
+    expect((await labExec(HOST, 'cat /etc/lbprov-test/reloads')).code).not.to.equal(0);
+    const record = JSON.parse(await labExecOk(HOST, 'cat /var/lib/lbprov/state.json')) as {
+      pending_handlers: string[];
+    };
+    expect(record.pending_handlers).to.deep.equal(['record-reload']);
+
+    const next = await runGeneric(HOST, vars);
+    expect(next.exitCode).to.equal(0);
+    expect((await labExecOk(HOST, 'cat /etc/lbprov-test/reloads')).trim().split('\n')).to.have.length(1);
+  });
+});
