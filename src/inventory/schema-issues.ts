@@ -50,7 +50,7 @@ const EXPECTED: Record<string, string> = {
   array: 'a list',
 };
 
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === null) return 'empty';
   if (typeof value === 'string') return `"${value}"`;
   if (Array.isArray(value)) return 'a list';
@@ -79,6 +79,29 @@ function findingsFromIssue(issue: z.core.$ZodIssue, context: IssueContext): Find
           path,
           message: `is ${shown}; must be one of ${allowed.join(', ')}`,
           hint: suggestion === undefined ? undefined : `did you mean ${suggestion}?`,
+        },
+      ];
+    }
+    case 'invalid_union': {
+      // When the input has the shape of exactly one alternative, that alternative's complaints are the useful ones.
+      const plausible = issue.errors.filter(
+        (branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0),
+      );
+      const [only] = plausible;
+      if (plausible.length === 1 && only) {
+        return findingsFromIssues(
+          only.map((i) => ({ ...i, path: [...issue.path, ...i.path] })),
+          context,
+        );
+      }
+      return [
+        {
+          path,
+          message: `is ${shown}; ${issue.message}`,
+          hint:
+            typeof input === 'number'
+              ? `put it in quotes, "${shown}"; YAML reads it unquoted as a number`
+              : undefined,
         },
       ];
     }

@@ -89,10 +89,11 @@ export const checkLocalPath: ShapeCheck = (value) => {
   return undefined;
 };
 
+/** Fetched on the hosts by a remote command, so only characters without shell or glob meaning pass. */
 export const checkUrl: ShapeCheck = (value) => {
   const hint =
-    'an http:// or https:// address without spaces or quotes, e.g. http://www.keepalived.org/software/keepalived-1.2.0.tar.gz';
-  if (/[\s"'`$;|&<>\\(){}]/.test(value)) {
+    'an http:// or https:// address of letters, digits and . _ ~ : / ? = % + @ , -, e.g. http://www.keepalived.org/software/keepalived-1.2.0.tar.gz';
+  if (!/^[A-Za-z0-9._~:/?=%+@,-]+$/.test(value)) {
     return { message: `"${value}" contains characters that are unsafe in a remote command`, hint };
   }
   let url: URL;
@@ -104,6 +105,7 @@ export const checkUrl: ShapeCheck = (value) => {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return { message: `"${value}" uses ${url.protocol.slice(0, -1)}; only http and https are fetched`, hint };
   }
+  if (url.hostname === '') return { message: `"${value}" names no host`, hint };
   return undefined;
 };
 
@@ -131,14 +133,17 @@ export const checkEnvName: ShapeCheck = (value) =>
         hint: 'letters, digits and "_", not starting with a digit, e.g. LBPROV_AUTH_PASS',
       };
 
-/** keepalived.conf has no quoting: a space, quote, "#" or "!" (comment) or brace would break the line. */
+/**
+ * keepalived.conf has no quoting ("#" and "!" start comments, a space ends the word), and the
+ * password also travels through remote commands; an alphabet without shell or glob meaning avoids both.
+ */
 export const checkAuthPassCharacters: ShapeCheck = (value) => {
   if (value === '') return { message: 'is empty', hint: 'give 1 to 8 characters (7 for keepalived 1.2.x)' };
-  return /^[\x21-\x7e]+$/.test(value) && !/["'#!{}\\]/.test(value)
+  return /^[A-Za-z0-9._+=@%^,:~-]+$/.test(value)
     ? undefined
     : {
-        message: 'contains a space, quote, "#", "!", brace, backslash or non-ASCII character',
-        hint: 'keepalived.conf cannot quote these; use letters, digits and other printable ASCII',
+        message: 'contains a character keepalived.conf or a remote shell would misread',
+        hint: 'use letters, digits and . _ + = @ % ^ , : ~ -',
       };
 };
 

@@ -90,17 +90,27 @@ const cases: Case[] = [
   {
     name: 'auth_pass with a space',
     edit: replace('{ env: LBPROV_AUTH_PASS }', '"a b"'),
-    error: { path: 'vrrp.auth_pass', at: '"a b"', says: 'contains a space' },
+    error: { path: 'vrrp.auth_pass', at: '"a b"', says: 'keepalived.conf or a remote shell would misread' },
   },
   {
     name: 'auth_pass with a keepalived comment character',
     edit: replace('{ env: LBPROV_AUTH_PASS }', '"ab#c"'),
-    error: { path: 'vrrp.auth_pass', at: 'ab#c', says: '"#"' },
+    error: { path: 'vrrp.auth_pass', at: 'ab#c', says: 'use letters, digits and' },
+  },
+  {
+    name: 'auth_pass with a shell character',
+    edit: replace('{ env: LBPROV_AUTH_PASS }', '"ab$(id)"'),
+    error: { path: 'vrrp.auth_pass', at: 'ab$(id)', says: 'remote shell would misread' },
+  },
+  {
+    name: 'source with a shell glob',
+    edit: replace('ipvsadm_1.31.orig.tar.gz', 'ipvsadm_1.31*.tar.gz'),
+    error: { path: 'ipvsadm.source', at: '1.31*', says: 'unsafe in a remote command' },
   },
   {
     name: 'unquoted numeric auth_pass',
     edit: replace('{ env: LBPROV_AUTH_PASS }', '1111'),
-    error: { path: 'vrrp.auth_pass', at: 'auth_pass: 1111', says: 'quoted password' },
+    error: { path: 'vrrp.auth_pass', at: 'auth_pass: 1111', says: 'put it in quotes, "1111"' },
   },
   {
     name: 'auth_pass env name of the wrong shape',
@@ -129,7 +139,7 @@ const cases: Case[] = [
   {
     name: 'unknown key in the auth_pass reference',
     edit: replace('env: LBPROV_AUTH_PASS', 'envv: LBPROV_AUTH_PASS'),
-    error: { path: 'vrrp.auth_pass', at: 'envv', says: 'quoted password' },
+    error: { path: 'vrrp.auth_pass.envv', at: 'envv', says: 'did you mean env?' },
   },
   // VIP
   {
