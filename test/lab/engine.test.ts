@@ -56,6 +56,9 @@ describe('engine against a real sshd (lab host `client`)', function () {
     const before = await labExecOk(HOST, SNAPSHOT);
     const second = await runGeneric(HOST, vars, { secrets: [SENTINEL] });
     expect(second.exitCode).to.equal(0);
+    expect(
+      stepEvents(second.events).filter((event) => event.status !== 'ok' && event.status !== 'skipped'),
+    ).to.deep.equal([]);
     expect(summaryOf(second.events).changed).to.equal(0);
     expect(second.counts).to.deep.equal({ exec: 1, upload: 0, hold: 0 });
     expect(await labExecOk(HOST, SNAPSHOT)).to.equal(before);
