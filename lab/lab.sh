@@ -1,0 +1,721 @@
+#!/usr/bin/env bash
+# lbprov namespace lab: five Debian 12 "hosts" (lb1, lb2, rs1, rs2, client), each with its own
+# network/mount/PID/UTS/IPC namespaces, overlay root filesystem and sshd, on one bridge in the root
+# namespace that carries the control address 192.168.56.1. See lab/README.md.
+#
+#   bash lab/lab.sh up | down | status | ssh <host> [command...] | clean
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+RUN_DIR=${LBPROV_LAB_RUN_DIR:-$LAB_DIR/.run}
+CACHE_DIR=${LBPROV_LAB_CACHE_DIR:-/var/cache/lbprov-lab}
+
+NET_PREFIX=192.168.56
+SUBNET_ADDR=192.168.56.0
+SUBNET_LEN=24
+CONTROL_IP=$NET_PREFIX.1
+BRIDGE=lbprov-br0
+NS_PREFIX=lbprov-
+VETH_PREFIX=lbp-
+HOSTS=(lb1 lb2 rs1 rs2 client)
+declare -A HOST_IP=([lb1]=$NET_PREFIX.10 [lb2]=$NET_PREFIX.11 [rs1]=$NET_PREFIX.21 [rs2]=$NET_PREFIX.22 [client]=$NET_PREFIX.30)
+HTTP_PORT=8080
+ACNG_PORTS=(3142 3143 3144 3145)
+# Every link the lab creates carries this alias: it is how the lab tells its own interfaces from
+# anybody else's, so it never deletes or reuses what it did not make.
+MARK="lbprov-lab:$RUN_DIR"
+LOCK_FILE=/run/lbprov-lab.lock
+
+SUITE=bookworm
+MIRROR=http://deb.debian.org/debian
+SECURITY_MIRROR=http://deb.debian.org/debian-security
+# keepalived's build dependencies are deliberately absent: lbprov's package step installs them.
+PACKAGES=(openssh-server iproute2 redis-server redis-tools procps kmod curl ca-certificates tar gzip
+  xz-utils patch sudo tini util-linux)
+ARTIFACTS=(keepalived_2.2.7.orig.tar.gz ipvsadm_1.31.orig.tar.gz)
+SOURCE_PACKAGES=(keepalived ipvsadm)
+# Plain python3 from Debian: a user's pyenv shim may not have http.server's dependencies or may hang.
+PYTHON=/usr/bin/python3
+
+SSH_CONFIG=$RUN_DIR/ssh_config
+KNOWN_HOSTS=$RUN_DIR/known_hosts
+LAB_KEY=$RUN_DIR/id_ed25519
+PID_DIR=$RUN_DIR/pids
+LOG_DIR=$RUN_DIR/logs
+HOSTS_DIR=$RUN_DIR/hosts
+ACNG_DIR=$RUN_DIR/apt-cacher-ng
+
+# ---------------------------------------------------------------------------------------------
+# output and timing
+
+now() { printf '%s' "${EPOCHREALTIME/[.,]/}"; }
+since() { # microsecond timestamp -> "1.234s"
+  local d=$(($(now) - $1))
+  printf '%d.%03ds' $((d / 1000000)) $(((d % 1000000) / 1000))
+}
+say() { printf 'lab: %s\n' "$*"; }
+die() {
+  printf 'lab: ERROR: %s\n' "$*" >&2
+  exit 1
+}
+# step "what" command...: runs one step and prints what it did and how long it took.
+step() {
+  local what=$1 t
+  shift
+  t=$(now)
+  say "$what ..."
+  "$@"
+  say "$what: done in $(since "$t")"
+}
+
+need_root() { [[ $EUID -eq 0 ]] || die "must run as root (namespaces, bridge, mounts): try sudo"; }
+
+take_lock() {
+  # One lab per machine: the bridge and the subnet are machine-wide.
+  exec 9>"$LOCK_FILE"
+  if ! flock -n 9; then
+    say "waiting for another lab.sh (lock $LOCK_FILE) ..."
+    flock -w 300 9 || die "another lab.sh holds $LOCK_FILE for more than 300s"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# process records: "pid starttime" so a recycled PID is never mistaken for one of ours
+
+proc_start() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null || true; }
+
+record_pid() { # name pid
+  mkdir -p "$PID_DIR"
+  printf '%s %s\n' "$2" "$(proc_start "$2")" >"$PID_DIR/$1.pid"
+}
+
+# Prints the recorded PID if that very process is still alive.
+live_pid() {
+  local f=$PID_DIR/$1.pid pid start
+  [[ -f $f ]] || return 1
+  read -r pid start <"$f" || return 1
+  [[ -n ${pid:-} && -n ${start:-} ]] || return 1
+  [[ "$(proc_start "$pid")" == "$start" ]] || return 1
+  printf '%s\n' "$pid"
+}
+
+# Ends a recorded process by its PID: TERM, then KILL after a grace period.
+stop_pid() { # name [grace-seconds]
+  local name=$1 grace=${2:-3} pid i
+  if pid=$(live_pid "$name"); then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < grace * 20; i++)); do
+      live_pid "$name" >/dev/null || break
+      sleep 0.05
+    done
+    if live_pid "$name" >/dev/null; then
+      say "  $name (pid $pid) ignored SIGTERM: SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      for ((i = 0; i < 100; i++)); do
+        live_pid "$name" >/dev/null || break
+        sleep 0.05
+      done
+    fi
+    live_pid "$name" >/dev/null && die "could not end $name (pid $pid)"
+    say "  stopped $name (pid $pid)"
+  fi
+  rm -f "$PID_DIR/$name.pid"
+}
+
+# ---------------------------------------------------------------------------------------------
+# ownership checks
+
+link_exists() { [[ -e /sys/class/net/$1 ]]; }
+link_is_ours() { [[ "$(cat "/sys/class/net/$1/ifalias" 2>/dev/null)" == "$MARK" ]]; }
+ns_name() { printf '%s%s' "$NS_PREFIX" "$1"; }
+veth_name() { printf '%s%s' "$VETH_PREFIX" "$1"; }
+ns_exists() { [[ -e /run/netns/$(ns_name "$1") ]]; }
+# A netns is ours if our run dir says we made it (ip netns has no place for a marker).
+ns_is_ours() { [[ -f "$HOSTS_DIR/$1/netns" && "$(cat "$HOSTS_DIR/$1/netns")" == "$(ns_name "$1")" ]]; }
+
+ip_to_int() {
+  local a b c d
+  IFS=. read -r a b c d <<<"$1"
+  printf '%d' $(((a << 24) | (b << 16) | (c << 8) | d))
+}
+# overlaps_lab_subnet a.b.c.d/len
+overlaps_lab_subnet() {
+  local addr=${1%/*} len=32 min mask
+  [[ $1 == */* ]] && len=${1#*/}
+  min=$((len < SUBNET_LEN ? len : SUBNET_LEN))
+  ((min == 0)) && return 0
+  mask=$(((0xffffffff << (32 - min)) & 0xffffffff))
+  (($(($(ip_to_int "$addr") & mask)) == $(($(ip_to_int "$SUBNET_ADDR") & mask))))
+}
+
+# Refuses to go on if the bridge name, the subnet or a lab netns name is used by something this lab
+# did not make. Never takes anything over.
+check_clashes() {
+  local line dev cidr h first
+  if link_exists "$BRIDGE" && ! link_is_ours "$BRIDGE"; then
+    die "a network interface named $BRIDGE already exists and was not made by this lab" \
+      "(its alias: '$(cat "/sys/class/net/$BRIDGE/ifalias" 2>/dev/null)'; ours: '$MARK')." \
+      "Remove it yourself, or bring down the lab that owns it."
+  fi
+  while read -r _ dev _ cidr _; do
+    [[ $dev == "$BRIDGE" ]] && continue
+    if overlaps_lab_subnet "$cidr"; then
+      die "address $cidr on interface $dev is inside the lab subnet $SUBNET_ADDR/$SUBNET_LEN:" \
+        "the lab will not share it. Remove that address or stop whatever uses it."
+    fi
+  done < <(ip -4 -o addr show)
+  local -a f
+  while read -r line; do
+    read -ra f <<<"$line"
+    first=${f[0]:-}
+    case $first in unicast | local | broadcast | multicast | anycast | blackhole | unreachable | prohibit | throw)
+      first=${f[1]:-} ;;
+    esac
+    [[ -z $first || $first == default ]] && continue
+    [[ " $line " == *" dev $BRIDGE "* ]] && continue
+    if overlaps_lab_subnet "$first"; then
+      die "a route to $first ('$line') overlaps the lab subnet $SUBNET_ADDR/$SUBNET_LEN:" \
+        "the lab will not take it over."
+    fi
+  done < <(ip -4 route show table all)
+  for h in "${HOSTS[@]}"; do
+    if ns_exists "$h" && ! ns_is_ours "$h"; then
+      die "network namespace $(ns_name "$h") exists but this lab ($RUN_DIR) did not make it"
+    fi
+    if link_exists "$(veth_name "$h")" && ! link_is_ours "$(veth_name "$h")"; then
+      die "interface $(veth_name "$h") exists but this lab did not make it"
+    fi
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# cached inputs: root filesystem and source tarballs
+
+rootfs_key() {
+  {
+    printf '%s\n' "$SUITE" "$MIRROR" "$SECURITY_MIRROR" "${PACKAGES[@]}"
+    cat "$LAB_DIR/rootfs-customize.sh"
+  } | sha256sum | cut -c1-16
+}
+rootfs_dir() { printf '%s/rootfs-%s' "$CACHE_DIR" "$(rootfs_key)"; }
+
+build_rootfs() {
+  local dir tmp t
+  dir=$(rootfs_dir)
+  if [[ -d $dir ]]; then
+    say "  rootfs cached: $dir"
+    return
+  fi
+  mkdir -p "$CACHE_DIR"
+  # Another checkout may be building the same rootfs right now.
+  exec 8>"$CACHE_DIR/.build.lock"
+  flock -w 900 8 || die "timed out waiting for another rootfs build ($CACHE_DIR/.build.lock)"
+  if [[ -d $dir ]]; then
+    say "  rootfs cached (built by another run meanwhile): $dir"
+    exec 8>&-
+    return
+  fi
+  command -v mmdebstrap >/dev/null || die "mmdebstrap is missing: run 'bash lab/install-deps.sh'"
+  tmp=$dir.building
+  rm -rf "$tmp"
+  t=$(now)
+  say "  building Debian $SUITE rootfs with mmdebstrap (once; ~1 min) into $dir"
+  mkdir -p "$LOG_DIR"
+  if ! mmdebstrap --variant=minbase --mode=root \
+    --include="$(
+      IFS=,
+      printf '%s' "${PACKAGES[*]}"
+    )" \
+    --aptopt='Acquire::Check-Valid-Until "false"' \
+    --aptopt='Acquire::Languages "none"' \
+    --dpkgopt='path-exclude=/usr/share/man/*' \
+    --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --dpkgopt='path-exclude=/usr/share/info/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --skip=cleanup/apt/lists \
+    --customize-hook="bash '$LAB_DIR/rootfs-customize.sh' \"\$1\"" \
+    "$SUITE" "$tmp" \
+    "deb $MIRROR $SUITE main" \
+    "deb $MIRROR $SUITE-updates main" \
+    "deb $SECURITY_MIRROR $SUITE-security main" >"$LOG_DIR/mmdebstrap.log" 2>&1; then
+    tail -n 30 "$LOG_DIR/mmdebstrap.log" >&2
+    rm -rf "$tmp"
+    die "mmdebstrap failed (full log: $LOG_DIR/mmdebstrap.log)"
+  fi
+  # The rename is the commit: a half-built rootfs is never mistaken for a cached one.
+  mv "$tmp" "$dir"
+  exec 8>&-
+  say "  rootfs built in $(since "$t") ($(du -sh "$dir" | cut -f1))"
+}
+
+# The .dsc's sha256 for a file must match: apt checks it too, but the lab re-checks because it
+# keeps a partial download on purpose.
+verify_against_dsc() { # dir file
+  local dir=$1 f=$2 want got
+  want=$(awk -v f="$f" '/^Checksums-Sha256:/ {on = 1; next} /^[^ ]/ {on = 0} on && $3 == f {print $1}' \
+    "$dir"/*.dsc | head -n 1)
+  got=$(sha256sum "$dir/$f" | cut -d' ' -f1)
+  [[ -n $want ]] || die "no sha256 for $f in the downloaded .dsc files"
+  [[ $want == "$got" ]] || die "$f: sha256 $got does not match the .dsc ($want)"
+}
+
+artifacts_dir() { printf '%s/artifacts' "$CACHE_DIR"; }
+
+fetch_artifacts() {
+  local dir work f missing=0
+  dir=$(artifacts_dir)
+  for f in "${ARTIFACTS[@]}"; do [[ -f $dir/$f ]] || missing=1; done
+  if ((missing)); then
+    mkdir -p "$dir"
+    work=$CACHE_DIR/apt-src
+    rm -rf "$work"
+    mkdir -p "$work/state/lists/partial" "$work/cache/archives/partial" "$work/etc/sources.list.d" "$work/dl"
+    printf 'deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
+      "$MIRROR" "$SUITE" >"$work/etc/sources.list"
+    # Our own APT_CONFIG: the machine's apt sources, lists and caches are left untouched.
+    cat >"$work/apt.conf" <<EOF
+Dir::State "$work/state";
+Dir::State::status "/var/lib/dpkg/status";
+Dir::Cache "$work/cache";
+Dir::Etc::SourceList "$work/etc/sources.list";
+Dir::Etc::SourceParts "$work/etc/sources.list.d";
+Acquire::Check-Valid-Until "false";
+Acquire::Languages "none";
+EOF
+    say "  downloading Debian source packages: ${SOURCE_PACKAGES[*]}"
+    APT_CONFIG=$work/apt.conf apt-get -q update >"$work/update.log" 2>&1 ||
+      {
+        cat "$work/update.log" >&2
+        die "apt-get update for deb-src failed"
+      }
+    # apt's download sandbox user must be able to write there.
+    chown _apt "$work/dl" 2>/dev/null || true
+    # Only the orig tarballs matter. Some mirrors lack a package's other files (.debian.tar.xz):
+    # apt-get then fails as a whole but keeps every file it fetched and verified.
+    if ! (cd "$work/dl" && APT_CONFIG=$work/apt.conf apt-get -q source --download-only "${SOURCE_PACKAGES[@]}") \
+      >"$work/source.log" 2>&1; then
+      say "  note: apt-get source reported errors (log kept in $dir/apt-get-source.log):"
+      grep -E '^(E|W):' "$work/source.log" | sed 's/^/lab:     /' || true
+      cp "$work/source.log" "$dir/apt-get-source.log"
+    fi
+    for f in "${ARTIFACTS[@]}"; do
+      [[ -f $work/dl/$f ]] || {
+        cat "$work/source.log" >&2
+        die "apt-get source did not produce $f (got: $(ls "$work/dl"))"
+      }
+      verify_against_dsc "$work/dl" "$f"
+    done
+    cp "$work/dl/"* "$dir/"
+    rm -rf "$work"
+  else
+    say "  artifacts cached: $dir"
+  fi
+  (cd "$dir" && sha256sum "${ARTIFACTS[@]}") | while read -r sum f; do
+    say "  sha256 $sum  http://$CONTROL_IP:$HTTP_PORT/$f"
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# network
+
+setup_bridge() {
+  if link_exists "$BRIDGE"; then
+    say "  bridge $BRIDGE exists (ours)"
+  else
+    ip link add "$BRIDGE" type bridge stp_state 0 forward_delay 0
+    ip link set "$BRIDGE" alias "$MARK"
+    say "  created bridge $BRIDGE"
+  fi
+  # No IPv6 chatter (router solicitations, MLD) from the control side onto the lab wire.
+  sysctl -qw "net.ipv6.conf.$BRIDGE.disable_ipv6=1" 2>/dev/null || true
+  if ! ip -4 -o addr show dev "$BRIDGE" | grep -q " $CONTROL_IP/$SUBNET_LEN "; then
+    ip addr add "$CONTROL_IP/$SUBNET_LEN" dev "$BRIDGE"
+    say "  control address $CONTROL_IP/$SUBNET_LEN on $BRIDGE"
+  fi
+  ip link set "$BRIDGE" up
+}
+
+setup_host_net() { # host
+  local h=$1 ns veth
+  ns=$(ns_name "$h")
+  veth=$(veth_name "$h")
+  mkdir -p "$HOSTS_DIR/$h"
+  # Recorded before creation so a half-made netns is still recognised (and removed) by `down`.
+  printf '%s\n' "$ns" >"$HOSTS_DIR/$h/netns"
+  ns_exists "$h" || ip netns add "$ns"
+  if ! link_exists "$veth"; then
+    ip link add "$veth" type veth peer name eth0 netns "$ns"
+    ip link set "$veth" alias "$MARK"
+  fi
+  sysctl -qw "net.ipv6.conf.$veth.disable_ipv6=1" 2>/dev/null || true
+  ip link set "$veth" master "$BRIDGE" up
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1 net.ipv6.conf.lo.disable_ipv6=1 2>/dev/null || true
+  ip -n "$ns" link set lo up
+  ip -n "$ns" -4 -o addr show dev eth0 | grep -q " ${HOST_IP[$h]}/$SUBNET_LEN " ||
+    ip -n "$ns" addr add "${HOST_IP[$h]}/$SUBNET_LEN" dev eth0
+  ip -n "$ns" link set eth0 up
+}
+
+# ---------------------------------------------------------------------------------------------
+# control-side services
+
+tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_tcp() { # addr port name pidname
+  local i
+  for ((i = 0; i < 100; i++)); do
+    tcp_open "$1" "$2" && return 0
+    live_pid "$4" >/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+port_busy() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
+
+start_http() {
+  local pid
+  if pid=$(live_pid http); then
+    say "  artifact server already running (pid $pid)"
+    return
+  fi
+  port_busy "$HTTP_PORT" && die "TCP port $HTTP_PORT is already in use on this machine" \
+    "($(ss -Hltnp "sport = :$HTTP_PORT" | head -n 2)); the inventory pins http://$CONTROL_IP:$HTTP_PORT/"
+  mkdir -p "$LOG_DIR"
+  setsid "$PYTHON" -m http.server "$HTTP_PORT" --bind "$CONTROL_IP" --directory "$(artifacts_dir)" \
+    >"$LOG_DIR/http.log" 2>&1 </dev/null 9>&- &
+  record_pid http "$!"
+  wait_tcp "$CONTROL_IP" "$HTTP_PORT" http http ||
+    die "artifact server did not start: $(tail -n 5 "$LOG_DIR/http.log")"
+  say "  artifact server http://$CONTROL_IP:$HTTP_PORT/ (pid $(live_pid http))"
+}
+
+start_acng() {
+  local pid port=""
+  if pid=$(live_pid acng); then
+    say "  apt proxy already running (pid $pid, port $(cat "$ACNG_DIR/port"))"
+    return
+  fi
+  # A system apt-cacher-ng (started by its package) listens on *:3142; leave it alone and
+  # take the next port: hosts get the port in their apt config.
+  for p in "${ACNG_PORTS[@]}"; do
+    if ! port_busy "$p"; then
+      port=$p
+      break
+    fi
+  done
+  [[ -n $port ]] || die "no free port for the apt proxy among ${ACNG_PORTS[*]}"
+  [[ $port == "${ACNG_PORTS[0]}" ]] ||
+    say "  WARNING: port ${ACNG_PORTS[0]} is taken by another program; the lab's apt proxy uses $port"
+  command -v apt-cacher-ng >/dev/null || die "apt-cacher-ng is missing: run 'bash lab/install-deps.sh'"
+  mkdir -p "$ACNG_DIR/cache" "$ACNG_DIR/log" "$LOG_DIR"
+  printf '%s\n' "$port" >"$ACNG_DIR/port"
+  # An own config dir, without Debian's mirror remapping: that sends deb.debian.org requests to the
+  # mirrors of backends_debian(.default), e.g. ftp.debian.org, which need not resolve here. Without
+  # it the proxy fetches from the very host each lab host asks for (deb.debian.org over http).
+  mkdir -p "$ACNG_DIR/conf"
+  cat >"$ACNG_DIR/conf/acng.conf" <<EOF
+# Written by lab/lab.sh for the lab's own apt-cacher-ng (not the system service).
+SupportDir: /usr/lib/apt-cacher-ng
+ReportPage: acng-report.html
+EOF
+  setsid apt-cacher-ng -c "$ACNG_DIR/conf" ForeGround=1 Port="$port" BindAddress="$CONTROL_IP" \
+    CacheDir="$ACNG_DIR/cache" LogDir="$ACNG_DIR/log" SocketPath="$ACNG_DIR/socket" \
+    PidFile="$ACNG_DIR/pid" ExThreshold=0 >"$LOG_DIR/apt-cacher-ng.log" 2>&1 </dev/null 9>&- &
+  record_pid acng "$!"
+  wait_tcp "$CONTROL_IP" "$port" acng acng ||
+    die "apt-cacher-ng did not start: $(tail -n 5 "$LOG_DIR/apt-cacher-ng.log")"
+  say "  apt proxy http://$CONTROL_IP:$port/ (pid $(live_pid acng), cache $ACNG_DIR/cache)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# keys and ssh client files
+
+ensure_lab_key() {
+  mkdir -p "$RUN_DIR"
+  chmod 0700 "$RUN_DIR"
+  if [[ -f $LAB_KEY && -f $LAB_KEY.pub ]]; then
+    say "  lab key kept: $LAB_KEY"
+    return
+  fi
+  rm -f "$LAB_KEY" "$LAB_KEY.pub"
+  ssh-keygen -q -t ed25519 -N '' -C "lbprov-lab" -f "$LAB_KEY"
+  say "  new lab key: $LAB_KEY"
+}
+
+write_ssh_files() {
+  local h tmp
+  tmp=$(mktemp "$RUN_DIR/.known_hosts.XXXXXX")
+  for h in "${HOSTS[@]}"; do
+    # Keyed by address: the inventory and ssh_config both name hosts by address.
+    printf '%s %s\n' "${HOST_IP[$h]}" "$(cut -d' ' -f1,2 "$HOSTS_DIR/$h/ssh_host_ed25519_key.pub")" >>"$tmp"
+  done
+  chmod 0644 "$tmp"
+  mv "$tmp" "$KNOWN_HOSTS"
+  tmp=$(mktemp "$RUN_DIR/.ssh_config.XXXXXX")
+  {
+    printf '# Written by lab/lab.sh; use: ssh -F %s lb1\n' "$SSH_CONFIG"
+    for h in "${HOSTS[@]}"; do
+      printf 'Host %s %s\n  HostName %s\n' "$h" "${HOST_IP[$h]}" "${HOST_IP[$h]}"
+    done
+    printf 'Host *\n'
+    printf '  User root\n  Port 22\n'
+    printf '  IdentityFile "%s"\n  IdentitiesOnly yes\n' "$LAB_KEY"
+    printf '  UserKnownHostsFile "%s"\n  GlobalKnownHostsFile /dev/null\n' "$KNOWN_HOSTS"
+    printf '  StrictHostKeyChecking yes\n  UpdateHostKeys no\n  HashKnownHosts no\n'
+    printf '  PasswordAuthentication no\n  KbdInteractiveAuthentication no\n'
+    printf '  ConnectTimeout 5\n  ServerAliveInterval 15\n  LogLevel ERROR\n'
+  } >"$tmp"
+  chmod 0644 "$tmp"
+  mv "$tmp" "$SSH_CONFIG"
+}
+
+# ---------------------------------------------------------------------------------------------
+# hosts
+
+host_running() { live_pid "host-$1" >/dev/null && ns_exists "$1"; }
+
+# Writes the host's own files into its (empty) overlay upper dir before the overlay is mounted.
+prepare_host_upper() { # host
+  local h=$1 d=$HOSTS_DIR/$1 port
+  port=$(cat "$ACNG_DIR/port")
+  rm -rf "$d/upper" "$d/work"
+  mkdir -p "$d/upper" "$d/work" "$d/root"
+  install -d -m 0755 "$d/upper/etc" "$d/upper/etc/ssh" "$d/upper/etc/apt" "$d/upper/etc/apt/apt.conf.d"
+  install -d -m 0700 "$d/upper/root" "$d/upper/root/.ssh"
+  printf '%s\n' "$h" >"$d/upper/etc/hostname"
+  # Fresh host keys on every start of a host: a host's identity never outlives the host.
+  rm -f "$d/ssh_host_ed25519_key" "$d/ssh_host_ed25519_key.pub"
+  ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$d/ssh_host_ed25519_key"
+  install -m 0600 "$d/ssh_host_ed25519_key" "$d/upper/etc/ssh/ssh_host_ed25519_key"
+  install -m 0644 "$d/ssh_host_ed25519_key.pub" "$d/upper/etc/ssh/ssh_host_ed25519_key.pub"
+  install -m 0600 "$LAB_KEY.pub" "$d/upper/root/.ssh/authorized_keys"
+  printf 'Acquire::http::Proxy "http://%s:%s";\n' "$CONTROL_IP" "$port" \
+    >"$d/upper/etc/apt/apt.conf.d/01lbprov-lab-proxy"
+}
+
+start_host() { # host rootfs
+  local h=$1 rootfs=$2 pid
+  if host_running "$h"; then
+    say "  $h already running (pid $(live_pid "host-$h"), ${HOST_IP[$h]})"
+    return
+  fi
+  # A host that is half there (after a failed up) is started again from scratch.
+  stop_host "$h" quiet
+  setup_host_net "$h"
+  prepare_host_upper "$h"
+  mkdir -p "$LOG_DIR"
+  setsid nsenter --net="/run/netns/$(ns_name "$h")" \
+    unshare --mount --uts --ipc --pid --fork --kill-child=SIGKILL --propagation private -- \
+    bash "$LAB_DIR/host-init.sh" "$h" "$rootfs" "$HOSTS_DIR/$h" >"$LOG_DIR/$h.log" 2>&1 </dev/null 9>&- &
+  pid=$!
+  record_pid "host-$h" "$pid"
+  say "  started $h (${HOST_IP[$h]}, pid $pid)"
+}
+
+stop_host() { # host [quiet]
+  local h=$1 ns pids p
+  ns=$(ns_name "$h")
+  # The recorded unshare: its death SIGKILLs the host's PID 1, which takes the whole PID namespace.
+  stop_pid "host-$h" 2
+  # After a failed up, a process may sit in the netns without a record (e.g. lab.sh was killed
+  # between start and record). Those PIDs are in a netns this lab made, so they are ours.
+  if ns_exists "$h" && ns_is_ours "$h"; then
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    if [[ -n $pids ]]; then
+      for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
+      say "  killed unrecorded processes in $ns: $(echo "$pids" | tr '\n' ' ')"
+      sleep 0.1
+    fi
+    ip netns del "$ns"
+    [[ ${2:-} == quiet ]] || say "  removed netns $ns"
+  fi
+  if link_exists "$(veth_name "$h")" && link_is_ours "$(veth_name "$h")"; then
+    ip link del "$(veth_name "$h")"
+  fi
+  rm -rf "${HOSTS_DIR:?}/$h"
+}
+
+start_hosts() { # rootfs
+  local h
+  for h in "${HOSTS[@]}"; do start_host "$h" "$1"; done
+}
+
+stop_hosts() {
+  local h
+  for h in "${HOSTS[@]}"; do stop_host "$h"; done
+}
+
+wait_ssh() {
+  local h deadline pending
+  deadline=$(($(now) + 30000000))
+  pending=("${HOSTS[@]}")
+  while ((${#pending[@]})); do
+    local still=()
+    for h in "${pending[@]}"; do
+      if ssh -F "$SSH_CONFIG" -o BatchMode=yes -o ConnectTimeout=2 "$h" true 2>/dev/null; then
+        say "  $h: ssh ok"
+      else
+        host_running "$h" || die "$h died while starting: $(tail -n 20 "$LOG_DIR/$h.log")"
+        still+=("$h")
+      fi
+    done
+    pending=("${still[@]+"${still[@]}"}")
+    ((${#pending[@]})) || break
+    (($(now) < deadline)) || die "no ssh on ${pending[*]} after 30s (logs in $LOG_DIR)"
+    sleep 0.1
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+cmd_up() {
+  need_root
+  take_lock
+  local t rootfs h
+  t=$(now)
+  step "check for clashes (bridge $BRIDGE, subnet $SUBNET_ADDR/$SUBNET_LEN)" check_clashes
+  step "root filesystem" build_rootfs
+  rootfs=$(rootfs_dir)
+  step "artifacts" fetch_artifacts
+  local any=0
+  for h in "${HOSTS[@]}"; do host_running "$h" && any=1; done
+  # A new lab gets a new key; a lab that is partly up keeps the key its hosts already trust.
+  ((any)) || rm -f "$LAB_KEY" "$LAB_KEY.pub"
+  step "lab key" ensure_lab_key
+  step "bridge and control address" setup_bridge
+  step "artifact server" start_http
+  step "apt proxy" start_acng
+  step "hosts" start_hosts "$rootfs"
+  step "ssh client files" write_ssh_files
+  step "wait for sshd" wait_ssh
+  say "up in $(since "$t"): ssh -F $SSH_CONFIG lb1   or   bash lab/lab.sh ssh lb1"
+}
+
+cmd_down() {
+  need_root
+  take_lock
+  local t h
+  t=$(now)
+  step "hosts" stop_hosts
+  step "apt proxy" stop_pid acng
+  step "artifact server" stop_pid http
+  step "bridge" remove_bridge
+  say "down in $(since "$t")"
+}
+
+remove_bridge() {
+  if link_exists "$BRIDGE"; then
+    if link_is_ours "$BRIDGE"; then
+      ip link del "$BRIDGE"
+      say "  removed bridge $BRIDGE"
+    else
+      say "  bridge $BRIDGE is not ours: left alone"
+    fi
+  fi
+}
+
+# Exit status: 0 all up, 1 partly up, 3 down.
+cmd_status() {
+  local t up=0 total=0 h pid mem=0 p kb
+  t=$(now)
+  printf '%-8s %-16s %-8s %s\n' NAME ADDRESS PID STATE
+  if link_exists "$BRIDGE" && link_is_ours "$BRIDGE"; then
+    printf '%-8s %-16s %-8s %s\n' bridge "$CONTROL_IP" - "up ($BRIDGE)"
+    up=$((up + 1))
+  else
+    printf '%-8s %-16s %-8s %s\n' bridge "$CONTROL_IP" - down
+  fi
+  total=$((total + 1))
+  for h in "${HOSTS[@]}"; do
+    total=$((total + 1))
+    if pid=$(live_pid "host-$h") && ns_exists "$h"; then
+      local state=running
+      if [[ -f $SSH_CONFIG ]] && ssh -F "$SSH_CONFIG" -o BatchMode=yes -o ConnectTimeout=2 "$h" true 2>/dev/null; then
+        state="running, ssh ok"
+        up=$((up + 1))
+      else
+        state="running, ssh FAILING"
+      fi
+      printf '%-8s %-16s %-8s %s\n' "$h" "${HOST_IP[$h]}" "$pid" "$state"
+      for p in $(ip netns pids "$(ns_name "$h")" 2>/dev/null); do
+        kb=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+        mem=$((mem + ${kb:-0}))
+      done
+    else
+      printf '%-8s %-16s %-8s %s\n' "$h" "${HOST_IP[$h]}" - down
+    fi
+  done
+  for p in http acng; do
+    total=$((total + 1))
+    if pid=$(live_pid "$p"); then
+      up=$((up + 1))
+      local where="http://$CONTROL_IP:$HTTP_PORT/"
+      [[ $p == acng ]] && where="http://$CONTROL_IP:$(cat "$ACNG_DIR/port" 2>/dev/null)/ (apt proxy)"
+      printf '%-8s %-16s %-8s %s\n' "$p" "$CONTROL_IP" "$pid" "running $where"
+      kb=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
+      mem=$((mem + ${kb:-0}))
+    else
+      printf '%-8s %-16s %-8s %s\n' "$p" "$CONTROL_IP" - down
+    fi
+  done
+  say "rootfs: $(rootfs_dir) $([[ -d "$(rootfs_dir)" ]] && echo cached || echo 'not built')"
+  say "memory (PSS of lab processes): $((mem / 1024)) MiB"
+  say "status in $(since "$t"): $up of $total up"
+  ((up == total)) && return 0
+  ((up == 0)) && return 3
+  return 1
+}
+
+cmd_ssh() {
+  local h=${1:-}
+  [[ -n $h ]] || die "usage: lab.sh ssh <host> [command...]   hosts: ${HOSTS[*]}"
+  shift
+  [[ -n ${HOST_IP[$h]:-} ]] || die "unknown host '$h'; hosts: ${HOSTS[*]}"
+  [[ -f $SSH_CONFIG ]] || die "the lab is not up ($SSH_CONFIG missing): bash lab/lab.sh up"
+  if (($#)); then
+    exec ssh -F "$SSH_CONFIG" "$h" -- "$@"
+  fi
+  exec ssh -F "$SSH_CONFIG" "$h"
+}
+
+# Removes cached root filesystems other than the current one, and the apt proxy's cache.
+cmd_clean() {
+  need_root
+  take_lock
+  local t d keep
+  t=$(now)
+  keep=$(rootfs_dir)
+  for d in "$CACHE_DIR"/rootfs-*; do
+    [[ -e $d && $d != "$keep" ]] || continue
+    # Never pull a lower layer from under a running host (another checkout's lab, say).
+    if grep -qF "lowerdir=$d" /proc/*/mountinfo 2>/dev/null; then
+      say "  $d is in use: kept"
+      continue
+    fi
+    rm -rf "$d"
+    say "  removed $d"
+  done
+  if ! live_pid acng >/dev/null; then
+    rm -rf "$ACNG_DIR/cache"
+    say "  removed apt proxy cache"
+  fi
+  say "clean in $(since "$t")"
+}
+
+main() {
+  local cmd=${1:-}
+  shift || true
+  case $cmd in
+  up) cmd_up "$@" ;;
+  down) cmd_down "$@" ;;
+  status) cmd_status "$@" ;;
+  ssh) cmd_ssh "$@" ;;
+  clean) cmd_clean "$@" ;;
+  *) die "usage: lab.sh up | down | status | ssh <host> [command...] | clean" ;;
+  esac
+}
+
+main "$@"
