@@ -165,24 +165,27 @@ function hostOverlaps(sections: ParsedSections): Finding[] {
   return findings;
 }
 
+type NamedEntry = { name: string; label: string; path: (string | number)[] };
+
 function labelled(
   list: 'directors' | 'real_servers',
   entries: { entry: { name?: string | undefined }; index: number }[],
-) {
+): NamedEntry[] {
   return entries.flatMap(({ entry, index }) =>
-    entry.name === undefined ? [] : [{ name: entry.name, path: [list, index, 'name'] }],
+    entry.name === undefined
+      ? []
+      : [{ name: entry.name, label: `${list}[${index}]`, path: [list, index, 'name'] }],
   );
 }
 
-function duplicateNames(named: { name: string; path: (string | number)[] }[]): Finding[] {
-  return named.flatMap((entry, index) => {
-    const first = named.findIndex((other) => sameHost(other.name, entry.name));
-    if (first === index) return [];
-    const [list, position] = named[first]?.path ?? [];
+function duplicateNames(named: NamedEntry[]): Finding[] {
+  return named.flatMap((entry) => {
+    const first = named.find((other) => sameHost(other.name, entry.name));
+    if (first === undefined || first === entry) return [];
     return [
       {
         path: entry.path,
-        message: `repeats the name of ${String(list)}[${String(position)}]; names label hosts in output and must be unique`,
+        message: `repeats the name of ${first.label}; names label hosts in output and must be unique`,
         hint: 'give each host its own name',
       },
     ];

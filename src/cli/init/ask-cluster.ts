@@ -17,13 +17,17 @@ import {
   type AnswerCheck,
 } from './answer-checks.js';
 
-type ClusterAnswers = Pick<InventoryFileInput, 'vrrp' | 'directors' | 'real_servers' | 'service'>;
 type RealServerAnswer = { host: string; weight: number };
 
+export interface ClusterAnswers {
+  vrrp: { interface: string; virtual_router_id: number; vip: string };
+  directors: InventoryFileInput['directors'];
+  real_servers: RealServerAnswer[];
+  service: { port: number; lb_algo: NonNullable<NonNullable<InventoryFileInput['service']>['lb_algo']> };
+}
+
 /** The VRRP pair, the Redis hosts behind it and the service they offer. */
-export async function askCluster(): Promise<
-  Omit<ClusterAnswers, 'vrrp'> & { vrrp: Omit<ClusterAnswers['vrrp'], 'auth_pass'> }
-> {
+export async function askCluster(): Promise<ClusterAnswers> {
   const vip = await input({
     message: 'Virtual IP with prefix length (the address clients use), e.g. 10.8.80.200/24:',
     validate: toValidate(textField(fields.vip)),

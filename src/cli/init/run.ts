@@ -4,7 +4,7 @@ import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatDiagnostic, validateInventoryText, type InventoryFileInput } from '../../inventory/index.js';
-import { askCluster } from './ask-cluster.js';
+import { askCluster, type ClusterAnswers } from './ask-cluster.js';
 import { askSecret, type SecretAnswer } from './ask-secret.js';
 import { askSoftware } from './ask-software.js';
 import { askSsh } from './ask-ssh.js';
@@ -76,7 +76,7 @@ export async function runInitPrompts(file: string): Promise<boolean> {
 }
 
 function assemble(
-  cluster: Awaited<ReturnType<typeof askCluster>>,
+  cluster: ClusterAnswers,
   software: Awaited<ReturnType<typeof askSoftware>>,
   secret: SecretAnswer,
   ssh: Awaited<ReturnType<typeof askSsh>>,
@@ -94,9 +94,9 @@ function assemble(
       vip: cluster.vrrp.vip,
     },
     service: {
-      port: cluster.service?.port,
+      port: cluster.service.port,
       protocol: 'TCP',
-      lb_algo: cluster.service?.lb_algo,
+      lb_algo: cluster.service.lb_algo,
       lb_kind: 'DR',
       delay_loop: 6,
       check: { connect_timeout: 3, retry: 3, delay_before_retry: 3 },
