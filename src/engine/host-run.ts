@@ -162,16 +162,16 @@ export interface ApplyContext {
 export class LockedError extends Error {}
 
 /**
- * Applies one host under its lock. Every change first records its undo (so an interrupted run can
- * still be undone), then runs, then records what it wrote. A failure stops the rest of the host.
+ * Runs `work` while holding the host's lock. The lock lives as long as the SSH session, so a run
+ * that dies releases it; the info file a dead run leaves behind is reported as stale.
  */
-export async function applyHost(
+export async function withHostLock<T>(
   transport: Transport,
-  job: HostJob,
+  job: { name: string },
   probe: HostProbe,
-  context: ApplyContext,
-): Promise<HostTally> {
-  const { emit } = context;
+  context: { runId: string; owner: string; emit: Emit },
+  work: () => Promise<T>,
+): Promise<T> {
   const holder = await transport.hold(
     lockHolderScript(`${context.owner} run ${context.runId} since ${new Date().toISOString()}`),
     LOCK_READY,
@@ -183,16 +183,29 @@ export async function applyHost(
   }
   try {
     if (probe.lock.held === false && probe.lock.stale) {
-      emit({
+      context.emit({
         type: 'warning',
         host: job.name,
-        message: `a previous run died while holding the lock (${probe.lock.stale}); its lock is gone, this run finishes its work`,
+        message: `a previous run died while holding the lock (${probe.lock.stale}); the kernel released it, this run goes on`,
       });
     }
-    return await applyUnderLock(transport, job, context);
+    return await work();
   } finally {
     await holder.release();
   }
+}
+
+/**
+ * Applies one host under its lock. Every change first records its undo (so an interrupted run can
+ * still be undone), then runs, then records what it wrote. A failure stops the rest of the host.
+ */
+export async function applyHost(
+  transport: Transport,
+  job: HostJob,
+  probe: HostProbe,
+  context: ApplyContext,
+): Promise<HostTally> {
+  return withHostLock(transport, job, probe, context, () => applyUnderLock(transport, job, context));
 }
 
 async function applyUnderLock(transport: Transport, job: HostJob, context: ApplyContext): Promise<HostTally> {
@@ -336,7 +349,7 @@ async function refresh(transport: Transport, step: PlannedStep, facts: FactValue
   return new Map([...facts, ...fresh]);
 }
 
-async function saveRecord(transport: Transport, record: HostRecord): Promise<void> {
+export async function saveRecord(transport: Transport, record: HostRecord): Promise<void> {
   await writeFileAtomically(
     transport,
     {

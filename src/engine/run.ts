@@ -5,7 +5,7 @@ import type { Transport } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
 import type { SecretMasker } from '../util/mask.js';
 import { ControlDownloads } from './actions.js';
-import type { EngineEvent, HostSummary, StepError } from './events.js';
+import type { EngineEvent, HostSummary, RunMode, StepError } from './events.js';
 import {
   applyHost,
   hasWork,
@@ -28,8 +28,27 @@ export interface RunJob extends HostJob {
   group: number;
 }
 
+export interface HostWorkContext {
+  job: RunJob;
+  probe: HostProbe;
+  transport: Transport;
+  runId: string;
+  /** Who runs lbprov, for the lock's info file. */
+  owner: string;
+  emit(event: EngineEvent): void;
+  downloads: ControlDownloads;
+}
+
+/** What a run does to one reachable, probed host; apply and --dry-run are the default. */
+export type HostWork = (context: HostWorkContext) => Promise<HostTally>;
+
+/** Modes that never write to a host: a held lock only makes their report possibly stale. */
+const READ_ONLY: ReadonlySet<RunMode> = new Set(['dry-run', 'destroy-dry-run', 'status']);
+
 export interface RunRequest {
-  mode: 'apply' | 'dry-run';
+  mode: RunMode;
+  /** Replaces the default apply / dry-run work (destroy, status). */
+  work?: HostWork;
   jobs: RunJob[];
   concurrency: number;
   connect(job: RunJob): Promise<Transport>;
@@ -113,7 +132,7 @@ export async function run(request: RunRequest): Promise<RunOutcome> {
                 message: `not run: ${stopAfter} failed first`,
                 hint: 'fix that host, then apply again',
               };
-            else await converge(state, request.mode, { runId, emit, downloads });
+            else await onHost(state, request, { runId, emit, downloads });
           }
           finishHost(state, emit);
         }),
@@ -122,7 +141,7 @@ export async function run(request: RunRequest): Promise<RunOutcome> {
     const failedHere = members.find(
       (state) => state.failure || state.unreachable || state.tally.failed > 0 || state.locked,
     );
-    if (failedHere && request.mode === 'apply') stopAfter ??= failedHere.job.name;
+    if (failedHere && !READ_ONLY.has(request.mode)) stopAfter ??= failedHere.job.name;
   }
 
   await Promise.all(states.map((state) => state.transport?.close().catch(() => undefined)));
@@ -155,19 +174,19 @@ export async function run(request: RunRequest): Promise<RunOutcome> {
   return { exitCode, hosts };
 }
 
-async function converge(
+async function onHost(
   state: HostState,
-  mode: 'apply' | 'dry-run',
+  request: RunRequest,
   context: { runId: string; emit: (event: EngineEvent) => void; downloads: ControlDownloads },
 ): Promise<void> {
   const { job, probe, transport } = state;
   if (!probe || !transport) return;
   if (probe.lock.held) {
-    if (mode === 'dry-run') {
+    if (READ_ONLY.has(request.mode)) {
       context.emit({
         type: 'warning',
         host: job.name,
-        message: `another lbprov run holds the lock (${probe.lock.holder}): this plan may be outdated`,
+        message: `another lbprov run holds the lock (${probe.lock.holder}): this report may be outdated`,
       });
     } else {
       state.locked = true;
@@ -178,15 +197,37 @@ async function converge(
       return;
     }
   }
-  if (mode === 'dry-run') {
-    state.tally = reportPlan(job, probe, context.emit);
-    return;
+  const work = request.work ?? (request.mode === 'dry-run' ? planWork : applyWork);
+  try {
+    state.tally = await work({
+      job,
+      probe,
+      transport,
+      runId: context.runId,
+      owner: `${process.env.USER ?? 'someone'}@${hostname()}`,
+      emit: context.emit,
+      downloads: context.downloads,
+    });
+  } catch (error) {
+    if (error instanceof LockedError) {
+      state.locked = true;
+      state.failure = { message: error.message, hint: 'wait for the other run to finish, then try again' };
+    } else {
+      state.failure = toStepError(error);
+    }
   }
+}
+
+const planWork: HostWork = async ({ job, probe, emit }) => reportPlan(job, probe, emit);
+
+const applyWork: HostWork = async (context) => {
+  const { job, probe, emit } = context;
   if (!hasWork(job, probe)) {
     // Converged: report each step from the probe alone; no lock, no second round trip.
+    const tally: HostTally = { ok: 0, changed: 0, failed: 0 };
     for (const { step, result } of planSteps(job, probe)) {
-      state.tally.ok += 1;
-      context.emit({
+      tally.ok += 1;
+      emit({
         type: 'step',
         host: job.name,
         step: step.id,
@@ -196,24 +237,10 @@ async function converge(
         duration_ms: 0,
       });
     }
-    return;
+    return tally;
   }
-  try {
-    state.tally = await applyHost(transport, job, probe, {
-      runId: context.runId,
-      owner: `${process.env.USER ?? 'someone'}@${hostname()}`,
-      downloads: context.downloads,
-      emit: context.emit,
-    });
-  } catch (error) {
-    if (error instanceof LockedError) {
-      state.locked = true;
-      state.failure = { message: error.message, hint: 'wait for the other run to finish, then apply again' };
-    } else {
-      state.failure = toStepError(error);
-    }
-  }
-}
+  return applyHost(context.transport, job, probe, context);
+};
 
 function finishHost(state: HostState, emit: (event: EngineEvent) => void): void {
   const error = state.unreachable ?? state.failure ?? state.tally.error;
