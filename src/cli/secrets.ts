@@ -3,29 +3,35 @@ import type { SecretSource } from '../model/inventory.js';
 
 export class SecretUnavailableError extends Error {}
 
-export function isInteractive(): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY);
-}
+import { hasTerminal } from './init/run.js';
+
+/** Asked once per process: a first setup plans, then applies, with the same answer. */
+const asked = new Map<string, Promise<string>>();
 
 /** An inline secret, or an environment variable; unset on a terminal, it is asked for (masked). */
 export async function resolveSecret(source: SecretSource, label: string): Promise<string> {
   if ('value' in source) return source.value;
   const fromEnv = process.env[source.env];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  if (!isInteractive()) {
+  if (!hasTerminal()) {
     throw new SecretUnavailableError(
       `${label} comes from the environment variable ${source.env}, which is not set; ` +
         `set it (export ${source.env}=...) or run lbprov on a terminal to be asked for it`,
     );
   }
-  return password({ message: `${label} (${source.env} is not set):`, mask: '*' });
+  let answer = asked.get(source.env);
+  if (!answer) {
+    answer = password({ message: `${label} (${source.env} is not set):`, mask: '*' });
+    asked.set(source.env, answer);
+  }
+  return answer;
 }
 
 /** Asks for the sudo password at most once per run, only when a host needs it. */
 export function sudoPasswordAsker(): () => Promise<string> {
   let asked: Promise<string> | undefined;
   return () => {
-    if (!isInteractive())
+    if (!hasTerminal())
       return Promise.reject(new SecretUnavailableError('sudo needs a password and there is no terminal'));
     asked ??= password({ message: 'sudo password for the SSH user:', mask: '*' });
     return asked;

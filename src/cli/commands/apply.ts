@@ -6,7 +6,9 @@ import { JsonRenderer } from '../output/json.js';
 import { ListrRenderer } from '../output/listr.js';
 import { PlainRenderer } from '../output/plain.js';
 import type { Renderer } from '../output/types.js';
-import { isInteractive } from '../secrets.js';
+import { existsSync } from 'node:fs';
+import { confirm } from '@inquirer/prompts';
+import { hasTerminal, noTerminalMessage, runInitPrompts } from '../init/run.js';
 import { openSession, SetupError, type Session } from '../session.js';
 
 export interface ApplyOptions {
@@ -29,7 +31,7 @@ function outlineOf(session: Session): PlanOutline {
 
 export function chooseRenderer(session: Session, options: { json?: boolean; showDiffs: boolean }): Renderer {
   if (options.json) return new JsonRenderer();
-  if (isInteractive()) return new ListrRenderer(outlineOf(session), { showDiffs: options.showDiffs });
+  if (hasTerminal()) return new ListrRenderer(outlineOf(session), { showDiffs: options.showDiffs });
   return new PlainRenderer({ showDiffs: options.showDiffs });
 }
 
@@ -45,8 +47,33 @@ export function parseConcurrency(value: string | undefined): number {
   return parsed;
 }
 
+/**
+ * First setup: `lbprov apply <file>` where the file does not exist runs the init prompts, shows
+ * the plan, and asks before applying. Without a terminal it says what to pass instead.
+ */
+async function firstSetup(file: string, options: ApplyOptions): Promise<number> {
+  if (!hasTerminal() || options.json) {
+    process.stderr.write(`lbprov: ${file} does not exist.\n${noTerminalMessage(file)}\n`);
+    return ExitCode.InvalidInventory;
+  }
+  process.stdout.write(`${file} does not exist yet: let us write it.\n`);
+  if (!(await runInitPrompts(file))) return ExitCode.Aborted;
+  const planned = await converge(file, { ...options, dryRun: true });
+  if (planned !== ExitCode.Ok || options.dryRun) return planned;
+  if (!(await confirm({ message: 'Apply these changes now?', default: false }))) {
+    process.stdout.write(`Nothing was changed. Apply later with: lbprov apply ${file}\n`);
+    return ExitCode.Aborted;
+  }
+  return converge(file, options);
+}
+
 /** `lbprov apply` and `lbprov apply --dry-run`. */
 export async function applyCommand(file: string, options: ApplyOptions): Promise<number> {
+  if (!existsSync(file)) return firstSetup(file, options);
+  return converge(file, options);
+}
+
+async function converge(file: string, options: ApplyOptions): Promise<number> {
   const warn = (message: string): void => {
     if (!options.json) process.stderr.write(`${message}\n`);
   };

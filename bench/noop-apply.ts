@@ -1,0 +1,86 @@
+// No-op re-apply versus its floor, measured in one run on the namespace lab:
+//   npm run lab:up && LBPROV_AUTH_PASS=... npx tsx bench/noop-apply.ts [rounds]
+// Prints median wall times of (a) `lbprov apply inventory/lab.yaml` on a converged lab and (b) a
+// Node process that connects to the same hosts in parallel and runs `true`, and their ratio.
+// When `ansible-playbook` is installed, it also times bench/ansible/noop.yml (the same files,
+// sysctls and services checked by Ansible) on the same hosts.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const inventory = resolve(root, 'inventory/lab.yaml');
+const identity = resolve(root, 'lab/.run/id_ed25519');
+const hosts = ['192.168.56.10', '192.168.56.11', '192.168.56.21', '192.168.56.22'];
+const rounds = Number(process.argv[2] ?? 7);
+process.env.LBPROV_AUTH_PASS ??= 'Lab7Pw9x';
+
+function time(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd: root, env, encoding: 'utf8' });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`,
+    );
+  return elapsed;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+// Converge first: the benchmark is about the no-op case.
+const warm = spawnSync(resolve(root, 'bin/lbprov'), ['apply', inventory, '--json'], {
+  cwd: root,
+  encoding: 'utf8',
+});
+const summary = JSON.parse(warm.stdout.trim().split('\n').at(-1) ?? '{}') as { changed?: number };
+if (warm.status !== 0)
+  throw new Error(`the lab does not converge: ${warm.stdout.slice(-2000)}${warm.stderr}`);
+const check = spawnSync(resolve(root, 'bin/lbprov'), ['apply', inventory, '--json'], {
+  cwd: root,
+  encoding: 'utf8',
+});
+const noop = JSON.parse(check.stdout.trim().split('\n').at(-1) ?? '{}') as { changed?: number };
+if (noop.changed !== 0)
+  throw new Error(`a re-apply still changed ${noop.changed} steps (first run changed ${summary.changed})`);
+
+const lbprovTimes: number[] = [];
+const floorTimes: number[] = [];
+const ansibleTimes: number[] = [];
+const ansible = existsSync('/usr/bin/ansible-playbook');
+for (let round = 0; round < rounds; round += 1) {
+  lbprovTimes.push(time(resolve(root, 'bin/lbprov'), ['apply', inventory, '--json']));
+  floorTimes.push(time(process.execPath, [resolve(root, 'bench/floor.mjs'), identity, ...hosts]));
+  if (ansible) {
+    ansibleTimes.push(
+      time(
+        'ansible-playbook',
+        ['-i', resolve(root, 'bench/ansible/hosts.ini'), resolve(root, 'bench/ansible/noop.yml')],
+        {
+          ...process.env,
+          ANSIBLE_HOST_KEY_CHECKING: 'True',
+          ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${resolve(root, 'lab/.run/known_hosts')} -o ControlMaster=no`,
+        },
+      ),
+    );
+  }
+}
+const lbprovMs = median(lbprovTimes);
+const floorMs = median(floorTimes);
+console.log(
+  `no-op apply over ${hosts.length} lab hosts, median of ${rounds} rounds (one run, this machine):`,
+);
+console.log(`  lbprov apply (converged):  ${lbprovMs.toFixed(0)} ms`);
+console.log(`  floor (connect + true):    ${floorMs.toFixed(0)} ms`);
+console.log(`  ratio lbprov / floor:      ${(lbprovMs / floorMs).toFixed(2)}x  (goal: within 2x)`);
+if (ansible) {
+  const ansibleMs = median(ansibleTimes);
+  console.log(`  ansible-playbook (no-op):  ${ansibleMs.toFixed(0)} ms`);
+  console.log(`  ratio ansible / lbprov:    ${(ansibleMs / lbprovMs).toFixed(1)}x  (goal: 10x)`);
+} else {
+  console.log('  ansible-playbook: not installed (apt-get install ansible-core to compare)');
+}
+console.log(`  node ${process.version}; ${execFileSync('nproc').toString().trim()} cpus`);
