@@ -1,8 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.js';
-import { validateCommand } from './commands/validate.js';
-import { initCommand } from './commands/init.js';
-import { applyCommand } from './commands/apply.js';
+import type { ApplyOptions } from './commands/apply.js';
+
+// Each command loads its modules when it runs: `--help` and `validate` stay fast.
 
 /**
  * The outside of lbprov: parses arguments, picks a command, and turns every outcome into an exit code.
@@ -21,6 +21,7 @@ export function buildProgram(): Command {
     .argument('<inventory>', 'inventory file (YAML)')
     .option('--json', 'print the findings as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
+      const { validateCommand } = await import('./commands/validate.js');
       process.exitCode = await validateCommand(file, opts);
     });
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     .description('write an inventory interactively (needs a terminal)')
     .argument('[file]', 'inventory file to write', 'inventory.yaml')
     .action(async (file: string) => {
+      const { initCommand } = await import('./commands/init.js');
       process.exitCode = await initCommand(file);
     });
 
@@ -41,7 +43,8 @@ export function buildProgram(): Command {
     .option('--limit <hosts>', 'only these hosts (names or addresses, comma-separated)')
     .option('--concurrency <n>', 'hosts contacted at once (default 16)')
     .option('--diff', 'also show file diffs for changes made')
-    .action(async (file: string, opts: Parameters<typeof applyCommand>[1]) => {
+    .action(async (file: string, opts: ApplyOptions) => {
+      const { applyCommand } = await import('./commands/apply.js');
       process.exitCode = await applyCommand(file, opts);
     });
 

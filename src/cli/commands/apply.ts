@@ -3,12 +3,10 @@ import type { EngineEvent, PlanOutline } from '../../engine/events.js';
 import { procedureFlags } from '../../procedure/jobs.js';
 import { ExitCode } from '../exit-codes.js';
 import { JsonRenderer } from '../output/json.js';
-import { ListrRenderer } from '../output/listr.js';
 import { PlainRenderer } from '../output/plain.js';
 import type { Renderer } from '../output/types.js';
 import { existsSync } from 'node:fs';
-import { confirm } from '@inquirer/prompts';
-import { hasTerminal, noTerminalMessage, runInitPrompts } from '../init/run.js';
+import { hasTerminal, noTerminalMessage } from '../terminal.js';
 import { openSession, SetupError, type Session } from '../session.js';
 
 export interface ApplyOptions {
@@ -29,9 +27,15 @@ function outlineOf(session: Session): PlanOutline {
   };
 }
 
-export function chooseRenderer(session: Session, options: { json?: boolean; showDiffs: boolean }): Renderer {
+export async function chooseRenderer(
+  session: Session,
+  options: { json?: boolean; showDiffs: boolean },
+): Promise<Renderer> {
   if (options.json) return new JsonRenderer();
-  if (hasTerminal()) return new ListrRenderer(outlineOf(session), { showDiffs: options.showDiffs });
+  if (hasTerminal()) {
+    const { ListrRenderer } = await import('../output/listr.js');
+    return new ListrRenderer(outlineOf(session), { showDiffs: options.showDiffs });
+  }
   return new PlainRenderer({ showDiffs: options.showDiffs });
 }
 
@@ -57,9 +61,11 @@ async function firstSetup(file: string, options: ApplyOptions): Promise<number> 
     return ExitCode.InvalidInventory;
   }
   process.stdout.write(`${file} does not exist yet: let us write it.\n`);
+  const { runInitPrompts } = await import('../init/run.js');
   if (!(await runInitPrompts(file))) return ExitCode.Aborted;
   const planned = await converge(file, { ...options, dryRun: true });
   if (planned !== ExitCode.Ok || options.dryRun) return planned;
+  const { confirm } = await import('@inquirer/prompts');
   if (!(await confirm({ message: 'Apply these changes now?', default: false }))) {
     process.stdout.write(`Nothing was changed. Apply later with: lbprov apply ${file}\n`);
     return ExitCode.Aborted;
@@ -80,7 +86,7 @@ async function converge(file: string, options: ApplyOptions): Promise<number> {
   try {
     const concurrency = parseConcurrency(options.concurrency);
     const session = await openSession(file, { ...(options.limit ? { limit: options.limit } : {}), warn });
-    const renderer = chooseRenderer(session, {
+    const renderer = await chooseRenderer(session, {
       json: options.json ?? false,
       showDiffs: Boolean(options.dryRun || options.diff),
     });

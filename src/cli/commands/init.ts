@@ -1,5 +1,6 @@
 import { ExitCode } from '../exit-codes.js';
-import { destinationProblem, hasTerminal, noTerminalMessage, runInitPrompts } from '../init/run.js';
+import { destinationProblem, runInitPrompts } from '../init/run.js';
+import { hasTerminal, noTerminalMessage } from '../terminal.js';
 
 /** `lbprov init`: the interactive first setup; a declined overwrite or Ctrl-C counts as aborted. */
 export async function initCommand(file: string): Promise<number> {

@@ -1,8 +1,6 @@
 import { confirm } from '@inquirer/prompts';
-import { existsSync } from 'node:fs';
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { formatDiagnostic, validateInventoryText, type InventoryFileInput } from '../../inventory/index.js';
 import { askCluster, type ClusterAnswers } from './ask-cluster.js';
 import { askSecret, type SecretAnswer } from './ask-secret.js';
@@ -10,21 +8,6 @@ import { askSoftware } from './ask-software.js';
 import { askSsh } from './ask-ssh.js';
 import { renderInventory } from './render.js';
 import { writeFileAtomically } from './write-file.js';
-
-/** Prompts need a person at a terminal on both ends: typed answers in, questions out. */
-export function hasTerminal(): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY);
-}
-
-export function noTerminalMessage(file: string): string {
-  const seed = fileURLToPath(new URL('../../../inventory/seed.yaml', import.meta.url));
-  const source = existsSync(seed) ? seed : 'inventory/seed.yaml (in the lbprov sources)';
-  return [
-    'lbprov init asks questions and needs a terminal (stdin and stdout must both be a TTY).',
-    `Without one, write the inventory by hand: cp ${source} ${file}`,
-    `then edit it and check it with: lbprov validate ${file}`,
-  ].join('\n');
-}
 
 /**
  * Asks for everything an inventory needs, checking each answer as it is typed, and writes `file`.
