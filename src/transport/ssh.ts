@@ -7,8 +7,12 @@ import { KnownHosts, fingerprint, hostKeyAlgorithmsFor, knownHostsName, keyTypeO
 import type { ExecOptions, ExecResult, HeldProcess, Transport } from './types.js';
 import { UnreachableError } from './types.js';
 
-/** sshd's default MaxSessions is 10; staying at 8 leaves room for the operator's own sessions. */
+/**
+ * sshd's default MaxSessions is 10; lbprov stays at 8 per connection: one for the lock holder,
+ * one for the SFTP channel, the rest for commands.
+ */
 const MAX_CHANNELS = 8;
+const MAX_EXEC_CHANNELS = MAX_CHANNELS - 2;
 
 export interface SshTarget {
   name: string;
@@ -96,7 +100,7 @@ class HostKeyCheck {
 
 export class SshTransport implements Transport {
   private sftp?: Promise<SFTPWrapper>;
-  private readonly channels = pLimit(MAX_CHANNELS);
+  private readonly channels = pLimit(MAX_EXEC_CHANNELS);
 
   private constructor(
     readonly host: string,
