@@ -42,7 +42,7 @@ export const lineInFileModule: Module<LineArgs> = {
     if (!state.exists && !args.create) {
       return { status: 'fail', reason: `${args.path} does not exist`, hint: `create ${args.path} first` };
     }
-    if (state.exists && state.content === undefined) {
+    if (state.exists && state.type === 'file' && state.content === undefined) {
       return {
         status: 'fail',
         reason: `${args.path} is too large to edit line by line`,

@@ -33,7 +33,7 @@ export const sysctlModule: Module<SysctlArgs> = {
   facts: (args) => [fileFact(args.file), ...Object.keys(args.values).map(sysctlFact)],
   check(args, facts) {
     const fileState = factValue(facts, fileFact(args.file));
-    if (fileState.exists && fileState.content === undefined) {
+    if (fileState.exists && fileState.type === 'file' && fileState.content === undefined) {
       return { status: 'fail', reason: `${args.file} is too large to edit`, hint: 'edit it by hand' };
     }
     let text = fileState.exists ? (fileState.content?.toString('utf8') ?? '') : '';
@@ -41,7 +41,8 @@ export const sysctlModule: Module<SysctlArgs> = {
     const undo: UndoRecord[] = [];
     const live: string[] = [];
     for (const [name, raw] of Object.entries(args.values)) {
-      const wanted = String(raw);
+      // As the kernel shows it (sysctlFact reads tabs and runs of spaces as one space).
+      const wanted = String(raw).trim().replace(/\s+/g, ' ');
       text = withLine(text, new RegExp(`^\\s*${escapeRegExp(name)}\\s*=`), `${name} = ${wanted}`);
       const current = factValue(facts, sysctlFact(name));
       if (current === undefined) {

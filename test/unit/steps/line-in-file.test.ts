@@ -1,0 +1,183 @@
+import { expect } from 'chai';
+import { lineInFileModule, withLine } from '../../../src/steps/line-in-file.js';
+import type { Change } from '../../../src/steps/types.js';
+import {
+  absent,
+  describeCases,
+  file,
+  fileWithoutContent,
+  onlyAction,
+  other,
+  type StepCase,
+} from './support.js';
+
+const PATH = '/etc/redis/redis.conf';
+const restore = { kind: 'restore_file', resource: `file:${PATH}`, path: PATH } as const;
+const remove = { kind: 'remove_file', resource: `file:${PATH}`, path: PATH } as const;
+const port = { path: PATH, regexp: '^\\s*port\\s', line: 'port 6380' };
+
+const written = (expected: string) => (change: Change) =>
+  expect(onlyAction(change, 'write_file').content.toString()).to.equal(expected);
+
+const cases: StepCase[] = [
+  {
+    name: 'one matching line: replaced in place',
+    args: port,
+    facts: [file('bind 127.0.0.1\nport 6379\ndaemonize yes\n')],
+    expect: {
+      status: 'change',
+      description: `update ${PATH} (content)`,
+      actions: ['write_file'],
+      undo: [restore],
+      diff: ['-port 6379', '+port 6380'],
+      more: written('bind 127.0.0.1\nport 6380\ndaemonize yes\n'),
+    },
+  },
+  {
+    name: 'several matching lines: only the last one (the one that wins) is replaced',
+    args: port,
+    facts: [file('port 1\nbind x\n  port 2\nsave 60\n')],
+    expect: {
+      status: 'change',
+      description: 'content',
+      actions: ['write_file'],
+      undo: [restore],
+      more: written('port 1\nbind x\nport 6380\nsave 60\n'),
+    },
+  },
+  {
+    name: 'no matching line: appended at the end',
+    args: port,
+    facts: [file('bind 127.0.0.1\n# port 6379\n')],
+    expect: {
+      status: 'change',
+      description: 'content',
+      actions: ['write_file'],
+      undo: [restore],
+      diff: '+port 6380',
+      more: written('bind 127.0.0.1\n# port 6379\nport 6380\n'),
+    },
+  },
+  {
+    name: 'a file without a final newline: the line is appended on a line of its own',
+    args: port,
+    facts: [file('bind 127.0.0.1')],
+    expect: {
+      status: 'change',
+      description: 'content',
+      actions: ['write_file'],
+      undo: [restore],
+      more: written('bind 127.0.0.1\nport 6380\n'),
+    },
+  },
+  {
+    name: 'the line is already there: ok',
+    args: port,
+    facts: [file('bind 127.0.0.1\nport 6380\n')],
+    expect: { status: 'ok', reason: 'up to date' },
+  },
+  {
+    name: 'create: false and no file: fail, nothing created',
+    args: { ...port, create: false },
+    facts: [absent],
+    expect: { status: 'fail', reason: `${PATH} does not exist`, hint: `create ${PATH} first` },
+  },
+  {
+    name: 'create (default) and no file: created with the one line, root 0644; undo removes it',
+    args: port,
+    facts: [absent],
+    expect: {
+      status: 'change',
+      description: `create ${PATH}`,
+      actions: ['write_file'],
+      undo: [remove],
+      diff: ['/dev/null', '+port 6380'],
+      more(change) {
+        written('port 6380\n')(change);
+        expect(onlyAction(change, 'write_file')).to.deep.include({
+          mode: 0o644,
+          owner: 'root',
+          group: 'root',
+        });
+      },
+    },
+  },
+  {
+    name: 'a new file gets the given mode',
+    args: { ...port, mode: '0600' },
+    facts: [absent],
+    expect: {
+      status: 'change',
+      description: 'create',
+      actions: ['write_file'],
+      undo: [remove],
+      more: (change) => expect(onlyAction(change, 'write_file').mode).to.equal(0o600),
+    },
+  },
+  {
+    name: "an existing file keeps its own mode and owner (redis:redis 0640), not the step's mode",
+    args: { ...port, mode: '0600' },
+    facts: [file('port 6379\n', { mode: 0o640, owner: 'redis', group: 'redis' })],
+    expect: {
+      status: 'change',
+      description: `update ${PATH} (content)`,
+      actions: ['write_file'],
+      undo: [restore],
+      more: (change) =>
+        expect(onlyAction(change, 'write_file')).to.deep.include({
+          mode: 0o640,
+          owner: 'redis',
+          group: 'redis',
+        }),
+    },
+  },
+  {
+    name: 'a file too large to read: fail instead of rewriting it',
+    args: port,
+    facts: [fileWithoutContent('0'.repeat(64))],
+    expect: { status: 'fail', reason: 'too large to edit line by line' },
+  },
+  {
+    name: 'a directory at the path: fail, naming the directory',
+    args: port,
+    facts: [other('directory')],
+    expect: { status: 'fail', reason: `${PATH} is a directory` },
+  },
+  {
+    name: 'an empty existing file: the line becomes its only line',
+    args: port,
+    facts: [file('')],
+    expect: {
+      status: 'change',
+      description: 'content',
+      actions: ['write_file'],
+      undo: [restore],
+      more: written('port 6380\n'),
+    },
+  },
+  {
+    name: 'a line with a newline is refused',
+    args: { ...port, line: 'port 1\nport 2' },
+    rejects: 'single line',
+  },
+  { name: 'an empty regexp is refused', args: { ...port, regexp: '' }, rejects: 'regexp' },
+];
+
+describe('steps: line_in_file', () => {
+  describeCases(lineInFileModule, cases);
+
+  describe('withLine', () => {
+    const rows: [string, string, string][] = [
+      ['', 'a = 1', 'a = 1\n'],
+      ['a = 0\n', 'a = 1', 'a = 1\n'],
+      ['a = 0\nb = 2\na = 3\n', 'a = 1', 'a = 0\nb = 2\na = 1\n'],
+      ['b = 2\n', 'a = 1', 'b = 2\na = 1\n'],
+      ['b = 2', 'a = 1', 'b = 2\na = 1\n'],
+    ];
+    for (const [before, line, after] of rows) {
+      it(`${JSON.stringify(before)} + ${JSON.stringify(line)} -> ${JSON.stringify(after)}`, () => {
+        expect(withLine(before, /^a\s*=/, line)).to.equal(after);
+      });
+    }
+  });
+});
