@@ -82,7 +82,9 @@ take_lock() {
 # ---------------------------------------------------------------------------------------------
 # process records: "pid starttime" so a recycled PID is never mistaken for one of ours
 
-proc_start() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null || true; }
+# Start time of a live process; empty for a gone one. A zombie counts as gone: this machine's PID 1
+# may take seconds to reap the orphans the lab leaves to it.
+proc_start() { awk '$3 != "Z" {print $22}' "/proc/$1/stat" 2>/dev/null || true; }
 
 record_pid() { # name pid
   mkdir -p "$PID_DIR"
@@ -99,17 +101,17 @@ live_pid() {
   printf '%s\n' "$pid"
 }
 
-# Ends a recorded process by its PID: TERM, then KILL after a grace period.
-stop_pid() { # name [grace-seconds]
-  local name=$1 grace=${2:-3} pid i
+# Ends a recorded process by its PID: SIGTERM (or the given signal), then SIGKILL after a grace period.
+stop_pid() { # name [grace-seconds [signal]]
+  local name=$1 grace=${2:-3} sig=${3:-TERM} pid i
   if pid=$(live_pid "$name"); then
-    kill -TERM "$pid" 2>/dev/null || true
+    kill "-$sig" "$pid" 2>/dev/null || true
     for ((i = 0; i < grace * 20; i++)); do
       live_pid "$name" >/dev/null || break
       sleep 0.05
     done
     if live_pid "$name" >/dev/null; then
-      say "  $name (pid $pid) ignored SIGTERM: SIGKILL"
+      say "  $name (pid $pid) ignored SIG$sig: SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       for ((i = 0; i < 100; i++)); do
         live_pid "$name" >/dev/null || break
@@ -515,10 +517,12 @@ start_host() { # host rootfs
 }
 
 stop_host() { # host [quiet]
-  local h=$1 ns pids p
+  local h=$1 ns pids p veth i
   ns=$(ns_name "$h")
-  # The recorded unshare: its death SIGKILLs the host's PID 1, which takes the whole PID namespace.
-  stop_pid "host-$h" 2
+  # The recorded unshare ignores SIGTERM while it waits; its death SIGKILLs the host's PID 1
+  # (--kill-child), which takes the whole PID namespace with it. Nothing in a host outlives `down`
+  # (its files are discarded too), so there is nothing to stop gracefully.
+  stop_pid "host-$h" 2 KILL
   # After a failed up, a process may sit in the netns without a record (e.g. lab.sh was killed
   # between start and record). Those PIDs are in a netns this lab made, so they are ours.
   if ns_exists "$h" && ns_is_ours "$h"; then
@@ -531,9 +535,17 @@ stop_host() { # host [quiet]
     ip netns del "$ns"
     [[ ${2:-} == quiet ]] || say "  removed netns $ns"
   fi
-  if link_exists "$(veth_name "$h")" && link_is_ours "$(veth_name "$h")"; then
-    ip link del "$(veth_name "$h")"
+  # Deleting the netns takes its eth0, and with it our veth end, asynchronously: the veth may vanish
+  # between the check and the delete.
+  veth=$(veth_name "$h")
+  if link_exists "$veth" && link_is_ours "$veth"; then
+    ip link del "$veth" 2>/dev/null || true
   fi
+  for ((i = 0; i < 40; i++)); do
+    link_exists "$veth" || break
+    sleep 0.05
+  done
+  if link_exists "$veth" && link_is_ours "$veth"; then die "could not remove interface $veth"; fi
   rm -rf "${HOSTS_DIR:?}/$h"
 }
 

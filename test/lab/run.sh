@@ -41,6 +41,9 @@ T0=$(now)
 mocha_rc=""
 MOCHA_LOG=$(mktemp /tmp/lbprov-lab-mocha.XXXXXX)
 
+# Start time of a live process (a zombie waiting for this machine's PID 1 to reap it is gone).
+start_time() { awk '$3 != "Z" {print $22}' "/proc/$1/stat" 2>/dev/null || true; }
+
 # "pid starttime" of every process the lab runs: recorded pids and every process in a lab netns.
 lab_processes() {
   local f pid start p ns
@@ -52,7 +55,7 @@ lab_processes() {
   while read -r ns _; do
     [[ $ns == "$NS_PREFIX"* ]] || continue
     for p in $(ip netns pids "$ns" 2>/dev/null); do
-      printf '%s %s\n' "$p" "$(awk '{print $22}' "/proc/$p/stat" 2>/dev/null)"
+      printf '%s %s\n' "$p" "$(start_time "$p")"
     done
   done < <(ip netns list 2>/dev/null)
 }
@@ -61,7 +64,7 @@ check_nothing_left() { # processes-before-down
   local problems=() pid start ns l f
   while read -r pid start; do
     [[ -n $pid ]] || continue
-    if [[ -n $start && "$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null)" == "$start" ]]; then
+    if [[ -n $start && "$(start_time "$pid")" == "$start" ]]; then
       problems+=("process $pid still running: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)")
     fi
   done <<<"$1"
