@@ -101,6 +101,8 @@ const artifact = {
   version: fields.version,
   source: fields.url,
   sha256: fields.sha256.optional(),
+  // auto: the host downloads when it can reach the URL, else lbprov downloads once and uploads.
+  fetch: z.enum(['auto', 'host', 'control']).default('auto'),
 };
 
 const secret = z.union([fields.authPass, z.strictObject({ env: fields.envName })], {

@@ -64,7 +64,17 @@ function withExpandedPaths(ssh: SshSettings, expand: (p: string) => string): Ssh
   };
 }
 
-function artifact(a: { version: string; source: string; sha256?: string | undefined }): SourceArtifact {
+function artifact(a: {
+  version: string;
+  source: string;
+  sha256?: string | undefined;
+  fetch: SourceArtifact['fetch'];
+}): SourceArtifact {
   // `sha256: ""` in the file means "no digest given".
-  return { version: a.version, source: a.source, ...(a.sha256 ? { sha256: a.sha256.toLowerCase() } : {}) };
+  return {
+    version: a.version,
+    source: a.source,
+    fetch: a.fetch,
+    ...(a.sha256 ? { sha256: a.sha256.toLowerCase() } : {}),
+  };
 }

@@ -25,6 +25,8 @@ export interface SourceArtifact {
   source: string;
   /** Lower-case hex, or absent when the inventory gives none. */
   sha256?: string;
+  /** Who downloads: the host (auto: when it can reach the URL) or lbprov, which then uploads. */
+  fetch: 'auto' | 'host' | 'control';
 }
 
 export interface KeepalivedSettings extends SourceArtifact {

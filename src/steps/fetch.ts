@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { factValue } from '../facts/fact.js';
+import { factValue, type Fact } from '../facts/fact.js';
 import { fileFact } from '../facts/files.js';
 import { shellQuote } from '../util/shell.js';
 import { absolutePath, parseArgs } from './args.js';
@@ -14,8 +14,11 @@ const schema = z
       .regex(/^([0-9a-f]{64})?$/)
       .optional()
       .transform((sum) => (sum ? sum : undefined)),
-    /** host: the host downloads; control: lbprov downloads once and uploads (hosts without a route out). */
-    via: z.enum(['host', 'control']).default('host'),
+    /**
+     * host: the host downloads; control: lbprov downloads once and uploads (hosts without a route
+     * out); auto: the host when it can reach the URL, else control.
+     */
+    via: z.enum(['auto', 'host', 'control']).default('auto'),
   })
   .strict();
 
@@ -44,10 +47,31 @@ export function downloadScript(url: string, dest: string, sha256?: string): stri
   ].join('\n');
 }
 
+/**
+ * Whether the host reaches the URL: asked only while the file is missing (a HEAD request, which
+ * changes nothing), so a converged host never contacts the source.
+ */
+export function reachFact(url: string, dest: string): Fact<boolean> {
+  const u = shellQuote(url);
+  return {
+    key: `reach:${url}:${dest}`,
+    command: [
+      `if [ -e ${shellQuote(dest)} ]; then exit 0; fi`,
+      `if command -v curl >/dev/null; then curl -fsSI --max-time 5 ${u} >/dev/null;`,
+      `elif command -v wget >/dev/null; then wget -q --spider -T 5 ${u};`,
+      'else exit 1; fi',
+    ].join('\n'),
+    parse: (_output, code) => code === 0,
+  };
+}
+
 export const fetchModule: Module<FetchArgs> = {
   name: 'fetch',
   parseArgs: (raw) => parseArgs('fetch', schema, raw),
-  facts: (args) => [fileFact(args.dest, { content: false })],
+  facts: (args) => [
+    fileFact(args.dest, { content: false }),
+    ...(args.via === 'auto' ? [reachFact(args.url, args.dest)] : []),
+  ],
   check(args, facts) {
     const state = factValue(facts, fileFact(args.dest, { content: false }));
     if (state.exists && (!args.sha256 || state.sha256 === args.sha256)) {
@@ -58,8 +82,14 @@ export const fetchModule: Module<FetchArgs> = {
           : `${args.dest} is there (no sha256 given)`,
       };
     }
+    const via =
+      args.via === 'auto'
+        ? factValue(facts, reachFact(args.url, args.dest))
+          ? 'host'
+          : 'control'
+        : args.via;
     const action: Action =
-      args.via === 'control'
+      via === 'control'
         ? {
             kind: 'fetch_on_control',
             url: args.url,
@@ -76,7 +106,7 @@ export const fetchModule: Module<FetchArgs> = {
       change: {
         description: state.exists
           ? `download ${args.url} again (sha256 differs)`
-          : `download ${args.url} to ${args.dest}${args.via === 'control' ? ' (through lbprov)' : ''}`,
+          : `download ${args.url} to ${args.dest}${via === 'control' ? ' (the host cannot reach it: through lbprov)' : ''}`,
         actions: [action],
         undo: [
           state.exists

@@ -52,6 +52,9 @@ describe('engine against a real sshd (lab host `client`)', function () {
     expect(summaryOf(first.events).changed).to.be.greaterThan(4);
     expect(await labExecOk(HOST, 'cat /etc/lbprov-test/app.conf')).to.equal(vars.content);
     expect((await labExecOk(HOST, 'cat /etc/lbprov-test/reloads')).trim().split('\n')).to.have.length(1);
+    const uploaded = stepEvents(first.events).find((event) => event.step === 'tarball-via-control');
+    expect(uploaded?.description).to.include('through lbprov');
+    expect(await labExecOk(HOST, 'sha256sum < /tmp/lbprov-test/uploaded.tar.gz')).to.include(vars.sha256);
 
     const before = await labExecOk(HOST, SNAPSHOT);
     const second = await runGeneric(HOST, vars, { secrets: [SENTINEL] });

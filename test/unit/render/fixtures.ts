@@ -16,10 +16,12 @@ export const seedInventory: Inventory = {
     version: '2.2.7',
     source: 'https://keepalived.org/software/keepalived-2.2.7.tar.gz',
     prefix: '/usr/local/keepalived',
+    fetch: 'auto',
   },
   ipvsadm: {
     version: '1.31',
     source: 'https://mirrors.edge.kernel.org/pub/linux/utils/kernel/ipvsadm/ipvsadm-1.31.tar.gz',
+    fetch: 'auto',
   },
   vrrp: {
     interface: 'eth0',
