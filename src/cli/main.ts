@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.js';
 import type { ApplyOptions } from './commands/apply.js';
+import type { VerifyOptions } from './commands/verify.js';
 
 // Each command loads its modules when it runs: `--help` and `validate` stay fast.
 
@@ -46,6 +47,16 @@ export function buildProgram(): Command {
     .action(async (file: string, opts: ApplyOptions) => {
       const { applyCommand } = await import('./commands/apply.js');
       process.exitCode = await applyCommand(file, opts);
+    });
+
+  program
+    .command('verify')
+    .description('check the running cluster as a careful operator would; each check shows its evidence')
+    .argument('<inventory>', 'inventory file (YAML)')
+    .option('--json', 'print one JSON object per check; the last line is the summary')
+    .action(async (file: string, opts: VerifyOptions) => {
+      const { verifyCommand } = await import('./commands/verify.js');
+      process.exitCode = await verifyCommand(file, opts);
     });
 
   return program;

@@ -1,0 +1,51 @@
+import type { HostEntry } from '../../model/inventory.js';
+import type { Transport } from '../../transport/types.js';
+import { assessCluster, summarize } from '../../verify/checks.js';
+import { collectClusterEvidence } from '../../verify/collect.js';
+import { checkLines, jsonLines, summaryLines, verifyExitCode } from '../../verify/report.js';
+import { ExitCode } from '../exit-codes.js';
+import { openSession, SetupError, type Session } from '../session.js';
+
+export interface VerifyOptions {
+  json?: boolean;
+}
+
+/** The session's connect for any inventory host, including the verification client (no playbook). */
+export function connectEntry(session: Session, warn: (message: string) => void) {
+  return (entry: HostEntry): Promise<Transport> =>
+    session.connect(
+      { name: entry.name, role: 'host', group: 0, entry, steps: [], handlers: [], vars: {} },
+      (host, fingerprint) =>
+        warn(`[${host}] warning: recorded new host key ${fingerprint} (host_key_policy: accept-new)`),
+    );
+}
+
+/** `lbprov verify`: what a careful operator checks after an apply, each with its evidence. */
+export async function verifyCommand(file: string, options: VerifyOptions): Promise<number> {
+  const warn = (message: string): void => {
+    process.stderr.write(`${message}\n`);
+  };
+  try {
+    const session = await openSession(file, { warn });
+    const evidence = await collectClusterEvidence(session.inventory, connectEntry(session, warn));
+    const checks = session.masker.maskDeep(assessCluster(session.inventory, evidence));
+    const summary = summarize(checks);
+    const exitCode = verifyExitCode(summary, { unreachable: ExitCode.Unreachable, failed: ExitCode.Drifted });
+    const lines = options.json
+      ? jsonLines(checks, summary, exitCode)
+      : [
+          `lbprov verify: ${session.inventory.file}`,
+          '',
+          ...checks.flatMap(checkLines),
+          ...summaryLines(checks, summary, exitCode),
+        ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof SetupError) {
+      process.stderr.write(`lbprov: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}

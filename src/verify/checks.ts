@@ -1,0 +1,137 @@
+/** Every check of `lbprov verify`, in report order, from the evidence each host gave. */
+import type { Inventory } from '../model/inventory.js';
+import type { DirectorEvidenceKey, RealServerEvidenceKey } from './commands.js';
+import {
+  decideArp,
+  decideIpvs,
+  decideKeepalivedRunning,
+  decideRedisListening,
+  decideRedisPing,
+  decideVipOnLo,
+  decideVipPing,
+  decideVipPlacement,
+  FORWARD_FOR_KIND,
+  noClient,
+  unreachableCheck,
+  type DirectorAddresses,
+  type VipHolder,
+} from './decide.js';
+import { findAddress, parseIpAddr } from './ip-addr.js';
+import type { Check, Evidence } from './types.js';
+
+/** A host's evidence, or why there is none. */
+export type Gathered<K extends string> =
+  { ok: true; evidence: Record<K, Evidence> } | { ok: false; message: string; hint?: string };
+
+export interface ClusterEvidence {
+  directors: Map<string, Gathered<DirectorEvidenceKey>>;
+  realServers: Map<string, Gathered<RealServerEvidenceKey>>;
+  /** Absent when the inventory names no verify.client. */
+  client?: { name: string; gathered: Gathered<string> };
+}
+
+function gatheredOk<K extends string>(gathered: Gathered<K> | undefined): Record<K, Evidence> | undefined {
+  return gathered?.ok ? gathered.evidence : undefined;
+}
+
+export function assessCluster(inventory: Inventory, cluster: ClusterEvidence): Check[] {
+  const vip = inventory.vrrp.vip.address;
+  const port = inventory.service.port;
+  const checks: Check[] = [];
+
+  const reachableDirectors: DirectorAddresses[] = [];
+  const unreachable: string[] = [];
+  for (const director of inventory.directors) {
+    const gathered = cluster.directors.get(director.name);
+    if (!gathered?.ok) {
+      unreachable.push(director.name);
+      checks.push(
+        unreachableCheck(director.name, 'director', gathered?.message ?? 'not contacted', gathered?.hint),
+      );
+    } else {
+      reachableDirectors.push({
+        name: director.name,
+        state: director.state,
+        addresses: gathered.evidence.addresses,
+      });
+    }
+  }
+  checks.push(decideVipPlacement(vip, reachableDirectors, unreachable));
+
+  const expectation = {
+    protocol: inventory.service.protocol,
+    vip,
+    port,
+    forward: FORWARD_FOR_KIND[inventory.service.lb_kind] ?? inventory.service.lb_kind,
+    lbKind: inventory.service.lb_kind,
+    realServers: inventory.real_servers.map((server) => ({ name: server.name, host: server.host })),
+  };
+  const holders: VipHolder[] = [];
+  for (const director of inventory.directors) {
+    const evidence = gatheredOk(cluster.directors.get(director.name));
+    if (!evidence) continue;
+    checks.push(decideKeepalivedRunning(director.name, evidence.keepalived));
+    checks.push(...decideIpvs(director.name, evidence.ipvsSupport, evidence.ipvsTable, expectation));
+    if (findAddress(parseIpAddr(evidence.addresses.output), vip).length > 0) {
+      holders.push({ name: director.name, ipvs: evidence.ipvsSupport });
+    }
+  }
+
+  for (const server of inventory.real_servers) {
+    const gathered = cluster.realServers.get(server.name);
+    if (!gathered?.ok) {
+      checks.push(
+        unreachableCheck(server.name, 'real server', gathered?.message ?? 'not contacted', gathered?.hint),
+      );
+      continue;
+    }
+    const evidence = gathered.evidence;
+    checks.push(
+      decideVipOnLo(server.name, vip, evidence.addresses),
+      decideArp(server.name, 'arp_ignore', 1, evidence.arp),
+      decideArp(server.name, 'arp_announce', 2, evidence.arp),
+      decideRedisListening(server, vip, port, {
+        listening: evidence.listening,
+        processes: evidence.redis,
+        addresses: evidence.addresses,
+      }),
+    );
+  }
+
+  const client = cluster.client;
+  const viaVipTitle = `Redis answers PING through the VIP ${vip}:${port} from a client`;
+  if (!client) {
+    for (const server of inventory.real_servers) {
+      checks.push(noClient('redis-ping', server.name, `Redis on ${server.name} answers PING from a client`));
+    }
+    checks.push(noClient('redis-ping-via-vip', vip, viaVipTitle));
+  } else if (!client.gathered.ok) {
+    checks.push(
+      unreachableCheck(client.name, 'verification client', client.gathered.message, client.gathered.hint),
+    );
+  } else {
+    const pings = client.gathered.evidence;
+    for (const server of inventory.real_servers) {
+      const ping = pings[`rs:${server.name}`];
+      if (ping) checks.push(decideRedisPing(server, port, ping));
+    }
+    if (pings.vip) checks.push(decideVipPing(vip, port, pings.vip, holders));
+  }
+  return checks;
+}
+
+export interface VerifySummary {
+  passed: number;
+  failed: number;
+  not_provable: number;
+  unreachable: number;
+}
+
+export function summarize(checks: Check[]): VerifySummary {
+  return {
+    passed: checks.filter((check) => check.verdict === 'pass').length,
+    failed: checks.filter((check) => check.verdict === 'fail').length,
+    not_provable: checks.filter((check) => check.verdict === 'not_provable').length,
+    unreachable: checks.filter((check) => check.check === 'reachable').length,
+  };
+}

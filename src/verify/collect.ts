@@ -1,0 +1,59 @@
+import type { HostEntry, Inventory } from '../model/inventory.js';
+import type { Gathered, ClusterEvidence } from './checks.js';
+import { clientCommands, directorCommands, realServerCommands } from './commands.js';
+import { clientEntry, failureOf, type ConnectHost } from './connect.js';
+import { gatherEvidence } from './gather.js';
+
+/** Connects, gathers in one round trip, disconnects: every host at once. */
+async function gatherFrom<K extends string>(
+  connect: ConnectHost,
+  entry: HostEntry,
+  commands: Record<K, string>,
+): Promise<Gathered<K>> {
+  let transport;
+  try {
+    transport = await connect(entry);
+  } catch (error) {
+    return { ok: false, ...failureOf(error) };
+  }
+  try {
+    return { ok: true, evidence: await gatherEvidence(transport, commands) };
+  } catch (error) {
+    return {
+      ok: false,
+      message: `reading its state failed: ${failureOf(error).message}`,
+      hint: 'check that the host has a POSIX shell, iproute2 and procps',
+    };
+  } finally {
+    await transport.close().catch(() => undefined);
+  }
+}
+
+export async function collectClusterEvidence(
+  inventory: Inventory,
+  connect: ConnectHost,
+): Promise<ClusterEvidence> {
+  const port = inventory.service.port;
+  const client = clientEntry(inventory);
+  const [directors, realServers, clientGathered] = await Promise.all([
+    Promise.all(
+      inventory.directors.map(
+        async (director) =>
+          [director.name, await gatherFrom(connect, director, directorCommands({ stats: false }))] as const,
+      ),
+    ),
+    Promise.all(
+      inventory.real_servers.map(
+        async (server) => [server.name, await gatherFrom(connect, server, realServerCommands(port))] as const,
+      ),
+    ),
+    client
+      ? gatherFrom(connect, client, clientCommands(inventory.real_servers, inventory.vrrp.vip.address, port))
+      : undefined,
+  ]);
+  return {
+    directors: new Map(directors),
+    realServers: new Map(realServers),
+    ...(client && clientGathered ? { client: { name: client.name, gathered: clientGathered } } : {}),
+  };
+}

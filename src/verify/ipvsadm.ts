@@ -1,0 +1,68 @@
+/** Parsing `ipvsadm -L -n`: the virtual services keepalived set up and their real servers. */
+
+export type ForwardMethod = 'Route' | 'Masq' | 'Tunnel' | 'Local' | string;
+
+export interface IpvsRealServer {
+  address: string;
+  port: number;
+  forward: ForwardMethod;
+  weight: number;
+  activeConnections: number;
+  inactiveConnections: number;
+}
+
+export interface IpvsService {
+  protocol: string;
+  address: string;
+  port: number;
+  scheduler: string;
+  /** `persistent 50` and the like, as ipvsadm prints them. */
+  flags: string;
+  realServers: IpvsRealServer[];
+}
+
+/** `192.168.56.200:6379` or `[2001:db8::1]:6379`. */
+function splitEndpoint(text: string): { address: string; port: number } | undefined {
+  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text);
+  if (!match) return undefined;
+  return { address: match[1] ?? '', port: Number(match[2]) };
+}
+
+export class IpvsadmParseError extends Error {}
+
+export function parseIpvsadmList(output: string): IpvsService[] {
+  const services: IpvsService[] = [];
+  for (const raw of output.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('IP Virtual Server') || line.startsWith('Prot ')) continue;
+    if (line.startsWith('-> RemoteAddress')) continue;
+    const words = line.split(/\s+/);
+    if (words[0] === '->') {
+      const endpoint = splitEndpoint(words[1] ?? '');
+      const service = services.at(-1);
+      if (!endpoint || !service) throw new IpvsadmParseError(`unexpected real-server line: ${line}`);
+      service.realServers.push({
+        ...endpoint,
+        forward: words[2] ?? '',
+        weight: Number(words[3]),
+        activeConnections: Number(words[4]),
+        inactiveConnections: Number(words[5]),
+      });
+      continue;
+    }
+    const [protocol = '', where = '', scheduler = '', ...flags] = words;
+    const endpoint = splitEndpoint(where);
+    if (!/^(TCP|UDP|SCTP|FWM)$/.test(protocol) || (!endpoint && protocol !== 'FWM')) {
+      throw new IpvsadmParseError(`unexpected line: ${line}`);
+    }
+    services.push({
+      protocol,
+      address: endpoint?.address ?? where,
+      port: endpoint?.port ?? 0,
+      scheduler,
+      flags: flags.join(' '),
+      realServers: [],
+    });
+  }
+  return services;
+}

@@ -1,0 +1,43 @@
+import type { Evidence } from './types.js';
+
+/** How long the client waits for each Redis answer; `timeout` exits 124 when it runs out. */
+export const PING_TIMEOUT_SECONDS = 5;
+
+/** `address` is an inventory host or VIP, whose alphabet (digits, letters, `.`, `-`) needs no quoting. */
+export function pingCommand(address: string, port: number): string {
+  return `timeout ${PING_TIMEOUT_SECONDS} redis-cli -h ${address} -p ${port} ping`;
+}
+
+export interface PingOutcome {
+  answered: boolean;
+  detail: string;
+  hint?: string;
+}
+
+/** Reads what `redis-cli ping` printed: PONG, or a refusal that still proves Redis answered. */
+export function readPing(evidence: Evidence): PingOutcome {
+  const firstLine =
+    evidence.output
+      .split('\n')
+      .find((line) => line.trim())
+      ?.trim() ?? '(no output)';
+  if (/^PONG$/m.test(evidence.output)) return { answered: true, detail: 'PONG' };
+  if (/NOAUTH/.test(evidence.output)) {
+    return { answered: true, detail: 'Redis answers (it requires a password: NOAUTH)' };
+  }
+  if (evidence.exit_code === 124) {
+    return {
+      answered: false,
+      detail: `no answer within ${PING_TIMEOUT_SECONDS}s`,
+      hint: 'packets are dropped on the way (firewall, routing, ARP): check the address is reachable from the client',
+    };
+  }
+  if (evidence.exit_code === 127) {
+    return {
+      answered: false,
+      detail: `the client cannot run the check: ${firstLine}`,
+      hint: 'install redis-cli and timeout on the client (Debian: redis-tools and coreutils)',
+    };
+  }
+  return { answered: false, detail: `no PONG: ${firstLine}` };
+}

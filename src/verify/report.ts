@@ -1,0 +1,73 @@
+/** How `lbprov verify` prints its checks: for people (verdict, detail, evidence) and as JSON lines. */
+import type { VerifySummary } from './checks.js';
+import type { Check, Evidence, Verdict } from './types.js';
+
+const WORD: Record<Verdict, string> = { pass: 'PASS', fail: 'FAIL', not_provable: 'NOT PROVABLE' };
+
+/** Evidence beyond this many lines is cut in the human report (--json keeps all of it). */
+const EVIDENCE_LINES = 15;
+
+function evidenceLines(evidence: Evidence): string[] {
+  const lines = evidence.output === '' ? ['(no output)'] : evidence.output.split('\n');
+  const shown = lines.slice(0, EVIDENCE_LINES).map((line) => `        ${line}`);
+  if (lines.length > EVIDENCE_LINES) {
+    shown.push(`        ... ${lines.length - EVIDENCE_LINES} more lines (--json shows all)`);
+  }
+  return [
+    `      [${evidence.host}] $ ${evidence.command.replace(/\n/g, '\n          ')}  (exit ${evidence.exit_code})`,
+    ...shown,
+  ];
+}
+
+export function checkLines(check: Check): string[] {
+  const lines = [`${WORD[check.verdict].padEnd(13)} ${check.host}: ${check.title}`, `      ${check.detail}`];
+  for (const evidence of check.evidence) lines.push(...evidenceLines(evidence));
+  if (check.hint) lines.push(`      what to do: ${check.hint}`);
+  return lines;
+}
+
+export function verifyExitCode(
+  summary: VerifySummary,
+  codes: { unreachable: number; failed: number },
+): number {
+  if (summary.unreachable > 0) return codes.unreachable;
+  return summary.failed > 0 ? codes.failed : 0;
+}
+
+export function summaryLines(checks: Check[], summary: VerifySummary, exitCode: number): string[] {
+  const lines = [
+    '',
+    `Summary: ${summary.passed} passed, ${summary.failed} failed, ${summary.not_provable} NOT PROVABLE` +
+      (summary.unreachable > 0 ? `, ${summary.unreachable} host(s) unreachable` : ''),
+  ];
+  const failed = checks.filter((check) => check.verdict === 'fail');
+  if (failed.length > 0) {
+    lines.push('Failed:');
+    for (const check of failed) lines.push(`  - ${check.host}: ${check.title}: ${check.detail}`);
+  }
+  const unprovable = checks.filter((check) => check.verdict === 'not_provable');
+  if (unprovable.length > 0) {
+    lines.push(`!! ${unprovable.length} check(s) NOT PROVABLE on this cluster (these are not passes):`);
+    for (const check of unprovable) lines.push(`  !! ${check.host}: ${check.title}`);
+  }
+  lines.push(
+    exitCode === 0
+      ? `Verified: no check failed${summary.not_provable > 0 ? `, but ${summary.not_provable} could not be proven` : ''}.`
+      : `Verification FAILED (exit code ${exitCode}).`,
+  );
+  return lines;
+}
+
+export function jsonLines(checks: Check[], summary: VerifySummary, exitCode: number): string[] {
+  return [
+    ...checks.map((check) => JSON.stringify({ type: 'check', ...check })),
+    JSON.stringify({
+      type: 'summary',
+      ...summary,
+      exit_code: exitCode,
+      not_provable_checks: checks
+        .filter((check) => check.verdict === 'not_provable')
+        .map((check) => ({ check: check.check, host: check.host, title: check.title })),
+    }),
+  ];
+}
