@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.js';
 import type { ApplyOptions } from './commands/apply.js';
+import type { DestroyCommandOptions } from './commands/destroy.js';
 import type { VerifyOptions } from './commands/verify.js';
 
 // Each command loads its modules when it runs: `--help` and `validate` stay fast.
@@ -47,6 +48,20 @@ export function buildProgram(): Command {
     .action(async (file: string, opts: ApplyOptions) => {
       const { applyCommand } = await import('./commands/apply.js');
       process.exitCode = await applyCommand(file, opts);
+    });
+
+  program
+    .command('destroy')
+    .description('undo what lbprov did on every host (MASTER, then BACKUP, then real servers)')
+    .argument('<inventory>', 'inventory file (YAML)')
+    .option('--dry-run', 'list what would be undone on each host; change nothing')
+    .option('--yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--remove-packages', 'also remove the packages lbprov installed (build dependencies, Redis)')
+    .option('--json', 'print one JSON event per line; the last line is the summary')
+    .option('--limit <hosts>', 'only these hosts (names or addresses, comma-separated)')
+    .action(async (file: string, opts: DestroyCommandOptions) => {
+      const { destroyCommand } = await import('./commands/destroy.js');
+      process.exitCode = await destroyCommand(file, opts);
     });
 
   program

@@ -1,0 +1,127 @@
+import { destroyPreviewWork, destroyWork } from '../../engine/destroy.js';
+import type { EngineEvent } from '../../engine/events.js';
+import { run, type RunJob } from '../../engine/run.js';
+import type { Inventory } from '../../model/inventory.js';
+import type { ProcedureJob } from '../../procedure/jobs.js';
+import { ExitCode } from '../exit-codes.js';
+import { hasTerminal } from '../terminal.js';
+import { JsonRenderer } from '../output/json.js';
+import { PlainRenderer } from '../output/plain.js';
+import type { Renderer } from '../output/types.js';
+import { openSession, SetupError } from '../session.js';
+
+export interface DestroyCommandOptions {
+  dryRun?: boolean;
+  json?: boolean;
+  limit?: string;
+  yes?: boolean;
+  removePackages?: boolean;
+}
+
+/** Hosts contacted at once, as apply's default. */
+const CONCURRENCY = 16;
+
+/**
+ * The reverse of apply's order: the MASTER goes first while the BACKUP keeps serving, then the
+ * BACKUP, then the real servers, which nothing routes to any more.
+ */
+export const DESTROY_GROUP = { master: 0, backup: 1, realServers: 2 } as const;
+
+export function destroyGroup(inventory: Inventory, hostName: string): number {
+  const director = inventory.directors.find((candidate) => candidate.name === hostName);
+  if (!director) return DESTROY_GROUP.realServers;
+  return director.state === 'MASTER' ? DESTROY_GROUP.master : DESTROY_GROUP.backup;
+}
+
+/** Destroy works from each host's record, not from the playbooks: its jobs carry no steps to probe. */
+function destroyJobs(inventory: Inventory, jobs: ProcedureJob[]): RunJob[] {
+  return jobs.map((job) => ({
+    name: job.name,
+    role: job.role,
+    group: destroyGroup(inventory, job.name),
+    steps: [],
+    handlers: [],
+    vars: {},
+  }));
+}
+
+/** --yes, or a person at a terminal who says yes to the list of hosts; nobody else. */
+async function confirmed(jobs: RunJob[], options: DestroyCommandOptions): Promise<number | undefined> {
+  if (options.dryRun || options.yes) return undefined;
+  if (!hasTerminal()) {
+    process.stderr.write(
+      'lbprov: destroy undoes everything lbprov did on these hosts and needs a confirmation; ' +
+        'there is no terminal to ask on, so pass --yes (see what it would do first with --dry-run)\n',
+    );
+    return ExitCode.Usage;
+  }
+  const hosts = [...jobs].sort((a, b) => a.group - b.group).map((job) => `  ${job.name} (${job.role})\n`);
+  // The question goes to stderr, so that stdout stays the report (pure JSON with --json).
+  process.stderr.write(
+    `lbprov destroy will undo everything lbprov did on, in this order:\n${hosts.join('')}`,
+  );
+  const { confirm } = await import('@inquirer/prompts');
+  const yes = await confirm(
+    { message: 'Undo lbprov on these hosts?', default: false },
+    { output: process.stderr },
+  ).catch((error: unknown) => {
+    if (error instanceof Error && error.name === 'ExitPromptError') return false;
+    throw error;
+  });
+  if (yes) return undefined;
+  process.stderr.write('Nothing was changed.\n');
+  return ExitCode.Aborted;
+}
+
+/**
+ * Plain lines on a terminal too: the steps come from each host's record, known only once the host
+ * is read, and listr2 wants the whole task tree up front.
+ */
+function chooseRenderer(options: DestroyCommandOptions): Renderer {
+  return options.json ? new JsonRenderer() : new PlainRenderer({ showDiffs: false });
+}
+
+/** `lbprov destroy` and `lbprov destroy --dry-run`. */
+export async function destroyCommand(file: string, options: DestroyCommandOptions): Promise<number> {
+  const warn = (message: string): void => {
+    if (!options.json) process.stderr.write(`${message}\n`);
+  };
+  try {
+    const session = await openSession(file, { ...(options.limit ? { limit: options.limit } : {}), warn });
+    const jobs = destroyJobs(session.inventory, session.jobs);
+    const refused = await confirmed(jobs, options);
+    if (refused !== undefined) return refused;
+    const renderer = chooseRenderer(options);
+    const hostKeyNotes: EngineEvent[] = [];
+    const undoOptions = { removePackages: options.removePackages ?? false };
+    const outcome = await run({
+      mode: options.dryRun ? 'destroy-dry-run' : 'destroy',
+      work: options.dryRun ? destroyPreviewWork(undoOptions) : destroyWork(undoOptions),
+      jobs,
+      concurrency: CONCURRENCY,
+      masker: session.masker,
+      connect: (job) =>
+        session.connect(
+          session.jobs.find((candidate) => candidate.name === job.name)!,
+          (host, fingerprint) =>
+            hostKeyNotes.push({
+              type: 'warning',
+              host,
+              message: `recorded new host key ${fingerprint} (host_key_policy: accept-new)`,
+            }),
+        ),
+      emit: (event) => {
+        while (hostKeyNotes.length > 0) renderer.handle(session.masker.maskDeep(hostKeyNotes.shift()!));
+        renderer.handle(event);
+      },
+    });
+    await renderer.finish();
+    return outcome.exitCode;
+  } catch (error) {
+    if (error instanceof SetupError) {
+      process.stderr.write(`lbprov: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}

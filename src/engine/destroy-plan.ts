@@ -1,0 +1,127 @@
+import type { UndoRecord } from '../steps/types.js';
+import { RECORD_DIR, type HostRecord } from './record.js';
+
+/** The last step of every destroy: what is left of lbprov on the host once its changes are undone. */
+export const FORGET_STEP_ID = 'forget-record';
+
+/**
+ * One thing destroy does on a host, planned from the record alone (pure, so it is table-tested):
+ * - undo: run the entry's undo;
+ * - keep: leave what the entry made (packages without --remove-packages) and forget it;
+ * - refuse: the entry is unsafe to follow (a path such as `/`); report it, touch nothing;
+ * - forget: remove the record, its folder (backups included) and the lock files.
+ */
+export type UndoStep =
+  | { kind: 'undo'; id: string; name: string; description: string; entry: UndoRecord; writtenSha?: string }
+  | { kind: 'keep'; id: string; name: string; reason: string; entry: UndoRecord }
+  | { kind: 'refuse'; id: string; name: string; reason: string; entry: UndoRecord }
+  | { kind: 'forget'; id: string; name: string; description: string };
+
+export interface DestroyOptions {
+  /** Remove the packages lbprov installed (they may serve other software since). */
+  removePackages: boolean;
+}
+
+/**
+ * Paths destroy deletes or overwrites must be absolute, normalised and at least two levels deep:
+ * the record is only root-writable, but a damaged one must never turn into `rm -rf /usr`.
+ */
+export function unsafePathReason(path: string): string | undefined {
+  if (!path.startsWith('/')) return 'it is not an absolute path';
+  if (/[\n\0]/.test(path)) return 'it contains a newline or NUL';
+  const parts = path.split('/').slice(1);
+  if (parts.some((part) => part === '' || part === '.' || part === '..'))
+    return 'it is not a normalised path (empty, `.` or `..` parts)';
+  if (parts.length < 2) return 'it is a top-level folder';
+  return undefined;
+}
+
+function pathOf(entry: UndoRecord): string | undefined {
+  return entry.kind === 'remove_file' || entry.kind === 'restore_file' || entry.kind === 'remove_tree'
+    ? entry.path
+    : undefined;
+}
+
+function nameOf(entry: UndoRecord): string {
+  switch (entry.kind) {
+    case 'remove_file':
+      return `Remove ${entry.path}`;
+    case 'restore_file':
+      return `Restore ${entry.path}`;
+    case 'remove_tree':
+      return `Remove ${entry.path} (and everything below it)`;
+    case 'shell':
+      return entry.description.charAt(0).toUpperCase() + entry.description.slice(1);
+    case 'remove_packages':
+      return `Remove packages ${entry.packages.join(' ')}`;
+  }
+}
+
+function descriptionOf(entry: UndoRecord, writtenSha: string | undefined): string {
+  const keepsCopy = writtenSha ? '; a copy is kept beside it first if it changed since lbprov wrote it' : '';
+  switch (entry.kind) {
+    case 'remove_file':
+      return `delete ${entry.path}, which lbprov created${keepsCopy}`;
+    case 'restore_file':
+      return `put back the original ${entry.path} from lbprov's backup${keepsCopy}`;
+    case 'remove_tree':
+      return `rm -rf ${entry.path} (lbprov created it)`;
+    case 'shell':
+      return entry.description;
+    case 'remove_packages':
+      return `${entry.manager} purge ${entry.packages.join(' ')}, and the dependencies only they needed`;
+  }
+}
+
+function planEntry(entry: UndoRecord, record: HostRecord, options: DestroyOptions): UndoStep {
+  const base = { id: entry.resource, name: nameOf(entry), entry };
+  const path = pathOf(entry);
+  const unsafe = path === undefined ? undefined : unsafePathReason(path);
+  if (unsafe) {
+    return {
+      ...base,
+      kind: 'refuse',
+      reason: `the record asks to change ${JSON.stringify(path)}, but ${unsafe}: lbprov did not write that; the record looks damaged`,
+    };
+  }
+  if (entry.kind === 'remove_packages' && !options.removePackages) {
+    return {
+      ...base,
+      kind: 'keep',
+      reason: `kept: lbprov installed ${entry.packages.join(' ')}, which other software may use now; pass --remove-packages to remove them (this destroy forgets them)`,
+    };
+  }
+  const writtenSha = path === undefined || entry.kind === 'remove_tree' ? undefined : record.files[path];
+  return {
+    ...base,
+    kind: 'undo',
+    description: descriptionOf(entry, writtenSha),
+    ...(writtenSha ? { writtenSha } : {}),
+  };
+}
+
+/** The record's undo entries, newest first (the reverse of the order the changes were made), then forget. */
+export function planDestroy(record: HostRecord, options: DestroyOptions): UndoStep[] {
+  return [
+    ...[...record.undo].reverse().map((entry) => planEntry(entry, record, options)),
+    {
+      kind: 'forget',
+      id: FORGET_STEP_ID,
+      name: `Remove lbprov's record (${RECORD_DIR}) and lock files`,
+      description: `rm -rf ${RECORD_DIR} (the record and the backups), and the lock files in /run`,
+    },
+  ];
+}
+
+/** The record once `step` is done: its entry gone, and the hash of a file it removed or restored. */
+export function withoutStep(record: HostRecord, step: UndoStep): HostRecord {
+  if (step.kind === 'forget') return record;
+  const path = pathOf(step.entry);
+  const files = { ...record.files };
+  if (path !== undefined && step.entry.kind !== 'remove_tree') delete files[path];
+  return {
+    ...record,
+    undo: record.undo.filter((entry) => entry.resource !== step.entry.resource),
+    files,
+  };
+}

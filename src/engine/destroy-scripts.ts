@@ -1,0 +1,156 @@
+import { dirname, basename } from 'node:path';
+import type { UndoRecord } from '../steps/types.js';
+import { shellQuote } from '../util/shell.js';
+import { LOCK_PATH } from './lock.js';
+import { RECORD_DIR } from './record.js';
+
+/**
+ * The shell scripts destroy runs, one per undo step. Each checks the host itself right before it
+ * acts (so what it reports is what it found under the lock, not what a probe saw earlier) and says
+ * what it found on lines starting with MARK; everything else in its output is for error messages.
+ */
+const MARK = 'lbprov-destroy:';
+
+export type Finding =
+  /** Nothing to undo: the path is already gone, or the packages are no longer installed. */
+  | 'absent'
+  /** restore_file: the backup is not there, so nothing was restored. */
+  | 'backup-missing'
+  /** The file changed since lbprov wrote it: a copy was kept before it was removed or restored. */
+  | 'kept-copy';
+
+const FINDINGS: readonly Finding[] = ['absent', 'backup-missing', 'kept-copy'];
+
+function say(finding: Finding): string {
+  return `echo ${shellQuote(`${MARK} ${finding}`)}`;
+}
+
+export function findingsIn(stdout: string): Set<Finding> {
+  const found = new Set<Finding>();
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith(`${MARK} `)) continue;
+    const finding = FINDINGS.find((candidate) => candidate === line.slice(MARK.length + 1).trim());
+    if (finding) found.add(finding);
+  }
+  return found;
+}
+
+/** Where destroy keeps a file someone changed after lbprov wrote it: beside it, named after the run. */
+export function modifiedCopyPath(path: string, runId: string): string {
+  return `${path}.lbprov-modified-${runId}`;
+}
+
+export interface FileUndo {
+  path: string;
+  /** sha256 of what lbprov last wrote there; absent for files lbprov did not write itself (downloads). */
+  writtenSha?: string;
+  /** Where a changed file is copied to before it goes. */
+  copyTo: string;
+}
+
+function absentExit(path: string): string {
+  const p = shellQuote(path);
+  return `if [ ! -e ${p} ] && [ ! -L ${p} ]; then ${say('absent')}; exit 0; fi`;
+}
+
+/**
+ * A copy of the file if it is neither what lbprov wrote nor, for a restore, already the original
+ * (a destroy interrupted right after restoring it must not take the original for a hand edit).
+ */
+function keepIfChanged(file: FileUndo, original?: string): string[] {
+  if (!file.writtenSha) return [];
+  const p = shellQuote(file.path);
+  const sum = (path: string): string => `"$(sha256sum < ${shellQuote(path)} | cut -d' ' -f1)"`;
+  const notOriginal = original ? ` && [ ${sum(file.path)} != ${sum(original)} ]` : '';
+  return [
+    `if [ -f ${p} ] && [ ${sum(file.path)} != ${shellQuote(file.writtenSha)} ]${notOriginal}; then`,
+    `  cp -p ${p} ${shellQuote(file.copyTo)}`,
+    `  ${say('kept-copy')}`,
+    'fi',
+  ];
+}
+
+export function removeFileScript(file: FileUndo): string {
+  // `rm -f` refuses a folder: if one took the file's place, the step fails and says so.
+  return ['set -e', absentExit(file.path), ...keepIfChanged(file), `rm -f ${shellQuote(file.path)}`].join(
+    '\n',
+  );
+}
+
+/** Copies the backup beside the file, then renames it over the file: a crash never leaves half a file. */
+export function restoreFileScript(file: FileUndo, backup: string): string {
+  const b = shellQuote(backup);
+  const tmp = `${shellQuote(dirname(file.path))}/${shellQuote(`.lbprov-restore-${basename(file.path)}`)}.$$`;
+  return [
+    'set -e',
+    `if [ ! -e ${b} ]; then ${say('backup-missing')}; exit 0; fi`,
+    ...keepIfChanged(file, backup),
+    `tmp=${tmp}`,
+    `trap 'rm -f "$tmp"' EXIT`,
+    // -p keeps the original's mode, owner and times, as the backup kept them.
+    `cp -p ${b} "$tmp"`,
+    `mv -f "$tmp" ${shellQuote(file.path)}`,
+  ].join('\n');
+}
+
+export function removeTreeScript(path: string): string {
+  return ['set -e', absentExit(path), `rm -rf ${shellQuote(path)}`].join('\n');
+}
+
+/**
+ * Purges the packages still installed, then the dependencies that only they needed: those that
+ * became auto-removable now, not those that already were (someone else's business).
+ */
+export function removePackagesScript(manager: 'apt' | 'dnf' | 'yum', packages: string[]): string {
+  const list = packages.map(shellQuote).join(' ');
+  if (manager === 'apt') {
+    const orphans = `apt-get -s autoremove 2>/dev/null | awk '$1 == "Remv" { print $2 }'`;
+    return [
+      'export DEBIAN_FRONTEND=noninteractive',
+      `installed=$(dpkg-query -W -f='\${Package} \${db:Status-Status}\\n' ${list} 2>/dev/null | awk '$2 == "installed" { print $1 }')`,
+      `if [ -z "$installed" ]; then ${say('absent')}; exit 0; fi`,
+      'set -e',
+      'orphans_before=$(mktemp)',
+      `trap 'rm -f "$orphans_before"' EXIT`,
+      `${orphans} > "$orphans_before"`,
+      'apt-get purge -y -q $installed',
+      `new_orphans=$(${orphans} | grep -v -x -F -f "$orphans_before" || true)`,
+      'if [ -n "$new_orphans" ]; then apt-get purge -y -q $new_orphans; fi',
+    ].join('\n');
+  }
+  // dnf removes unneeded dependencies by default; yum only when asked.
+  const remove =
+    manager === 'yum' ? 'yum remove -y -q --setopt=clean_requirements_on_remove=1' : 'dnf remove -y -q';
+  return [
+    `installed=$(for p in ${list}; do rpm -q --quiet "$p" && echo "$p"; done)`,
+    `if [ -z "$installed" ]; then ${say('absent')}; exit 0; fi`,
+    `${remove} $installed`,
+  ].join('\n');
+}
+
+/**
+ * The lock file goes while this run still holds it (flock keeps working on an unlinked file); the
+ * lock holder removes the info file itself when it is released.
+ */
+export function forgetScript(): string {
+  return `rm -rf ${shellQuote(RECORD_DIR)} && rm -f ${shellQuote(LOCK_PATH)}`;
+}
+
+/** The script that undoes one entry; `file` carries what file undos need beyond the entry. */
+export function undoScript(
+  entry: UndoRecord,
+  file: { writtenSha?: string; copyTo: string; backup: string },
+): string {
+  switch (entry.kind) {
+    case 'remove_file':
+      return removeFileScript({ path: entry.path, ...file });
+    case 'restore_file':
+      return restoreFileScript({ path: entry.path, ...file }, file.backup);
+    case 'remove_tree':
+      return removeTreeScript(entry.path);
+    case 'shell':
+      return entry.script;
+    case 'remove_packages':
+      return removePackagesScript(entry.manager, entry.packages);
+  }
+}
