@@ -30,7 +30,8 @@ const schema = z
 type ServiceArgs = z.output<typeof schema>;
 
 function runningTest(args: ServiceArgs): string {
-  if (args.status_command) return `${args.status_command} >/dev/null 2>&1`;
+  // Grouped, so a compound command (`a; b`, `a | b`) is silenced whole, not only its last part.
+  if (args.status_command) return `( ${args.status_command} ) >/dev/null 2>&1`;
   const byName = `pidof ${shellQuote(args.process ?? args.name)} >/dev/null`;
   if (!args.pidfile) return byName;
   const pidfile = shellQuote(args.pidfile);

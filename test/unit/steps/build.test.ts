@@ -1,0 +1,163 @@
+import { expect } from 'chai';
+import { buildModule } from '../../../src/steps/build.js';
+import type { Change } from '../../../src/steps/types.js';
+import { describeCases, type StepCase } from './support.js';
+
+const PREFIX = '/usr/local/keepalived';
+const BIN = `${PREFIX}/sbin/keepalived`;
+const MAN = `${PREFIX}/share/man/man8/keepalived.8`;
+const build = {
+  what: 'keepalived 2.2.7',
+  commands: [
+    {
+      name: 'configure',
+      run: `cd /usr/local/src/lbprov/keepalived-2.2.7 && ./configure --prefix=${PREFIX}`,
+      expect_output: {
+        pattern: 'Use IPVS Framework\\s*:\\s*Yes',
+        meaning: 'configure found no IPVS support',
+      },
+    },
+    { name: 'make', run: 'cd /usr/local/src/lbprov/keepalived-2.2.7 && make -j2' },
+    { name: 'make install', run: 'cd /usr/local/src/lbprov/keepalived-2.2.7 && make install' },
+  ],
+  installed: {
+    command: `${BIN} --version 2>&1; ${BIN} --version 2>&1 | grep -c LVS`,
+    expect: [
+      { pattern: '^Keepalived v2\\.2\\.7 ', meaning: 'the installed keepalived is not 2.2.7' },
+      { pattern: '^1$', meaning: 'the installed keepalived was built without LVS' },
+    ],
+  },
+  installs: [PREFIX, '/usr/sbin/keepalived'],
+};
+const good = 'Keepalived v2.2.7 (01/16,2022)\n\nBuild options:  PIPE2 LVS VRRP\n1\n';
+const removeTree = (path: string) => ({ kind: 'remove_tree', resource: `tree:${path}`, path }) as const;
+const output = (text: string, code = 0) => ({ code, output: text });
+
+const commandsRun = (change: Change) => {
+  expect(change.actions.map((action) => (action.kind === 'shell' ? action.description : ''))).to.deep.equal([
+    'keepalived 2.2.7: configure',
+    'keepalived 2.2.7: make',
+    'keepalived 2.2.7: make install',
+  ]);
+  expect(change.actions.map((action) => (action.kind === 'shell' ? action.script : ''))).to.deep.equal(
+    build.commands.map((command) => command.run),
+  );
+  const [configure, make, install] = change.actions;
+  expect(configure).to.deep.include({
+    expectOutput: { pattern: 'Use IPVS Framework\\s*:\\s*Yes', meaning: 'configure found no IPVS support' },
+  });
+  expect(make).not.to.have.property('expectOutput');
+  expect(install).not.to.have.property('expectOutput');
+};
+
+const cases: StepCase[] = [
+  {
+    name: 'installed output meets every expectation: ok',
+    args: build,
+    facts: [output(good), true, true],
+    expect: { status: 'ok', reason: 'keepalived 2.2.7 is installed' },
+  },
+  {
+    name: 'expectations are per line (^ and $ match inside the output)',
+    args: build,
+    facts: [output('some banner\nKeepalived v2.2.7 (x)\n1\n'), true, true],
+    expect: { status: 'ok', reason: 'installed' },
+  },
+  {
+    name: 'nothing installed: one shell action per command, configure checked; undo for every install path',
+    args: build,
+    facts: [output('', 127), false, false],
+    expect: {
+      status: 'change',
+      description: 'build and install keepalived 2.2.7 (not installed)',
+      actions: ['shell', 'shell', 'shell'],
+      undo: [removeTree(PREFIX), removeTree('/usr/sbin/keepalived')],
+      diff: null,
+      more: commandsRun,
+    },
+  },
+  {
+    name: 'another version installed: rebuilt, the reason names the unmet expectation',
+    args: build,
+    facts: [output('Keepalived v1.2.0 (05/21,2010)\n1\n'), true, true],
+    expect: {
+      status: 'change',
+      description: 'build and install keepalived 2.2.7 (the installed keepalived is not 2.2.7)',
+      actions: ['shell', 'shell', 'shell'],
+      undo: [],
+      more: commandsRun,
+    },
+  },
+  {
+    name: 'built without LVS: rebuilt, only that expectation is named',
+    args: build,
+    facts: [output('Keepalived v2.2.7 (01/16,2022)\n0\n'), true, true],
+    expect: {
+      status: 'change',
+      description: '(the installed keepalived was built without LVS)',
+      actions: ['shell', 'shell', 'shell'],
+      undo: [],
+      more: (change) => expect(change.description).not.to.include('not 2.2.7'),
+    },
+  },
+  {
+    name: 'both unmet: both named',
+    args: build,
+    facts: [output('Keepalived v1.2.0\n0\n'), true, true],
+    expect: {
+      status: 'change',
+      description: 'the installed keepalived is not 2.2.7; the installed keepalived was built without LVS',
+      actions: ['shell', 'shell', 'shell'],
+      undo: [],
+    },
+  },
+  {
+    name: 'undo only for install paths that did not exist before (the prefix was there)',
+    args: build,
+    facts: [output(''), true, false],
+    expect: {
+      status: 'change',
+      description: 'not installed',
+      actions: ['shell', 'shell', 'shell'],
+      undo: [removeTree('/usr/sbin/keepalived')],
+    },
+  },
+  {
+    name: 'no installs listed: no undo, only the one fact',
+    args: { ...build, installs: undefined },
+    facts: [output('')],
+    expect: {
+      status: 'change',
+      description: 'not installed',
+      actions: ['shell', 'shell', 'shell'],
+      undo: [],
+    },
+  },
+  {
+    name: 'a single command without expect_output: one action',
+    args: { ...build, commands: [{ name: 'make install', run: 'make -C /src install' }], installs: [MAN] },
+    facts: [output(''), false],
+    expect: {
+      status: 'change',
+      description: 'not installed',
+      actions: ['shell'],
+      undo: [removeTree(MAN)],
+      more: (change) => expect(change.actions[0]).not.to.have.property('expectOutput'),
+    },
+  },
+  { name: 'no commands: refused', args: { ...build, commands: [] }, rejects: 'commands' },
+  {
+    name: 'installed without expectations: refused',
+    args: { ...build, installed: { command: 'true', expect: [] } },
+    rejects: 'installed.expect',
+  },
+  {
+    name: 'a relative install path: refused',
+    args: { ...build, installs: ['usr/local/keepalived'] },
+    rejects: 'installs',
+  },
+];
+
+describe('steps: build', () => {
+  describeCases(buildModule, cases);
+});
