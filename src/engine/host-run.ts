@@ -312,7 +312,10 @@ async function applyUnderLock(transport: Transport, job: HostJob, context: Apply
         action.kind === 'write_file' ? [[action.path, sha256(action.content)]] : [],
       ),
     );
-    if (Object.keys(written).length > 0) await save({ ...record, files: { ...record.files, ...written } });
+    for (const handler of step.satisfies) pending.delete(handler);
+    if (Object.keys(written).length > 0 || step.satisfies.length > 0) {
+      await save({ ...record, files: { ...record.files, ...written }, pending_handlers: [...pending] });
+    }
     changedSoFar = true;
     tally.changed += 1;
     emit({

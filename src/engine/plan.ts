@@ -14,6 +14,7 @@ export interface PlannedStep {
   when: string[];
   skipReason?: string;
   notify: string[];
+  satisfies: string[];
   dependsOn: string[];
 }
 
@@ -36,6 +37,7 @@ export function prepareSteps(
         when: step.when,
         ...(step.skip_reason ? { skipReason: String(fill(step.skip_reason, vars)) } : {}),
         notify: step.notify,
+        satisfies: step.satisfies,
         dependsOn: step.depends_on,
       };
     } catch (error) {

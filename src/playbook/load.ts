@@ -15,6 +15,11 @@ const stepSchema = z
     /** What to say when `when` does not hold ("the host does not use network-scripts"). */
     skip_reason: z.string().optional(),
     notify: z.array(z.string()).default([]),
+    /**
+     * Handlers this step makes unnecessary when it changes: starting a service loads its newest
+     * configuration, so a restart or reload notified earlier in the run would only bounce it.
+     */
+    satisfies: z.array(z.string()).default([]),
     /** Steps whose change this one builds on: with --dry-run, "ok" is reported as depending on them. */
     depends_on: z.array(z.string()).default([]),
     /** Why this step departs from the how-to, shown by `lbprov explain` and in plans. */
@@ -58,6 +63,10 @@ export function parsePlaybook(text: string, file: string): Playbook {
     for (const name of step.notify) {
       if (!handlers.has(name))
         throw new PlaybookError(`${file}: step ${step.id} notifies unknown handler ${name}`);
+    }
+    for (const name of step.satisfies) {
+      if (!handlers.has(name))
+        throw new PlaybookError(`${file}: step ${step.id} satisfies unknown handler ${name}`);
     }
     for (const dependency of step.depends_on) {
       if (!ids.has(dependency))
