@@ -33,7 +33,9 @@ export function fileFact(path: string, options: { content?: boolean } = {}): Fac
     parse(output) {
       const [meta = '', sha = '', encoded] = output.split('\n');
       if (meta.trim() === 'absent') return { exists: false };
-      const [type = 'other', mode = '0', owner = '', group = ''] = meta.split(' ');
+      const [type = 'other', mode = '0', owner = '', group = '', size = '0'] = meta.split(' ');
+      // An empty file and a file too large to read both print no content line: the size tells them apart.
+      const read = withContent && type === 'file' && encoded !== undefined && Number(size) <= CONTENT_LIMIT;
       return {
         exists: true,
         type: type === 'file' || type === 'directory' || type === 'symlink' ? type : 'other',
@@ -41,9 +43,7 @@ export function fileFact(path: string, options: { content?: boolean } = {}): Fac
         owner,
         group,
         sha256: sha.trim(),
-        ...(withContent && type === 'file' && encoded !== undefined
-          ? { content: Buffer.from(encoded, 'base64') }
-          : {}),
+        ...(read ? { content: Buffer.from(encoded, 'base64') } : {}),
       };
     },
   };

@@ -22,7 +22,8 @@ export interface HostFacts {
 export const hostFacts: Fact<HostFacts> = {
   key: 'host',
   command: [
-    '. /etc/os-release 2>/dev/null',
+    // `.` of a missing file would end the shell (old hosts such as CentOS 6 have no os-release).
+    'if [ -r /etc/os-release ]; then . /etc/os-release; fi',
     'echo "os_id=${ID:-unknown}"',
     'echo "os_like=${ID_LIKE:-}"',
     'echo "os_version=${VERSION_ID:-}"',

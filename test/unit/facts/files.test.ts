@@ -1,0 +1,177 @@
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileFact, pathExistsFact, type FileState } from '../../../src/facts/files.js';
+import { lineInFileModule } from '../../../src/steps/line-in-file.js';
+import { DEBIAN } from '../steps/support.js';
+import { runFact, runProbe } from './run-probe.js';
+
+const sha = (content: string | Buffer) => createHash('sha256').update(content).digest('hex');
+const b64 = (content: string) => Buffer.from(content).toString('base64');
+const EMPTY_SHA = sha('');
+const me = os.userInfo().username;
+
+const rows: { name: string; output: string; options?: { content?: boolean }; state: FileState }[] = [
+  { name: 'absent', output: 'absent\n', state: { exists: false } },
+  {
+    name: 'a file with content',
+    output: `file 640 root redis 6\n${sha('hello\n')}\n${b64('hello\n')}`,
+    state: {
+      exists: true,
+      type: 'file',
+      mode: 0o640,
+      owner: 'root',
+      group: 'redis',
+      sha256: sha('hello\n'),
+      content: Buffer.from('hello\n'),
+    },
+  },
+  {
+    name: 'an empty file: content is empty, not missing',
+    output: `file 644 root root 0\n${EMPTY_SHA}\n`,
+    state: {
+      exists: true,
+      type: 'file',
+      mode: 0o644,
+      owner: 'root',
+      group: 'root',
+      sha256: EMPTY_SHA,
+      content: Buffer.alloc(0),
+    },
+  },
+  {
+    name: 'a file over 1 MiB: no content (compared by hash only), not an empty content',
+    output: `file 644 root root 2097152\n${sha('big')}\n`,
+    state: { exists: true, type: 'file', mode: 0o644, owner: 'root', group: 'root', sha256: sha('big') },
+  },
+  {
+    name: 'a directory',
+    output: 'directory 755 root root 4096\n-\n',
+    state: { exists: true, type: 'directory', mode: 0o755, owner: 'root', group: 'root', sha256: '-' },
+  },
+  {
+    name: 'a symlink (its own mode, never followed)',
+    output: 'symlink 777 root root 11\n-\n',
+    state: { exists: true, type: 'symlink', mode: 0o777, owner: 'root', group: 'root', sha256: '-' },
+  },
+  {
+    name: 'something else (a fifo)',
+    output: 'other 644 root root 0\n-\n',
+    state: { exists: true, type: 'other', mode: 0o644, owner: 'root', group: 'root', sha256: '-' },
+  },
+  {
+    name: 'a setuid mode keeps its high bits',
+    output: `file 4755 root root 0\n${EMPTY_SHA}\n`,
+    state: {
+      exists: true,
+      type: 'file',
+      mode: 0o4755,
+      owner: 'root',
+      group: 'root',
+      sha256: EMPTY_SHA,
+      content: Buffer.alloc(0),
+    },
+  },
+  {
+    name: 'meta only ({ content: false }): hash without content',
+    output: `file 644 root root 6\n${sha('hello\n')}\n`,
+    options: { content: false },
+    state: { exists: true, type: 'file', mode: 0o644, owner: 'root', group: 'root', sha256: sha('hello\n') },
+  },
+];
+
+describe('facts: files', () => {
+  describe('fileFact: raw output -> state', () => {
+    for (const row of rows) {
+      it(row.name, () => {
+        expect(fileFact('/etc/x.conf', row.options).parse(row.output, 0)).to.deep.equal(row.state);
+      });
+    }
+
+    it('content and meta-only facts of one path are different questions', () => {
+      expect(fileFact('/etc/x').key).to.equal('file:/etc/x');
+      expect(fileFact('/etc/x', { content: false }).key).to.equal('file:/etc/x:meta');
+    });
+  });
+
+  describe('run with sh on this machine', () => {
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'lbprov-files-'));
+      writeFileSync(path.join(dir, 'app.conf'), 'port 6379\n');
+      chmodSync(path.join(dir, 'app.conf'), 0o640);
+      writeFileSync(path.join(dir, 'empty'), '');
+      writeFileSync(path.join(dir, "it's here.conf"), 'quoted $(name)\n');
+      writeFileSync(path.join(dir, 'binary'), Buffer.from([0, 1, 2, 255, 10]));
+      writeFileSync(path.join(dir, 'big'), Buffer.alloc(1024 * 1024 + 1, 'x'));
+      mkdirSync(path.join(dir, 'folder'));
+      symlinkSync(path.join(dir, 'app.conf'), path.join(dir, 'link'));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const at = (name: string) => path.join(dir, name);
+
+    it('a regular file: type, mode, owner, sha256 and content', () => {
+      const state = runFact(fileFact(at('app.conf')));
+      expect(state).to.deep.include({
+        exists: true,
+        type: 'file',
+        mode: 0o640,
+        owner: me,
+        sha256: sha('port 6379\n'),
+      });
+      expect(state.exists && state.content?.toString()).to.equal('port 6379\n');
+    });
+
+    it('an empty file: an empty content', () => {
+      const state = runFact(fileFact(at('empty')));
+      expect(state.exists && state.content?.length).to.equal(0);
+    });
+
+    it('a name with a quote, a space and $(...): read, nothing run', () => {
+      const state = runFact(fileFact(at("it's here.conf")));
+      expect(state.exists && state.content?.toString()).to.equal('quoted $(name)\n');
+    });
+
+    it('binary content comes back byte for byte', () => {
+      const state = runFact(fileFact(at('binary')));
+      expect(state.exists && state.content).to.deep.equal(Buffer.from([0, 1, 2, 255, 10]));
+    });
+
+    it('a file over 1 MiB: its sha256, and no content (so it is never edited as if empty)', () => {
+      const state = runFact(fileFact(at('big')));
+      expect(state).to.deep.include({
+        exists: true,
+        type: 'file',
+        sha256: sha(Buffer.alloc(1024 * 1024 + 1, 'x')),
+      });
+      expect(state).not.to.have.property('content');
+      // What the user would notice otherwise: the big file replaced by the one managed line.
+      const args = lineInFileModule.parseArgs({ path: at('big'), regexp: '^port ', line: 'port 1' });
+      const result = lineInFileModule.check(args, new Map([[`file:${at('big')}`, state]]), {
+        name: 'here',
+        facts: DEBIAN,
+      });
+      expect(result).to.deep.include({ status: 'fail' });
+    });
+
+    it('a directory, a symlink and a missing path', () => {
+      const values = runProbe([fileFact(at('folder')), fileFact(at('link')), fileFact(at('missing'))]);
+      expect(values.get(`file:${at('folder')}`)).to.deep.include({ exists: true, type: 'directory' });
+      expect(values.get(`file:${at('link')}`)).to.deep.include({
+        exists: true,
+        type: 'symlink',
+        sha256: '-',
+      });
+      expect(values.get(`file:${at('missing')}`)).to.deep.equal({ exists: false });
+    });
+
+    it('pathExistsFact: / exists, a missing path does not, a dangling name with a quote does not', () => {
+      expect(runFact(pathExistsFact('/'))).to.equal(true);
+      expect(runFact(pathExistsFact(at('folder')))).to.equal(true);
+      expect(runFact(pathExistsFact(at('missing')))).to.equal(false);
+      expect(runFact(pathExistsFact("/nonexistent/it's"))).to.equal(false);
+    });
+  });
+});
