@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Builds the Vagrant lab's local Debian 12 box for the libvirt provider, with no download but
+# Debian's own packages: mmdebstrap root filesystem (systemd, linux-image-amd64, openssh-server,
+# redis, qemu-guest-agent, ...) -> ext4 image (mkfs.ext4 -d, nothing mounted) -> qcow2 -> .box
+# (box.img + metadata.json + the kernel and initrd, booted directly: no bootloader in the image).
+#
+# The box is cached under $CACHE_DIR/vagrant-box-<hash>/, keyed by a hash of its inputs (this
+# script, vagrant/box-customize.sh, the package list and the mirrors): a change to any of them builds
+# a new box; an unchanged one costs nothing. Prints "BOX_NAME BOX_FILE" on its last line.
+#
+#   bash vagrant/build-box.sh            # build if needed
+#   bash vagrant/build-box.sh --print    # only print name and path (exit 1 if not built)
+set -euo pipefail
+
+VAGRANT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE_DIR=${LBPROV_LAB_CACHE_DIR:-/var/cache/lbprov-lab}
+SUITE=bookworm
+MIRROR=http://deb.debian.org/debian
+SECURITY_MIRROR=http://deb.debian.org/debian-security
+DISK_GB=8
+PACKAGES=(systemd systemd-sysv udev dbus linux-image-amd64 openssh-server qemu-guest-agent
+  iproute2 redis-server redis-tools procps kmod curl ca-certificates sudo tar gzip xz-utils patch
+  util-linux less)
+
+now() { printf '%s' "${EPOCHREALTIME/[.,]/}"; }
+since() {
+  local d=$(($(now) - $1))
+  printf '%d.%03ds' $((d / 1000000)) $(((d % 1000000) / 1000))
+}
+say() { printf 'build-box: %s\n' "$*" >&2; }
+die() {
+  printf 'build-box: ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+box_key() {
+  {
+    printf '%s\n' "$SUITE" "$MIRROR" "$SECURITY_MIRROR" "$DISK_GB" "${PACKAGES[@]}"
+    cat "$VAGRANT_DIR/build-box.sh" "$VAGRANT_DIR/box-customize.sh"
+  } | sha256sum | cut -c1-12
+}
+KEY=$(box_key)
+BOX_NAME=lbprov/debian12-$KEY
+BOX_DIR=$CACHE_DIR/vagrant-box-$KEY
+BOX_FILE=$BOX_DIR/lbprov-debian12.box
+
+if [[ ${1:-} == --print ]]; then
+  printf '%s %s\n' "$BOX_NAME" "$BOX_FILE"
+  [[ -f $BOX_FILE ]]
+  exit
+fi
+
+[[ $EUID -eq 0 ]] || die "must run as root (mmdebstrap --mode=root)"
+if [[ -f $BOX_FILE ]]; then
+  say "box cached: $BOX_FILE ($(du -h "$BOX_FILE" | cut -f1))"
+  printf '%s %s\n' "$BOX_NAME" "$BOX_FILE"
+  exit 0
+fi
+
+mkdir -p "$CACHE_DIR"
+exec 8>"$CACHE_DIR/.vagrant-box.lock"
+flock -w 1800 8 || die "timed out waiting for another box build ($CACHE_DIR/.vagrant-box.lock)"
+if [[ -f $BOX_FILE ]]; then
+  say "box cached (built by another run meanwhile): $BOX_FILE"
+  printf '%s %s\n' "$BOX_NAME" "$BOX_FILE"
+  exit 0
+fi
+for tool in mmdebstrap mkfs.ext4 qemu-img; do
+  command -v "$tool" >/dev/null || die "$tool is missing: run 'bash vagrant/install-deps.sh'"
+done
+
+T0=$(now)
+work=$BOX_DIR.building
+rm -rf "$work"
+mkdir -p "$work/box"
+trap 'rm -rf "$work"' EXIT
+log=$BOX_DIR.mmdebstrap.log
+
+t=$(now)
+say "root filesystem: mmdebstrap $SUITE (${#PACKAGES[@]} packages) ..."
+if ! nice -n 19 mmdebstrap --variant=minbase --mode=root \
+  --include="$(
+    IFS=,
+    printf '%s' "${PACKAGES[*]}"
+  )" \
+  --aptopt='Acquire::Check-Valid-Until "false"' \
+  --aptopt='Acquire::Languages "none"' \
+  --dpkgopt='path-exclude=/usr/share/man/*' \
+  --dpkgopt='path-exclude=/usr/share/doc/*' \
+  --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+  --dpkgopt='path-exclude=/usr/share/info/*' \
+  --dpkgopt='path-exclude=/usr/share/locale/*' \
+  --customize-hook="bash '$VAGRANT_DIR/box-customize.sh' \"\$1\"" \
+  "$SUITE" "$work/rootfs" \
+  "deb $MIRROR $SUITE main" \
+  "deb $MIRROR $SUITE-updates main" \
+  "deb $SECURITY_MIRROR $SUITE-security main" >"$log" 2>&1; then
+  tail -n 40 "$log" >&2
+  die "mmdebstrap failed (log: $log)"
+fi
+say "root filesystem: done in $(since "$t") ($(du -sh "$work/rootfs" | cut -f1))"
+
+t=$(now)
+say "kernel and initrd ..."
+kernel=$(find "$work/rootfs/boot" -maxdepth 1 -name 'vmlinuz-*' | sort -V | tail -n 1)
+initrd=$(find "$work/rootfs/boot" -maxdepth 1 -name 'initrd.img-*' | sort -V | tail -n 1)
+[[ -n $kernel && -n $initrd ]] || die "no kernel or initrd in the root filesystem's /boot"
+cp "$kernel" "$work/box/vmlinuz"
+cp "$initrd" "$work/box/initrd.img"
+say "kernel and initrd: $(basename "$kernel") in $(since "$t")"
+
+t=$(now)
+say "disk image: ext4 (${DISK_GB} GiB, sparse) from the root filesystem, then qcow2 ..."
+nice -n 19 mkfs.ext4 -q -L lbprov-root -d "$work/rootfs" -E root_owner=0:0 "$work/root.raw" "${DISK_GB}G"
+rm -rf "$work/rootfs"
+nice -n 19 qemu-img convert -f raw -O qcow2 "$work/root.raw" "$work/box/box.img"
+rm -f "$work/root.raw"
+say "disk image: done in $(since "$t") ($(du -h "$work/box/box.img" | cut -f1) qcow2)"
+
+printf '{"provider": "libvirt", "format": "qcow2", "virtual_size": %d}\n' "$DISK_GB" >"$work/box/metadata.json"
+cat >"$work/box/Vagrantfile" <<'VF'
+# Box-level defaults of the lbprov lab's local Debian 12 box (vagrant/build-box.sh): the kernel and
+# initrd ship in the box and are booted directly; the guest names its NIC eth0.
+Vagrant.configure("2") do |config|
+  config.vm.provider :libvirt do |libvirt|
+    libvirt.kernel = File.join(File.dirname(__FILE__), "vmlinuz")
+    libvirt.initrd = File.join(File.dirname(__FILE__), "initrd.img")
+    libvirt.cmd_line = "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 biosdevname=0 quiet"
+  end
+end
+VF
+t=$(now)
+say "box archive ..."
+tar -C "$work/box" -cf "$work/lbprov-debian12.box" metadata.json Vagrantfile vmlinuz initrd.img box.img
+rm -rf "$work/box"
+rm -f "$log"
+trap - EXIT
+# The rename is the commit: a half-built box is never mistaken for a cached one.
+rm -rf "$BOX_DIR"
+mv "$work" "$BOX_DIR"
+say "box archive: done in $(since "$t")"
+say "box built in $(since "$T0"): $BOX_FILE ($(du -h "$BOX_FILE" | cut -f1))"
+printf '%s %s\n' "$BOX_NAME" "$BOX_FILE"
