@@ -116,6 +116,36 @@ const cases: StepCase[] = [
       more: (change) => expect(onlyAction(change, 'fetch_on_control')).not.to.have.property('sha256'),
     },
   },
+  {
+    name: 'auto (the default), absent, the host reaches the URL: the host downloads',
+    args: { url: URL_, dest: DEST, sha256: SUM },
+    facts: [absent, true],
+    expect: {
+      status: 'change',
+      description: `download ${URL_} to ${DEST}`,
+      actions: ['shell'],
+      undo: [remove],
+      more: (change) => expect(change.description).not.to.include('through lbprov'),
+    },
+  },
+  {
+    name: 'auto, absent, the host cannot reach the URL: lbprov downloads and uploads',
+    args: { url: URL_, dest: DEST, sha256: SUM, via: 'auto' },
+    facts: [absent, false],
+    expect: {
+      status: 'change',
+      description: ['cannot reach', 'through lbprov'],
+      actions: ['fetch_on_control'],
+      undo: [remove],
+    },
+  },
+  {
+    name: 'auto, present with the wanted sha256: ok',
+    args: { url: URL_, dest: DEST, sha256: SUM, via: 'auto' },
+    facts: [fileWithoutContent(SUM), true],
+    expect: { status: 'ok', reason: 'with the wanted sha256' },
+  },
+  { name: 'an unknown via is refused', args: { ...byHost, via: 'proxy' }, rejects: 'via' },
   { name: 'a URL with a quote is refused', args: { ...byHost, url: "https://x/a'b.tar.gz" }, rejects: 'url' },
   { name: 'an ftp URL is refused', args: { ...byHost, url: 'ftp://x/a.tar.gz' }, rejects: 'url' },
   {
