@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.js';
 import type { ApplyOptions } from './commands/apply.js';
+import type { DrillOptions } from './commands/drill.js';
+import type { StatusOptions } from './commands/status.js';
 import type { DestroyCommandOptions } from './commands/destroy.js';
 import type { VerifyOptions } from './commands/verify.js';
 
@@ -72,6 +74,39 @@ export function buildProgram(): Command {
     .action(async (file: string, opts: VerifyOptions) => {
       const { verifyCommand } = await import('./commands/verify.js');
       process.exitCode = await verifyCommand(file, opts);
+    });
+
+  program
+    .command('status')
+    .description("report drift (apply --dry-run's plan) and the directors' live state; exit 6 when drifted")
+    .argument('<inventory>', 'inventory file (YAML)')
+    .option('--json', 'print one JSON event per line; the last line is the summary')
+    .action(async (file: string, opts: StatusOptions) => {
+      const { statusCommand } = await import('./commands/status.js');
+      process.exitCode = await statusCommand(file, opts);
+    });
+
+  const drill = program
+    .command('drill')
+    .description('stop one part of the cluster, time how it reacts, and restore it (also on Ctrl-C)');
+  drill
+    .command('failover')
+    .description('stop keepalived on the MASTER, time the VIP moving to the BACKUP and back')
+    .argument('<inventory>', 'inventory file (YAML)')
+    .option('--json', 'print one JSON event per line; the last line is the result')
+    .action(async (file: string, opts: DrillOptions) => {
+      const { drillCommand } = await import('./commands/drill.js');
+      process.exitCode = await drillCommand('failover', file, undefined, opts);
+    });
+  drill
+    .command('realserver')
+    .description('stop Redis on one real server, time it leaving the IPVS table, restore it')
+    .argument('<inventory>', 'inventory file (YAML)')
+    .argument('<host>', 'the real server (its name or address in the inventory)')
+    .option('--json', 'print one JSON event per line; the last line is the result')
+    .action(async (file: string, host: string, opts: DrillOptions) => {
+      const { drillCommand } = await import('./commands/drill.js');
+      process.exitCode = await drillCommand('realserver', file, host, opts);
     });
 
   return program;

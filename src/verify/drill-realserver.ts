@@ -1,0 +1,298 @@
+/**
+ * `lbprov drill realserver <host>`: stop Redis on one real server (through its init system), time
+ * it leaving each director's IPVS table, start it again and time its return. Where a director's
+ * kernel has no IPVS that part is not provable: Redis is stopped and restored all the same, so the
+ * drill still shows the service control works. Redis is always started again before the drill ends.
+ */
+import { ExitCode } from '../cli/exit-codes.js';
+import type { Inventory, RealServer } from '../model/inventory.js';
+import type { Transport } from '../transport/types.js';
+import { listeningCommand } from './commands.js';
+import {
+  describeError,
+  drillClock,
+  drillExitCode,
+  DrillError,
+  measurement,
+  withHosts,
+  type DrillContext,
+} from './drill-common.js';
+import type { DrillResult, Measurement } from './drill-events.js';
+import { gatherEvidence } from './gather.js';
+import { IPVS_SUPPORT_COMMAND, ipvsTableCommand, NO_IPVS, parseIpvsSupport } from './ipvs-support.js';
+import { IpvsadmParseError, parseIpvsadmList } from './ipvsadm.js';
+import { listensOn, parseSsListening } from './listening.js';
+import { POLL_INTERVAL_MS, pollUntil, type WatchedHost } from './poll.js';
+import { initCommand, initCommandByHand, REDIS_SERVICE_NAME_COMMAND } from './service-control.js';
+import { checkRemovalBoundMs, checkReturnBoundMs, firstSeen, type Sample } from './timing.js';
+
+const GIVE_UP_AFTER_MS = 20_000;
+/** How long Redis may take to listen again after its init script started it. */
+const REDIS_START_TIMEOUT_MS = 30_000;
+
+export function findRealServer(inventory: Inventory, target: string): RealServer {
+  const server = inventory.real_servers.find((entry) => entry.name === target || entry.host === target);
+  if (!server) {
+    throw new DrillError(
+      `${target} is not a real server of the inventory (real servers: ${inventory.real_servers
+        .map((entry) => entry.name)
+        .join(', ')})`,
+      ExitCode.Usage,
+    );
+  }
+  return server;
+}
+
+/** Whether `server` is in the VIP's service in `ipvsadm -L -n` output (undefined: unreadable). */
+export function listedInService(
+  tableOutput: string,
+  inventory: Inventory,
+  server: RealServer,
+): boolean | undefined {
+  let services;
+  try {
+    services = parseIpvsadmList(tableOutput);
+  } catch (error) {
+    if (error instanceof IpvsadmParseError) return undefined;
+    throw error;
+  }
+  const port = inventory.service.port;
+  const service = services.find(
+    (candidate) =>
+      candidate.protocol === inventory.service.protocol &&
+      candidate.address === inventory.vrrp.vip.address &&
+      candidate.port === port,
+  );
+  return (service?.realServers ?? []).some(
+    (member) => member.address === server.host && member.port === port,
+  );
+}
+
+async function redisListens(transport: Transport, port: number, address: string): Promise<boolean> {
+  const result = await transport.exec(listeningCommand(port));
+  return result.code === 0 && listensOn(parseSsListening(result.stdout), address, port);
+}
+
+/** The directors whose IPVS table can show the real server leaving; the others are reported not provable. */
+async function provableDirectors(
+  context: DrillContext,
+  server: RealServer,
+  transports: Map<string, Transport>,
+): Promise<{ watched: WatchedHost[]; notProvable: string[] }> {
+  const { inventory, emit } = context;
+  const watched: WatchedHost[] = [];
+  const notProvable: string[] = [];
+  for (const director of inventory.directors) {
+    const transport = transports.get(director.name)!;
+    const evidence = await gatherEvidence(transport, {
+      support: IPVS_SUPPORT_COMMAND,
+      table: ipvsTableCommand(false),
+    });
+    const state = parseIpvsSupport(evidence.support.output);
+    const hint = 'run `lbprov verify`, fix what it reports, then drill again';
+    if (state === 'absent') {
+      const what = `${server.name} leaving ${director.name}'s IPVS table`;
+      emit({ type: 'not_provable', host: director.name, what, reason: NO_IPVS });
+      notProvable.push(`${what}: ${NO_IPVS}`);
+      continue;
+    }
+    if (state !== 'present' || evidence.table.exit_code !== 0) {
+      throw new DrillError(
+        `${director.name}'s IPVS table cannot be read (${evidence.support.output} ${evidence.table.output}); nothing was changed`,
+        ExitCode.Drifted,
+        hint,
+      );
+    }
+    if (listedInService(evidence.table.output, inventory, server) !== true) {
+      throw new DrillError(
+        `${server.name} is not in ${director.name}'s IPVS service before the drill, so its leaving cannot be timed; nothing was changed`,
+        ExitCode.Drifted,
+        hint,
+      );
+    }
+    watched.push({ name: director.name, transport });
+  }
+  return { watched, notProvable };
+}
+
+export async function realServerDrill(context: DrillContext, target: string): Promise<DrillResult> {
+  const { inventory, emit, guard } = context;
+  const server = findRealServer(inventory, target);
+  const port = inventory.service.port;
+  const expectedRemoval = checkRemovalBoundMs(inventory.service);
+  const expectedReturn = checkReturnBoundMs(inventory.service);
+  const hosts = [server, ...inventory.directors];
+  return withHosts(context, hosts, new Set([server.name]), 'lbprov drill realserver', async (transports) => {
+    const clock = drillClock();
+    const onServer = transports.get(server.name)!;
+    const before = await gatherEvidence(onServer, { service: REDIS_SERVICE_NAME_COMMAND });
+    if (before.service.exit_code !== 0) {
+      throw new DrillError(`${server.name}: ${before.service.output}`, ExitCode.Failed);
+    }
+    const service = before.service.output.trim();
+    if (!(await redisListens(onServer, port, server.host))) {
+      throw new DrillError(
+        `Redis does not listen on ${server.host}:${port}, so there is nothing to stop; nothing was changed`,
+        ExitCode.Drifted,
+        'run `lbprov verify`, fix what it reports, then drill again',
+      );
+    }
+    const { watched, notProvable } = await provableDirectors(context, server, transports);
+    emit({
+      type: 'drill',
+      drill: 'realserver',
+      plan:
+        `stop Redis (${service}) on ${server.name} through its init system` +
+        (watched.length > 0
+          ? `, time it leaving the IPVS table of ${watched.map((host) => host.name).join(', ')} ` +
+            `(keepalived's TCP_CHECK bound: ${expectedRemoval} ms), start it again and time its return`
+          : ', then start it again (its leaving the IPVS table is not provable here)'),
+    });
+
+    const inTables = async (): Promise<Set<string>> => {
+      const listed = await Promise.all(
+        watched.map(async (host) => {
+          const result = await host.transport.exec(ipvsTableCommand(false));
+          return listedInService(result.stdout, inventory, server) ? [host.name] : [];
+        }),
+      );
+      return new Set(listed.flat());
+    };
+    let previous = new Set(watched.map((host) => host.name));
+    const report = (sample: Sample<Set<string>>): void => {
+      for (const host of watched) {
+        const now = sample.value.has(host.name);
+        if (now !== previous.has(host.name)) {
+          emit({
+            type: 'observed',
+            host: host.name,
+            what: `${server.name} ${now ? 'is back in' : 'left'} the IPVS table`,
+            at_ms: sample.at_ms,
+          });
+        }
+      }
+      previous = sample.value;
+    };
+    const act = (verb: 'start' | 'stop') => {
+      const command = initCommand(service, verb);
+      const at = clock();
+      emit({ type: 'action', host: server.name, action: `${verb} Redis`, command, at_ms: at });
+      return { at, done: onServer.exec(command) };
+    };
+    const timed = (at: number, samples: Sample<Set<string>>[], host: string, listed: boolean) => {
+      const seen = firstSeen(samples, (value) => value.has(host) === listed);
+      return seen === undefined ? undefined : seen - at;
+    };
+
+    const problems: string[] = [];
+    const measurements: Measurement[] = [];
+    guard.restoreByHand(`start Redis on ${server.name}: ${initCommandByHand(service, 'start')}`);
+    const stop = act('stop');
+    try {
+      const [stopped, gone] = await Promise.all([
+        stop.done,
+        watched.length > 0
+          ? pollUntil(inTables, {
+              clock,
+              timeoutMs: expectedRemoval + GIVE_UP_AFTER_MS,
+              signal: guard.signal,
+              done: (listed) => listed.size === 0,
+              onSample: report,
+            })
+          : undefined,
+      ]);
+      if (stopped.code !== 0) {
+        problems.push(
+          `stopping Redis on ${server.name} failed (exit ${stopped.code}): ${(stopped.stdout + stopped.stderr).trim()}`,
+        );
+      }
+      if (gone) {
+        for (const host of watched) {
+          measurements.push(
+            measurement(
+              `${server.name} leaves ${host.name}'s IPVS table`,
+              timed(stop.at, gone.samples, host.name, false),
+              expectedRemoval,
+            ),
+          );
+        }
+      }
+      if (await redisListens(onServer, port, server.host)) {
+        problems.push(`Redis on ${server.name} still listens after its init script's stop`);
+      } else {
+        emit({ type: 'observed', host: server.name, what: 'Redis no longer listens', at_ms: clock() });
+      }
+    } catch (error) {
+      problems.push(`while Redis on ${server.name} was stopped: ${describeError(error)}`);
+    }
+
+    // Restoring is not cut short by Ctrl-C: only a second one leaves without it.
+    const restoring = new AbortController().signal;
+    let restored = false;
+    try {
+      const start = act('start');
+      const started = await start.done;
+      if (started.code !== 0) {
+        problems.push(
+          `starting Redis on ${server.name} failed (exit ${started.code}): ${(started.stdout + started.stderr).trim()}`,
+        );
+      }
+      const listening = await pollUntil(() => redisListens(onServer, port, server.host), {
+        clock,
+        timeoutMs: REDIS_START_TIMEOUT_MS,
+        signal: restoring,
+        done: (up) => up,
+      });
+      if (listening.reached) {
+        emit({
+          type: 'observed',
+          host: server.name,
+          what: `Redis listens on ${server.host}:${port} again`,
+          at_ms: listening.samples.at(-1)!.at_ms,
+        });
+      }
+      let back = true;
+      if (watched.length > 0) {
+        const returned = await pollUntil(inTables, {
+          clock,
+          timeoutMs: expectedReturn + GIVE_UP_AFTER_MS,
+          signal: restoring,
+          done: (listed) => listed.size === watched.length,
+          onSample: report,
+        });
+        back = returned.reached;
+        for (const host of watched) {
+          measurements.push(
+            measurement(
+              `${server.name} back in ${host.name}'s IPVS table`,
+              timed(start.at, returned.samples, host.name, true),
+              expectedReturn,
+            ),
+          );
+        }
+      }
+      restored = listening.reached && back;
+      if (!restored) {
+        problems.push(
+          `Redis on ${server.name} is not serving again${listening.reached ? ' in every IPVS table' : ''}: ` +
+            `check it (${initCommandByHand(service, 'start')}), then run \`lbprov verify\``,
+        );
+      }
+    } catch (error) {
+      problems.push(
+        `restoring failed: ${describeError(error)}; by hand: start Redis on ${server.name} ` +
+          `(${initCommandByHand(service, 'start')}), then run \`lbprov verify\``,
+      );
+    }
+    const result = {
+      drill: 'realserver' as const,
+      measurements,
+      not_provable: notProvable,
+      problems,
+      restored,
+      interrupted: guard.interrupted,
+      poll_interval_ms: POLL_INTERVAL_MS,
+    };
+    return { type: 'result', ...result, exit_code: drillExitCode(result) };
+  });
+}

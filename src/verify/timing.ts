@@ -1,0 +1,54 @@
+/** What keepalived's own rules predict, for comparing a drill's measurements against. */
+import type { ServiceSettings } from '../model/inventory.js';
+
+/** VRRPv2 skew time: a lower priority waits longer, so the highest-priority BACKUP takes over first. */
+export function skewSeconds(priority: number): number {
+  return (256 - priority) / 256;
+}
+
+/**
+ * Master_Down_Interval (RFC 3768): how long a BACKUP waits without adverts before it takes over.
+ * It bounds a takeover (a MASTER stopped with TERM sends a priority-0 advert, which cuts the wait to
+ * the skew alone) and a preemption (a restarted MASTER starts as BACKUP and, hearing only lower
+ * priorities, becomes MASTER when this interval runs out).
+ */
+export function masterDownMs(advertInt: number, priority: number): number {
+  return Math.round((3 * advertInt + skewSeconds(priority)) * 1000);
+}
+
+/**
+ * The longest keepalived's TCP_CHECK takes to remove a dead real server: the wait for the next
+ * check (delay_loop), then `retry` more attempts `delay_before_retry` apart, each allowed
+ * connect_timeout. A refused connection fails at once, so a stopped Redis goes sooner.
+ */
+export function checkRemovalBoundMs(service: ServiceSettings): number {
+  const { connect_timeout, retry, delay_before_retry } = service.check;
+  return (service.delay_loop + retry * delay_before_retry + (retry + 1) * connect_timeout) * 1000;
+}
+
+/** A real server back up is re-added after its next successful check: at most one delay_loop away. */
+export function checkReturnBoundMs(service: ServiceSettings): number {
+  return (service.delay_loop + service.check.connect_timeout) * 1000;
+}
+
+export interface Sample<T> {
+  /** The drill's clock when this sample's answer arrived. */
+  at_ms: number;
+  value: T;
+}
+
+/** When a condition was first seen to hold, or undefined when it never was. */
+export function firstSeen<T>(samples: Sample<T>[], holds: (value: T) => boolean): number | undefined {
+  return samples.find((sample) => holds(sample.value))?.at_ms;
+}
+
+export type Timeliness = 'as expected' | 'slower than expected' | 'not observed';
+
+/**
+ * A measurement is as expected within the expected time plus one poll interval and the tolerance
+ * (process start-up, scheduling), since a poll only sees a change after it happened.
+ */
+export function timeliness(measuredMs: number | undefined, expectedMs: number, slackMs: number): Timeliness {
+  if (measuredMs === undefined) return 'not observed';
+  return measuredMs <= expectedMs + slackMs ? 'as expected' : 'slower than expected';
+}
