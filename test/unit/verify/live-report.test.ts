@@ -1,0 +1,122 @@
+import { expect } from 'chai';
+import { summarize } from '../../../src/verify/checks.js';
+import { findRealServer, listedInService } from '../../../src/verify/drill-realserver.js';
+import { liveProblems, type DirectorLive } from '../../../src/verify/live.js';
+import { checkLines, jsonLines, summaryLines, verifyExitCode } from '../../../src/verify/report.js';
+import type { Check } from '../../../src/verify/types.js';
+import type { Inventory } from '../../../src/model/inventory.js';
+import { IPVSADM_LIST, VIP } from './samples.js';
+
+const live = (host: string, holds: boolean): DirectorLive => ({
+  type: 'live',
+  host,
+  state: host === 'lb1' ? 'MASTER' : 'BACKUP',
+  keepalived: { running: true, detail: '' },
+  holds_vip: holds,
+  ipvs: { available: false, table: '' },
+});
+
+describe('status live state', () => {
+  const cases: [string, DirectorLive[], string[]][] = [
+    ['one holder', [live('lb1', true), live('lb2', false)], []],
+    ['the BACKUP alone (failed over)', [live('lb1', false), live('lb2', true)], []],
+    ['both', [live('lb1', true), live('lb2', true)], [`2 directors hold the VIP ${VIP} at once: lb1, lb2`]],
+    ['none', [live('lb1', false), live('lb2', false)], [`no director holds the VIP ${VIP}`]],
+    ['a director not read (no verdict from half the pair)', [live('lb1', false)], []],
+  ];
+  for (const [name, directors, problems] of cases) {
+    it(name, () => expect(liveProblems(VIP, directors, 2)).to.deep.equal(problems));
+  }
+});
+
+describe('verify report', () => {
+  const checks: Check[] = [
+    { check: 'arp-ignore', host: 'rs1', title: 'arp_ignore=1', verdict: 'pass', detail: 'ok', evidence: [] },
+    {
+      check: 'ipvs-service',
+      host: 'lb1',
+      title: 'IPVS service TCP 192.168.56.200:6379',
+      verdict: 'not_provable',
+      detail: 'not provable: this kernel has no IPVS',
+      evidence: [{ host: 'lb1', command: 'probe', output: 'ipvs=absent: ...', exit_code: 0 }],
+    },
+    {
+      check: 'redis-listening',
+      host: 'rs2',
+      title: 'Redis listening',
+      verdict: 'fail',
+      detail: 'redis-server is not running',
+      evidence: [],
+      hint: 'start it',
+    },
+  ];
+  const summary = summarize(checks);
+
+  it('counts each verdict', () => {
+    expect(summary).to.deep.equal({ passed: 1, failed: 1, not_provable: 1, unreachable: 0 });
+  });
+
+  const exits: [Partial<typeof summary>, number][] = [
+    [{ failed: 0, unreachable: 0, not_provable: 3 }, 0],
+    [{ failed: 1, unreachable: 0 }, 6],
+    [{ failed: 1, unreachable: 1 }, 3],
+  ];
+  for (const [counts, code] of exits) {
+    it(`exit code ${code} for ${JSON.stringify(counts)}`, () => {
+      expect(verifyExitCode({ ...summary, ...counts }, { unreachable: 3, failed: 6 })).to.equal(code);
+    });
+  }
+
+  it('prints the verdict, the host, the evidence and what to do', () => {
+    expect(checkLines(checks[1]!)).to.deep.equal([
+      'NOT PROVABLE  lb1: IPVS service TCP 192.168.56.200:6379',
+      '      not provable: this kernel has no IPVS',
+      '      [lb1] $ probe  (exit 0)',
+      '        ipvs=absent: ...',
+    ]);
+    expect(checkLines(checks[2]!).at(-1)).to.equal('      what to do: start it');
+  });
+
+  it('lists failures and not-provable checks loudly in the summary', () => {
+    const lines = summaryLines(checks, summary, 6);
+    expect(lines).to.include('Summary: 1 passed, 1 failed, 1 NOT PROVABLE');
+    expect(lines).to.include('  - rs2: Redis listening: redis-server is not running');
+    expect(lines).to.include('!! 1 check(s) NOT PROVABLE on this cluster (these are not passes):');
+    expect(lines.at(-1)).to.equal('Verification FAILED (exit code 6).');
+  });
+
+  it('prints one JSON object per check, then the summary', () => {
+    const lines = jsonLines(checks, summary, 6).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => line.type)).to.deep.equal(['check', 'check', 'check', 'summary']);
+    expect(lines.at(-1)).to.deep.include({ failed: 1, not_provable: 1, exit_code: 6 });
+  });
+});
+
+describe('drill realserver', () => {
+  const inventory = {
+    vrrp: { vip: { address: VIP, prefix_length: 24 } },
+    service: { port: 6379, protocol: 'TCP' },
+    real_servers: [
+      { name: 'rs1', host: '192.168.56.21' },
+      { name: 'rs2', host: '192.168.56.22' },
+    ],
+  } as unknown as Inventory;
+
+  it('finds a real server by name or address, and refuses anything else', () => {
+    expect(findRealServer(inventory, 'rs2').host).to.equal('192.168.56.22');
+    expect(findRealServer(inventory, '192.168.56.21').name).to.equal('rs1');
+    expect(() => findRealServer(inventory, 'lb1')).to.throw('real servers: rs1, rs2');
+  });
+
+  const tables: [string, string, boolean | undefined][] = [
+    ['listed', IPVSADM_LIST, true],
+    ['removed by its check', IPVSADM_LIST.replace(/.*192\.168\.56\.21.*\n/, ''), false],
+    ['no service', '', false],
+    ['unreadable', 'garbage line', undefined],
+  ];
+  for (const [name, output, listed] of tables) {
+    it(`rs1 in the IPVS service, ${name}: ${listed}`, () => {
+      expect(listedInService(output, inventory, inventory.real_servers[0]!)).to.equal(listed);
+    });
+  }
+});
