@@ -115,7 +115,12 @@ export class KnownHosts {
   /** accept-new: records a first-seen key the way `ssh -o StrictHostKeyChecking=accept-new` would. */
   async record(name: string, key: Buffer): Promise<void> {
     await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-    await appendFile(this.file, `${name} ${keyTypeOf(key)} ${key.toString('base64')}\n`, { mode: 0o600 });
+    // A last line without its newline would swallow the new entry (and corrupt its own key).
+    const before = await readFile(this.file, 'utf8').catch(() => '');
+    const start = before === '' || before.endsWith('\n') ? '' : '\n';
+    await appendFile(this.file, `${start}${name} ${keyTypeOf(key)} ${key.toString('base64')}\n`, {
+      mode: 0o600,
+    });
     this.lines.push({ patterns: name, keyType: keyTypeOf(key), key, revoked: false });
   }
 
