@@ -374,7 +374,17 @@ wait_tcp() { # addr port name pidname
   return 1
 }
 
-port_busy() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
+# True if a listener would keep us from binding CONTROL_IP:port: one on that address or on a
+# wildcard (another lab's server on another address and the same port is no obstacle).
+port_busy() {
+  local addr
+  while read -r _ _ _ addr _; do
+    case ${addr%:*} in
+    "$CONTROL_IP" | 0.0.0.0 | '*' | '[::]' | "[::ffff:$CONTROL_IP]") return 0 ;;
+    esac
+  done < <(ss -Hltn "sport = :$1" 2>/dev/null)
+  return 1
+}
 
 start_http() {
   local pid
