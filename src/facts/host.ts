@@ -24,6 +24,8 @@ export const hostFacts: Fact<HostFacts> = {
   command: [
     // `.` of a missing file would end the shell (old hosts such as CentOS 6 have no os-release).
     'if [ -r /etc/os-release ]; then . /etc/os-release; fi',
+    // Before os-release, the Red Hat family said who it was in /etc/redhat-release.
+    'if [ -z "${ID:-}" ] && [ -r /etc/redhat-release ]; then ID=rhel; VERSION_ID=$(sed -n "s/.*release \\([0-9.]*\\).*/\\1/p" /etc/redhat-release); fi',
     'echo "os_id=${ID:-unknown}"',
     'echo "os_like=${ID_LIKE:-}"',
     'echo "os_version=${VERSION_ID:-}"',

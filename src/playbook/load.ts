@@ -59,6 +59,7 @@ export function parsePlaybook(text: string, file: string): Playbook {
     ids.add(step.id);
   }
   const handlers = new Set(playbook.handlers.map((handler) => handler.id));
+  const earlier = new Set<string>();
   for (const step of playbook.steps) {
     for (const name of step.notify) {
       if (!handlers.has(name))
@@ -69,9 +70,14 @@ export function parsePlaybook(text: string, file: string): Playbook {
         throw new PlaybookError(`${file}: step ${step.id} satisfies unknown handler ${name}`);
     }
     for (const dependency of step.depends_on) {
-      if (!ids.has(dependency))
-        throw new PlaybookError(`${file}: step ${step.id} depends on unknown step ${dependency}`);
+      // Only an earlier step can have changed by the time this one is checked.
+      if (!earlier.has(dependency)) {
+        throw new PlaybookError(
+          `${file}: step ${step.id} depends on ${dependency}, which is not an earlier step`,
+        );
+      }
     }
+    earlier.add(step.id);
   }
   return playbook;
 }

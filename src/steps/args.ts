@@ -6,9 +6,14 @@ export const absolutePath = z
   .string()
   .regex(/^\/[A-Za-z0-9._+@%:/-]*$/, 'must be an absolute path of letters, digits and ._+@%:/-');
 
+/**
+ * Modes are quoted octal strings: YAML reads an unquoted 0644 as the decimal number 644, which
+ * would silently become mode 01204.
+ */
 export const fileMode = z
-  .union([z.number().int(), z.string().regex(/^0?[0-7]{3,4}$/, 'must be an octal mode such as "0644"')])
-  .transform((mode) => (typeof mode === 'number' ? mode : parseInt(mode, 8)));
+  .string({ error: 'must be a quoted octal mode such as "0644"' })
+  .regex(/^0?[0-7]{3,4}$/, 'must be an octal mode such as "0644"')
+  .transform((mode) => parseInt(mode, 8));
 
 export const accountName = z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be a user or group name');
 

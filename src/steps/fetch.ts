@@ -51,12 +51,16 @@ export function downloadScript(url: string, dest: string, sha256?: string): stri
  * Whether the host reaches the URL: asked only while the file is missing (a HEAD request, which
  * changes nothing), so a converged host never contacts the source.
  */
-export function reachFact(url: string, dest: string): Fact<boolean> {
+export function reachFact(url: string, dest: string, sha256?: string): Fact<boolean> {
   const u = shellQuote(url);
+  const d = shellQuote(dest);
+  const present = sha256
+    ? `[ "$(sha256sum < ${d} 2>/dev/null | cut -d' ' -f1)" = ${shellQuote(sha256)} ]`
+    : `[ -e ${d} ]`;
   return {
-    key: `reach:${url}:${dest}`,
+    key: `reach:${url}:${dest}:${sha256 ?? ''}`,
     command: [
-      `if [ -e ${shellQuote(dest)} ]; then exit 0; fi`,
+      `if ${present}; then exit 0; fi`,
       `if command -v curl >/dev/null; then curl -fsSI --max-time 5 ${u} >/dev/null;`,
       `elif command -v wget >/dev/null; then wget -q --spider -T 5 ${u};`,
       'else exit 1; fi',
@@ -70,7 +74,7 @@ export const fetchModule: Module<FetchArgs> = {
   parseArgs: (raw) => parseArgs('fetch', schema, raw),
   facts: (args) => [
     fileFact(args.dest, { content: false }),
-    ...(args.via === 'auto' ? [reachFact(args.url, args.dest)] : []),
+    ...(args.via === 'auto' ? [reachFact(args.url, args.dest, args.sha256)] : []),
   ],
   check(args, facts) {
     const state = factValue(facts, fileFact(args.dest, { content: false }));
@@ -84,7 +88,7 @@ export const fetchModule: Module<FetchArgs> = {
     }
     const via =
       args.via === 'auto'
-        ? factValue(facts, reachFact(args.url, args.dest))
+        ? factValue(facts, reachFact(args.url, args.dest, args.sha256))
           ? 'host'
           : 'control'
         : args.via;
@@ -108,11 +112,8 @@ export const fetchModule: Module<FetchArgs> = {
           ? `download ${args.url} again (sha256 differs)`
           : `download ${args.url} to ${args.dest}${via === 'control' ? ' (the host cannot reach it: through lbprov)' : ''}`,
         actions: [action],
-        undo: [
-          state.exists
-            ? { kind: 'restore_file', resource: `file:${args.dest}`, path: args.dest }
-            : { kind: 'remove_file', resource: `file:${args.dest}`, path: args.dest },
-        ],
+        // A downloaded artifact: destroy removes it (a wrong-sha file it replaced is not worth keeping).
+        undo: [{ kind: 'remove_file', resource: `file:${args.dest}`, path: args.dest }],
       },
     };
   },

@@ -1,8 +1,9 @@
 // The documented procedure, end to end, on the namespace lab: fresh hosts -> dry-run -> apply ->
 // converged re-apply -> the cluster works as the how-to meant (VIP, ARP, Redis, failover).
 import { expect } from 'chai';
-import { LAB_HOSTS, LAB_INVENTORY, labExec, labExecOk, VIP } from './support/lab.js';
-import { LAB_AUTH_PASS, lbprov, type CliRun } from './support/cluster.js';
+import { LAB_HOSTS, LAB_INVENTORY, labExec, labExecOk, run, VIP } from './support/lab.js';
+import { stripVTControlCharacters } from 'node:util';
+import { LAB_AUTH_PASS, LBPROV, lbprov, type CliRun } from './support/cluster.js';
 
 const PROCEDURE_HOSTS = ['lb1', 'lb2', 'rs1', 'rs2'] as const;
 const SNAPSHOT =
@@ -96,6 +97,21 @@ describe('the documented procedure on the namespace lab', function () {
     expect(again.summary?.changed).to.equal(0);
     const plain = keep(await lbprov(['apply', LAB_INVENTORY]));
     expect(plain.stdout).to.include('Nothing to change: the cluster is converged');
+  });
+
+  it('draws the listr2 task tree on a terminal', async () => {
+    // `script` gives lbprov a pseudo-terminal, as an operator's shell would.
+    const command = `env LBPROV_AUTH_PASS=${LAB_AUTH_PASS} ${LBPROV} apply ${LAB_INVENTORY} --limit lb1,rs1`;
+    const tty = keep({
+      events: [],
+      ...(await run('script', ['-qfec', command, '/dev/null'], { timeoutMs: 120_000 })),
+    });
+    const screen = stripVTControlCharacters(tty.stdout);
+    expect(tty.code).to.equal(0);
+    expect(screen).to.include('lb1 (director (MASTER))').and.include('rs1 (real server)');
+    expect(screen)
+      .to.include('keepalived.conf for MASTER')
+      .and.include('Nothing to change: the cluster is converged');
   });
 
   it('puts the VIP on the MASTER only, runs keepalived on both directors, and readies the real servers', async () => {

@@ -71,7 +71,7 @@ describe('playbook: parsePlaybook', () => {
     {
       name: 'an unknown depends_on',
       edit: ['depends_on: [source-folder]', 'depends_on: [source]'],
-      says: 'step conf depends on unknown step source',
+      says: 'step conf depends on source, which is not an earlier step',
     },
     {
       name: 'an id with capitals',

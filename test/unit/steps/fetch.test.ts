@@ -10,7 +10,6 @@ const URL_ = 'https://www.keepalived.org/software/keepalived-2.2.7.tar.gz';
 const DEST = '/usr/local/src/lbprov/keepalived-2.2.7.tar.gz';
 const SUM = sha('keepalived tarball');
 const remove = { kind: 'remove_file', resource: `file:${DEST}`, path: DEST } as const;
-const restore = { kind: 'restore_file', resource: `file:${DEST}`, path: DEST } as const;
 const byHost = { url: URL_, dest: DEST, sha256: SUM, via: 'host' };
 const byControl = { ...byHost, via: 'control' };
 
@@ -34,14 +33,14 @@ const cases: StepCase[] = [
     expect: { status: 'ok', reason: '(no sha256 given)' },
   },
   {
-    name: 'present with another sha256: download again; undo restores the old file',
+    name: 'present with another sha256: download again; undo removes the artifact',
     args: byHost,
     facts: [fileWithoutContent(sha('an older tarball'))],
     expect: {
       status: 'change',
       description: `download ${URL_} again (sha256 differs)`,
       actions: ['shell'],
-      undo: [restore],
+      undo: [remove],
       diff: null,
     },
   },
@@ -101,7 +100,7 @@ const cases: StepCase[] = [
       status: 'change',
       description: 'again (sha256 differs)',
       actions: ['fetch_on_control'],
-      undo: [restore],
+      undo: [remove],
     },
   },
   {

@@ -111,10 +111,9 @@ const cases: StepCase[] = [
     expect: { status: 'ok', reason: 'up to date' },
   },
   {
-    name: 'mode as a number (YAML 0o644) matches a 0644 file',
-    args: { path: PATH, content: 'x', mode: 0o644 },
-    facts: [file('x')],
-    expect: { status: 'ok', reason: 'up to date' },
+    name: 'an unquoted mode is refused: YAML reads 0644 as the decimal 644',
+    args: { path: PATH, content: 'x', mode: 644 },
+    rejects: 'must be a quoted octal mode',
   },
   {
     name: 'a directory in the way: fail before anything is written',
