@@ -2,6 +2,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { FileState } from '../facts/files.js';
 import type { CheckResult, UndoRecord } from './types.js';
 import { createHash } from 'node:crypto';
+import { MASK } from '../util/mask.js';
 
 export interface WantedFile {
   path: string;
@@ -11,6 +12,8 @@ export interface WantedFile {
   group: string;
   /** A command run against the staged file before it replaces the old one; `{}` is its path. */
   validate?: string;
+  /** Secrets in the file, for diffs: the first capture group of each match is masked. */
+  redact?: RegExp;
 }
 
 export function sha256(content: Buffer): string {
@@ -22,20 +25,43 @@ function isText(content: Buffer): boolean {
 }
 
 /** A unified diff for text; a one-line summary for binary or unread content. */
+/**
+ * Hides the first capture group of every match (e.g. `auth_pass\s+(\S+)`): the run's masker knows
+ * the new secret, but the old one, still on the host, would show in a diff's removed lines. A
+ * secret that changes stays visible as a change: the new side says so.
+ */
+function redactedPair(before: string, after: string, redact: RegExp | undefined): [string, string] {
+  if (!redact) return [before, after];
+  const global = new RegExp(redact.source, redact.flags.includes('g') ? redact.flags : `${redact.flags}g`);
+  const secrets = (text: string): string[] => [...text.matchAll(global)].map((match) => match[1] ?? '');
+  const changed = secrets(before).join('\n') !== secrets(after).join('\n');
+  const hide = (text: string, mask: string): string =>
+    text.replace(global, (match: string, secret: string | undefined) =>
+      secret ? match.replace(secret, mask) : match,
+    );
+  return [hide(before, MASK), hide(after, changed ? `${MASK} (changed)` : MASK)];
+}
+
 export function fileDiff(
   path: string,
   before: Buffer | undefined,
   after: Buffer,
   beforeExists: boolean,
+  redact?: RegExp,
 ): string {
   if ((before === undefined && beforeExists) || (before && !isText(before)) || !isText(after)) {
     return `--- ${path}\n+++ ${path}\n(binary or large file: content replaced, ${after.length} bytes)\n`;
   }
+  const [shownBefore, shownAfter] = redactedPair(
+    before?.toString('utf8') ?? '',
+    after.toString('utf8'),
+    redact,
+  );
   return createTwoFilesPatch(
     beforeExists ? path : '/dev/null',
     path,
-    before?.toString('utf8') ?? '',
-    after.toString('utf8'),
+    shownBefore,
+    shownAfter,
     beforeExists ? 'on host' : '',
     'wanted',
   );
@@ -85,10 +111,21 @@ export function checkFile(wanted: WantedFile, state: FileState): CheckResult {
               state.exists ? state.content : undefined,
               wanted.content,
               state.exists,
+              wanted.redact,
             ),
           }
         : {}),
-      actions: [{ kind: 'write_file', ...wanted }],
+      actions: [
+        {
+          kind: 'write_file',
+          path: wanted.path,
+          content: wanted.content,
+          mode: wanted.mode,
+          owner: wanted.owner,
+          group: wanted.group,
+          ...(wanted.validate ? { validate: wanted.validate } : {}),
+        },
+      ],
       undo: [fileUndo(wanted.path, state)],
     },
   };

@@ -13,6 +13,11 @@ const schema = z
     owner: accountName.default('root'),
     group: accountName.default('root'),
     validate: z.string().optional(),
+    /** A regular expression whose first group is a secret to hide in diffs (old values included). */
+    redact: z
+      .string()
+      .refine((pattern) => new RegExp(pattern).source.includes('('), { message: 'needs a capture group' })
+      .optional(),
   })
   .strict();
 
@@ -32,6 +37,7 @@ export const fileModule: Module<FileArgs> = {
         owner: args.owner,
         group: args.group,
         ...(args.validate ? { validate: args.validate } : {}),
+        ...(args.redact ? { redact: new RegExp(args.redact, 'm') } : {}),
       },
       factValue(facts, fileFact(args.path)),
     );

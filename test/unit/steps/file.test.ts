@@ -4,6 +4,8 @@ import { MASK, SecretMasker } from '../../../src/util/mask.js';
 import {
   absent,
   checkCase,
+  declaredFacts,
+  hostContext,
   describeCases,
   file,
   fileWithoutContent,
@@ -233,6 +235,26 @@ describe('steps: file', () => {
         facts: [file(conf, { mode: 0o600 })],
         expect: { status: 'ok', reason: 'up to date' },
       });
+    });
+
+    it('a rotated password: neither the old nor the new one shows in the diff', () => {
+      const old = conf.replace(secret, 'OldPass1');
+      const args = fileModule.parseArgs({
+        path: '/etc/keepalived/keepalived.conf',
+        content: conf,
+        mode: '0600',
+        redact: 'auth_pass\\s+(\\S+)',
+      });
+      const result = fileModule.check(
+        args,
+        declaredFacts(fileModule, args, [file(old, { mode: 0o600 })]),
+        hostContext(),
+      );
+      if (result.status !== 'change') throw new Error('expected a change');
+      expect(result.change.diff).not.to.include('OldPass1').and.not.to.include(secret);
+      expect(result.change.diff)
+        .to.include(`-    auth_pass ${MASK}\n`)
+        .and.include(`+    auth_pass ${MASK} (changed)`);
     });
   });
 });
