@@ -1,6 +1,7 @@
 // The floor a no-op apply is measured against: a Node process that connects to every host in
 // parallel (same SSH library, same key) and runs one `true` on each.
 import { readFileSync } from 'node:fs';
+import process from 'node:process';
 import { NodeSSH } from 'node-ssh';
 
 const [identityFile, ...hosts] = process.argv.slice(2);
