@@ -49,6 +49,7 @@ export function liveProblems(vip: string, directors: DirectorLive[], expected: n
 }
 
 export function liveLines(vip: string, directors: DirectorLive[]): string[] {
+  if (directors.length === 0) return ["Live state: unknown (no director's state could be read)"];
   const lines = ['Live state:'];
   for (const director of directors) {
     lines.push(

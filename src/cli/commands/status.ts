@@ -3,7 +3,7 @@ import { reportPlan } from '../../engine/host-run.js';
 import { run } from '../../engine/run.js';
 import { procedureFlags } from '../../procedure/jobs.js';
 import { directorCommands } from '../../verify/commands.js';
-import { describeError } from '../../verify/drill-common.js';
+import { failureOf } from '../../verify/connect.js';
 import { gatherEvidence } from '../../verify/gather.js';
 import { liveLines, liveProblems, readDirectorLive, type DirectorLive } from '../../verify/live.js';
 import { ExitCode } from '../exit-codes.js';
@@ -25,20 +25,22 @@ interface Drift {
   description?: string;
 }
 
-function driftLines(drift: Drift[], hosts: string[]): string[] {
+function driftLines(drift: Drift[], hosts: string[], unreachable: ReadonlySet<string>): string[] {
   const lines = ['', 'Drift:'];
   for (const host of hosts) {
     const mine = drift.filter((item) => item.host === host);
-    lines.push(
-      mine.length === 0
-        ? `  ${host}: converged`
-        : `  ${host}: DRIFTED: ${mine
-            .map(
-              (item) =>
-                `${item.name} (${item.status.replace('_', ' ')}${item.description ? `: ${item.description}` : ''})`,
-            )
-            .join('; ')}`,
-    );
+    if (unreachable.has(host)) lines.push(`  ${host}: UNREACHABLE (not checked)`);
+    else if (mine.length === 0) lines.push(`  ${host}: converged`);
+    else {
+      lines.push(
+        `  ${host}: DRIFTED: ${mine
+          .map(
+            (item) =>
+              `${item.name} (${item.status.replace('_', ' ')}${item.description ? `: ${item.description}` : ''})`,
+          )
+          .join('; ')}`,
+      );
+    }
   }
   return lines;
 }
@@ -75,7 +77,7 @@ export async function statusCommand(file: string, options: StatusOptions): Promi
             emit({
               type: 'warning',
               host: job.name,
-              message: `reading its live state failed: ${describeError(error)}`,
+              message: `reading its live state failed: ${failureOf(error).message}`,
             });
           }
         }
@@ -118,7 +120,7 @@ export async function statusCommand(file: string, options: StatusOptions): Promi
     const drifted = drift.length > 0 || problems.length > 0;
     const exitCode = outcome.exitCode !== 0 ? outcome.exitCode : drifted ? ExitCode.Drifted : ExitCode.Ok;
     const hosts = session.jobs.map((job) => job.name);
-    const unreachable = hosts.filter((host) => summary?.hosts[host]?.unreachable);
+    const unreachable = new Set(hosts.filter((host) => summary?.hosts[host]?.unreachable));
     const lines = options.json
       ? [
           ...live.map((entry) => JSON.stringify(entry)),
@@ -135,8 +137,7 @@ export async function statusCommand(file: string, options: StatusOptions): Promi
           }),
         ]
       : [
-          ...driftLines(drift, hosts),
-          ...unreachable.map((host) => `  ${host}: UNREACHABLE (not checked)`),
+          ...driftLines(drift, hosts, unreachable),
           '',
           ...liveLines(vip, live),
           ...problems.map((problem) => `  !! ${problem}`),
