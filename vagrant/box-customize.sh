@@ -87,6 +87,15 @@ chroot "$root" systemctl mask systemd-networkd-wait-online.service
 # package step.
 chroot "$root" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
   fstrim.timer e2scrub_reap.service 2>/dev/null || true
+# No consoles to log in on (root has no password): no getty on the serial port or a VGA tty.
+chroot "$root" systemctl mask getty.target serial-getty@ttyS0.service getty@tty1.service
+
+# A small initramfs with just what finds the root filesystem (the box always boots as a QEMU guest
+# with a virtio disk): less to decompress and fewer modules for udev to probe, under emulation.
+printf 'MODULES=list\n' >"$root/etc/initramfs-tools/conf.d/lbprov-lab.conf"
+printf '%s\n' virtio_pci virtio_blk ext4 crc32c_generic >>"$root/etc/initramfs-tools/modules"
+chroot "$root" update-initramfs -u -k all
+
 # Journal in memory: less emulated disk I/O.
 mkdir -p "$root/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=32M\n' >"$root/etc/systemd/journald.conf.d/lbprov-lab.conf"

@@ -1,0 +1,214 @@
+// The whole scenario on the Vagrant lab (real kernels with IPVS, systemd, QEMU guests): lbprov builds
+// keepalived 2.2.7 and ipvsadm 1.31 from source on both directors, converges, and the cluster then
+// balances Redis through the VIP by LVS direct routing, survives the loss of the MASTER, and drops a
+// real server whose Redis stops. Run it with test/vagrant/run.sh (lab up, this, lab down).
+import { expect } from 'chai';
+import {
+  AUTH_PASS,
+  HOSTS,
+  INVENTORY,
+  VIP,
+  labIsUp,
+  lbprov,
+  onHost,
+  onHostOk,
+  waitFor,
+  type CliRun,
+  type Host,
+} from './support.js';
+
+const PORT = 6379;
+const captured: string[] = [];
+function keep(result: CliRun): CliRun {
+  captured.push(result.stdout, result.stderr);
+  return result;
+}
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+async function vipHolders(): Promise<string[]> {
+  const held = await Promise.all(
+    (['lb1', 'lb2'] as const).map(async (host) => {
+      const r = await onHost(host, 'ip -o -4 addr show dev eth0', 30_000);
+      return r.code === 0 && r.stdout.includes(` ${VIP}/`) ? host : '';
+    }),
+  );
+  return held.filter(Boolean);
+}
+
+async function waitForVip(expected: string[], timeoutMs = 60_000): Promise<number> {
+  const { ms } = await waitFor(
+    `VIP on ${expected.join(',')}`,
+    vipHolders,
+    (holders) => JSON.stringify(holders) === JSON.stringify(expected),
+    timeoutMs,
+  );
+  return ms;
+}
+
+/** The real servers in the director's IPVS table for VIP:6379, with their forwarding method. */
+async function ipvsRealServers(director: Host): Promise<Map<string, string>> {
+  const table = await onHostOk(director, `ipvsadm -L -n -t ${VIP}:${PORT}`, 30_000);
+  const servers = new Map<string, string>();
+  for (const line of table.split('\n')) {
+    const m = /^\s*->\s+(\d+\.\d+\.\d+\.\d+):(\d+)\s+(\S+)/.exec(line);
+    if (m?.[1] && m[3]) servers.set(m[1], m[3]);
+  }
+  return servers;
+}
+
+/** `redis-cli -h VIP` from the client: a fresh TCP connection each time. */
+async function viaVip(command: string): Promise<string> {
+  return (await onHostOk('client', `redis-cli -h ${VIP} -p ${PORT} ${command}`, 30_000)).trim();
+}
+
+async function runIdThroughVip(): Promise<string> {
+  const info = await viaVip('info server');
+  const m = /^run_id:(\w+)/m.exec(info);
+  if (!m?.[1]) throw new Error(`no run_id in INFO through the VIP:\n${info}`);
+  return m[1];
+}
+
+async function runIdOf(host: 'rs1' | 'rs2'): Promise<string> {
+  const info = await onHostOk(host, `redis-cli -h ${HOSTS[host]} -p ${PORT} info server`, 30_000);
+  const m = /^run_id:(\w+)/m.exec(info);
+  if (!m?.[1]) throw new Error(`no run_id from ${host}:\n${info}`);
+  return m[1];
+}
+
+/** The real server that answers each of `count` fresh connections through the VIP. */
+async function servedBy(count: number): Promise<string[]> {
+  const ids = new Map([
+    [await runIdOf('rs1'), 'rs1'],
+    [await runIdOf('rs2'), 'rs2'],
+  ]);
+  const served: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = await runIdThroughVip();
+    served.push(ids.get(id) ?? `unknown(${id})`);
+  }
+  return served;
+}
+
+describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direct routing)', function () {
+  before(async function () {
+    if (!(await labIsUp())) throw new Error('the Vagrant lab is not up: run test/vagrant/run.sh');
+  });
+
+  after(() => {
+    for (const text of captured) expect(text).not.to.include(AUTH_PASS);
+  });
+
+  it('runs systemd and kernels that can load IPVS on every guest', async () => {
+    for (const host of ['lb1', 'lb2', 'rs1', 'rs2', 'client'] as const) {
+      expect((await onHostOk(host, 'cat /proc/1/comm')).trim(), host).to.equal('systemd');
+      expect((await onHost(host, 'modprobe -n -q ip_vs')).code, `${host}: ip_vs module`).to.equal(0);
+      // No route out of the lab: the only route is the lab subnet.
+      expect(await onHostOk(host, 'ip -4 route show'), host).not.to.match(/^default /m);
+    }
+  });
+
+  it('apply builds keepalived 2.2.7 and ipvsadm 1.31 from source on both directors and converges with IPVS (no VRRP-only fallback)', async () => {
+    const started = Date.now();
+    const applied = keep(await lbprov(['apply', INVENTORY, '--json']));
+    console.log(`      apply: ${seconds(Date.now() - started)} (keepalived compiled in emulated guests)`);
+    expect(applied.code, applied.stdout.slice(-4000) + applied.stderr.slice(-2000)).to.equal(0);
+    expect(applied.summary?.flags.join('\n') ?? '').not.to.include('VRRP-ONLY');
+    for (const host of ['lb1', 'lb2'] as const) {
+      const version = await onHostOk(host, '/usr/local/keepalived/sbin/keepalived -v 2>&1');
+      expect(version)
+        .to.match(/^Keepalived v2\.2\.7 /m)
+        .and.match(/^Config options:.*\bLVS\b/m);
+      expect(await onHostOk(host, "grep -a -o -m1 'ipvsadm v[0-9.]*' /sbin/ipvsadm")).to.include(
+        'ipvsadm v1.31',
+      );
+      // systemd runs it, with IPVS: the kernel module is loaded and keepalived was not told --vrrp.
+      expect((await onHostOk(host, 'systemctl is-active keepalived')).trim(), host).to.equal('active');
+      expect((await onHostOk(host, 'systemctl is-enabled keepalived')).trim(), host).to.equal('enabled');
+      expect(await onHostOk(host, 'cat /proc/net/ip_vs'), host).to.include('IP Virtual Server');
+      const args = await onHostOk(
+        host,
+        'for p in $(pidof keepalived); do tr "\\0" " " < /proc/$p/cmdline; echo; done',
+      );
+      expect(args, host).not.to.include('--vrrp');
+    }
+  });
+
+  it('a second apply changes nothing', async () => {
+    const again = keep(await lbprov(['apply', INVENTORY, '--json']));
+    expect(again.code, again.stdout.slice(-3000)).to.equal(0);
+    expect(again.summary?.changed).to.equal(0);
+  });
+
+  it('puts the VIP on the MASTER, whose IPVS table lists both real servers as Route (direct routing)', async () => {
+    await waitForVip(['lb1']);
+    const { value: servers } = await waitFor(
+      'both real servers in the MASTER IPVS table',
+      () => ipvsRealServers('lb1'),
+      (s) => s.size === 2,
+      60_000,
+      1000,
+    );
+    expect(Object.fromEntries(servers)).to.deep.equal({ [HOSTS.rs1]: 'Route', [HOSTS.rs2]: 'Route' });
+    console.log(
+      `      ipvsadm -L -n on lb1:\n${(await onHostOk('lb1', 'ipvsadm -L -n')).replace(/^/gm, '        ')}`,
+    );
+  });
+
+  it('answers PONG through the VIP from the client, and spreads connections over both real servers', async () => {
+    expect(await viaVip('ping')).to.equal('PONG');
+    const served = await servedBy(6);
+    console.log(`      6 connections through ${VIP} were served by: ${served.join(' ')}`);
+    expect(served).to.include('rs1').and.to.include('rs2');
+    expect(served.filter((s) => s.startsWith('unknown'))).to.deep.equal([]);
+    // Direct routing: requests pass the director, replies go straight from the real server to the
+    // client, so the director's IPVS counters show incoming packets and no outgoing ones.
+    const stats = await onHostOk('lb1', `ipvsadm -L -n --stats -t ${VIP}:${PORT}`);
+    const service = stats.split('\n').find((line) => line.startsWith('TCP'));
+    const [, , conns, inPkts, outPkts] = service?.trim().split(/\s+/) ?? [];
+    expect(Number(conns), stats).to.be.greaterThan(0);
+    expect(Number(inPkts), stats).to.be.greaterThan(0);
+    expect(Number(outPkts), stats).to.equal(0);
+  });
+
+  it('moves the VIP to the BACKUP when keepalived stops on the MASTER, and clients still get PONG', async () => {
+    await waitForVip(['lb1']);
+    await onHostOk('lb1', 'systemctl stop keepalived');
+    const takeover = await waitForVip(['lb2']);
+    console.log(`      failover: lb2 holds the VIP ${seconds(takeover)} after keepalived stopped on lb1`);
+    expect(await viaVip('ping')).to.equal('PONG');
+    const servers = await ipvsRealServers('lb2');
+    expect(servers.size).to.equal(2);
+    await onHostOk('lb1', 'systemctl start keepalived');
+    const preemption = await waitForVip(['lb1']);
+    console.log(`      preemption: lb1 took the VIP back ${seconds(preemption)} after keepalived started`);
+    expect(await viaVip('ping')).to.equal('PONG');
+  });
+
+  it('removes a real server whose Redis stops from the IPVS table after the health check, and adds it back', async () => {
+    await onHostOk('rs2', 'systemctl stop redis-server');
+    try {
+      const removed = await waitFor(
+        'rs2 out of the MASTER IPVS table',
+        () => ipvsRealServers('lb1'),
+        (s) => !s.has(HOSTS.rs2) && s.has(HOSTS.rs1),
+        120_000,
+        1000,
+      );
+      console.log(`      rs2 left the IPVS table ${seconds(removed.ms)} after its Redis stopped`);
+      expect(await viaVip('ping')).to.equal('PONG');
+      expect(await servedBy(4)).to.deep.equal(['rs1', 'rs1', 'rs1', 'rs1']);
+    } finally {
+      await onHostOk('rs2', 'systemctl start redis-server');
+    }
+    const back = await waitFor(
+      'rs2 back in the MASTER IPVS table',
+      () => ipvsRealServers('lb1'),
+      (s) => s.has(HOSTS.rs2) && s.has(HOSTS.rs1),
+      120_000,
+      1000,
+    );
+    console.log(`      rs2 was back ${seconds(back.ms)} after its Redis started`);
+  });
+});
