@@ -77,12 +77,17 @@ check_nothing_left() { # processes-before-down
   if ip -4 -o addr show | grep -q " $CONTROL_IP/"; then
     problems+=("control address $CONTROL_IP is still configured")
   fi
-  # Mounts in ANY mount namespace (a leaked host would keep its own) that use the lab's dirs.
-  for f in /proc/[0-9]*/mountinfo; do
-    if grep -qsF -e "$RUN_DIR" -e "$CACHE_DIR" "$f"; then
-      problems+=("mounts under the lab dirs remain in the mount namespace of pid $(basename "$(dirname "$f")")")
-    fi
-  done
+  # Mounts in ANY mount namespace (a leaked host would keep its own) that use the lab's run dir or
+  # its root filesystems. Only those: other tools (the Vagrant lab) keep their own things in the
+  # same cache folder.
+  local mounts
+  mounts=$(for f in /proc/[0-9]*/mountinfo; do
+    grep -sF -e "$RUN_DIR" -e "$CACHE_DIR/rootfs-" -e "$CACHE_DIR/artifacts" "$f" |
+      awk -v pid="${f//[^0-9]/}" '{print "mount " $5 " (seen by pid " pid ")"}'
+  done | sort -u -k2,2)
+  while read -r l; do
+    [[ -n $l ]] && problems+=("$l")
+  done <<<"$mounts"
   if [[ -n "$(ss -Hltn "src $CONTROL_IP" 2>/dev/null)" ]]; then
     problems+=("something still listens on $CONTROL_IP")
   fi
