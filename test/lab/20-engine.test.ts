@@ -205,4 +205,45 @@ describe('engine against a real sshd (lab host `client`)', function () {
     expect(next.exitCode).to.equal(0);
     expect((await labExecOk(HOST, 'cat /etc/lbprov-test/reloads')).trim().split('\n')).to.have.length(1);
   });
+
+  it('runs as root through sudo (become), with passwordless and with password sudo, never showing the password', async () => {
+    const password = 'Sudo-Pw-4417';
+    await labExecOk(
+      HOST,
+      [
+        'id ops >/dev/null 2>&1 || useradd -m -s /bin/sh ops',
+        'id ask >/dev/null 2>&1 || useradd -m -s /bin/sh ask',
+        `echo 'ask:${password}' | chpasswd`,
+        'for u in ops ask; do mkdir -p /home/$u/.ssh; cp /root/.ssh/authorized_keys /home/$u/.ssh/; chown -R $u: /home/$u/.ssh; done',
+        "echo 'ops ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/lbprov-test-ops",
+        "echo 'ask ALL=(ALL) ALL' > /etc/sudoers.d/lbprov-test-ask",
+        "printf 'token=by-sudo\\n' > /etc/lbprov-test/app.conf",
+      ].join('; '),
+    );
+    try {
+      const passwordless = await runGeneric(HOST, vars, { becomeFrom: 'ops' });
+      expect(passwordless.exitCode).to.equal(0);
+      expect(stepEvents(passwordless.events).find((event) => event.step === 'app-conf')?.status).to.equal(
+        'changed',
+      );
+      expect(await labExecOk(HOST, 'stat -c %U /etc/lbprov-test/app.conf')).to.equal('root\n');
+
+      await labExecOk(HOST, "printf 'token=by-ask\\n' > /etc/lbprov-test/app.conf");
+      const withPassword = await runGeneric(HOST, vars, { becomeFrom: 'ask', sudoPassword: password });
+      expect(withPassword.exitCode).to.equal(0);
+      expect(await labExecOk(HOST, 'cat /etc/lbprov-test/app.conf')).to.equal(vars.content);
+      expect(JSON.stringify(withPassword.events)).not.to.include(password);
+
+      const wrong = await runGeneric(HOST, vars, { becomeFrom: 'ask', sudoPassword: 'not-it-123' });
+      expect(wrong.exitCode).to.equal(3);
+      expect(JSON.stringify(wrong.events))
+        .to.include('sudo refused the password')
+        .and.not.include('not-it-123');
+    } finally {
+      await labExecOk(
+        HOST,
+        'rm -f /etc/sudoers.d/lbprov-test-ops /etc/sudoers.d/lbprov-test-ask; userdel -r ops 2>/dev/null; userdel -r ask 2>/dev/null; true',
+      );
+    }
+  });
 });

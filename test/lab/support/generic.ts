@@ -81,6 +81,9 @@ export async function runGeneric(
     knownHosts?: string;
     policy?: HostKeyPolicy;
     secrets?: string[];
+    /** Connect as this user instead of root, with become: true (sudo). */
+    becomeFrom?: string;
+    sudoPassword?: string;
     onEvent?: (event: EngineEvent) => void;
   } = {},
 ): Promise<GenericRun> {
@@ -99,18 +102,28 @@ export async function runGeneric(
     },
     connect: async (job) =>
       new CountingTransport(
-        await SshTransport.connect({
-          name: job.name,
-          host: LAB_HOSTS[host],
-          ssh: {
-            user: 'root',
-            port: 22,
-            identity_file: LAB_IDENTITY_FILE,
-            known_hosts: options.knownHosts ?? LAB_KNOWN_HOSTS,
-            host_key_policy: options.policy ?? 'strict',
-            become: false,
+        await SshTransport.connect(
+          {
+            name: job.name,
+            host: LAB_HOSTS[host],
+            ssh: {
+              user: options.becomeFrom ?? 'root',
+              port: 22,
+              identity_file: LAB_IDENTITY_FILE,
+              known_hosts: options.knownHosts ?? LAB_KNOWN_HOSTS,
+              host_key_policy: options.policy ?? 'strict',
+              become: options.becomeFrom !== undefined,
+            },
           },
-        }),
+          options.sudoPassword === undefined
+            ? {}
+            : {
+                sudoPassword: async () => {
+                  masker.add(options.sudoPassword!);
+                  return options.sudoPassword!;
+                },
+              },
+        ),
         counts,
       ),
   });
