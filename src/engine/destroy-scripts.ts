@@ -97,33 +97,65 @@ export function removeTreeScript(path: string): string {
   return ['set -e', absentExit(path), `rm -rf ${shellQuote(path)}`].join('\n');
 }
 
+/** Where apt logs each transaction, with every package it installed (rotated monthly, compressed). */
+export const APT_LOG_DIR = '/var/log/apt';
+
 /**
- * Purges the packages still installed, then the dependencies that only they needed: those that
- * became auto-removable now, not those that already were (someone else's business).
+ * Every package apt installed in the newest transaction that installed each package of `$installed`,
+ * read from apt's own history, oldest log first. Prints one name per line.
  */
-export function removePackagesScript(manager: 'apt' | 'dnf' | 'yum', packages: string[]): string {
+function installedWithScript(logDir: string): string {
+  const d = shellQuote(logDir);
+  const history = [
+    `for n in $(seq 20 -1 1); do for f in ${d}/history.log.$n.gz ${d}/history.log.$n; do if [ -f "$f" ]; then zcat -f "$f"; fi; done; done`,
+    `if [ -f ${d}/history.log ]; then cat ${d}/history.log; fi`,
+  ].join('; ');
+  const awk = [
+    'BEGIN { n = split(wanted, w, " "); for (i = 1; i <= n; i++) want[w[i]] = 1 }',
+    '/^Start-Date:/ { count = 0 }',
+    '/^Install: / { m = split(substr($0, 10), items, /\\), /); for (i = 1; i <= m; i++) { name = items[i]; sub(/[: ].*/, "", name); pkgs[++count] = name } }',
+    '/^End-Date:/ { list = ""; for (i = 1; i <= count; i++) list = list " " pkgs[i]; for (i = 1; i <= count; i++) if (pkgs[i] in want) txn[pkgs[i]] = list; count = 0 }',
+    'END { for (p in txn) print txn[p] }',
+  ].join('\n');
+  return `{ ${history}; } | awk -v wanted="$(echo $installed)" ${shellQuote(awk)} | tr ' ' '\\n' | sed '/^$/d' | sort -u`;
+}
+
+/**
+ * Purges the packages lbprov installed that are still there, then the dependencies apt installed
+ * with them (per its history) that nothing needs any more; never a package that was there before,
+ * and never, silently, software installed since that depends on them.
+ */
+export function removePackagesScript(
+  manager: 'apt' | 'dnf' | 'yum',
+  packages: string[],
+  aptLogDir = APT_LOG_DIR,
+): string {
   const list = packages.map(shellQuote).join(' ');
+  const refuse =
+    'echo "removing $(echo $installed) would also remove what depends on them: $(echo $others); remove those first, or run destroy without --remove-packages to keep the packages" >&2; exit 1';
   if (manager === 'apt') {
-    const orphans = `apt-get -s autoremove 2>/dev/null | awk '$1 == "Remv" { print $2 }'`;
+    const names = `awk '$1 == "Purg" || $1 == "Remv" { sub(/:.*/, "", $2); print $2 }'`;
     return [
       'export DEBIAN_FRONTEND=noninteractive',
       `installed=$(dpkg-query -W -f='\${Package} \${db:Status-Status}\\n' ${list} 2>/dev/null | awk '$2 == "installed" { print $1 }')`,
       `if [ -z "$installed" ]; then ${say('absent')}; exit 0; fi`,
       'set -e',
-      'orphans_before=$(mktemp)',
-      `trap 'rm -f "$orphans_before"' EXIT`,
-      `${orphans} > "$orphans_before"`,
+      `came_with=$(${installedWithScript(aptLogDir)})`,
+      `others=$(apt-get -s purge $installed | ${names} | grep -v -x -F "$installed" || true)`,
+      `if [ -n "$others" ]; then ${refuse}; fi`,
       'apt-get purge -y -q $installed',
-      `new_orphans=$(${orphans} | grep -v -x -F -f "$orphans_before" || true)`,
-      'if [ -n "$new_orphans" ]; then apt-get purge -y -q $new_orphans; fi',
+      `orphans=$(apt-get -s autoremove | ${names})`,
+      'leftovers=$(if [ -n "$came_with" ] && [ -n "$orphans" ]; then printf \'%s\\n\' $orphans | grep -x -F "$came_with" || true; fi)',
+      'if [ -n "$leftovers" ]; then apt-get purge -y -q $leftovers; fi',
     ].join('\n');
   }
-  // dnf removes unneeded dependencies by default; yum only when asked.
+  // dnf removes the dependencies it installed with them and nothing needs by default; yum when asked.
   const remove =
     manager === 'yum' ? 'yum remove -y -q --setopt=clean_requirements_on_remove=1' : 'dnf remove -y -q';
   return [
     `installed=$(for p in ${list}; do rpm -q --quiet "$p" && echo "$p"; done)`,
     `if [ -z "$installed" ]; then ${say('absent')}; exit 0; fi`,
+    `if ! others=$(rpm -e --test $installed 2>&1); then ${refuse}; fi`,
     `${remove} $installed`,
   ].join('\n');
 }

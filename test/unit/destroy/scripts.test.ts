@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import {
   findingsIn,
   modifiedCopyPath,
@@ -147,51 +148,112 @@ describe('undo scripts (run with sh on temporary files)', () => {
     expect(findingsIn(sh(removeTreeScript(tree)).stdout)).to.deep.equal(new Set(['absent']));
   });
 
-  describe('remove packages (apt, with stand-in dpkg-query and apt-get)', () => {
+  describe('remove packages (apt, with stand-in dpkg-query and apt-get, and apt history logs)', () => {
     /**
-     * Fake tools: dpkg-query lists what `installed` holds; apt-get logs each call and, for
-     * `-s autoremove`, lists the auto-removable packages: `orphan-old` always, `libfoo` once gcc is gone.
+     * A small package world: `installed` and `auto` (installed as a dependency) name packages,
+     * `deps` lists "package dependency" pairs. The fake apt-get simulates purge (the packages and
+     * what depends on them) and autoremove (auto packages nothing installed needs), and logs
+     * each real call.
      */
-    function fakeApt(installed: string[]): { bin: string; log: string } {
+    function fakeApt(world: { installed: string[]; auto: string[]; deps: [string, string][] }) {
       const bin = join(dir, 'bin');
-      const log = join(dir, 'apt.log');
+      const logs = join(dir, 'log-apt');
+      const calls = join(dir, 'calls');
       mkdirSync(bin);
-      const list = shellQuote(join(dir, 'installed'));
-      const scratch = shellQuote(join(dir, 'installed.tmp'));
-      writeFileSync(join(dir, 'installed'), installed.map((name) => `${name}\n`).join(''));
+      mkdirSync(logs);
+      const file = (name: string, lines: string[]): string => {
+        writeFileSync(join(dir, name), lines.map((line) => `${line}\n`).join(''));
+        return shellQuote(join(dir, name));
+      };
+      const installed = file('installed', world.installed);
+      const auto = file('auto', world.auto);
+      const deps = file(
+        'deps',
+        world.deps.map((pair) => pair.join(' ')),
+      );
+      const scratch = shellQuote(join(dir, 'scratch'));
+      const isInstalled = (variable: string): string => `grep -qx "$${variable}" ${installed}`;
       writeFileSync(
         join(bin, 'dpkg-query'),
-        `#!/bin/sh\nfor p in "$@"; do case "$p" in -*) ;; *) grep -qx "$p" ${list} && echo "$p installed";; esac; done\n`,
+        `#!/bin/sh\nfor p in "$@"; do case "$p" in -*) ;; *) ${isInstalled('p')} && echo "$p installed";; esac; done\n`,
         { mode: 0o755 },
       );
       writeFileSync(
         join(bin, 'apt-get'),
         [
           '#!/bin/sh',
-          `if [ "$1" = -s ]; then echo 'Remv orphan-old [1]'; grep -qx gcc ${list} || echo 'Remv libfoo [2]'; exit 0; fi`,
-          `echo "$*" >> ${shellQuote(log)}`,
-          `for p in "$@"; do case "$p" in -*|purge) ;; *) grep -vx "$p" ${list} > ${scratch}; mv ${scratch} ${list};; esac; done`,
+          'if [ "$1 $2" = "-s autoremove" ]; then',
+          `  while read -r p; do grep -qx "$p" ${auto} || continue; needed=no`,
+          `    while read -r a b; do if [ "$b" = "$p" ] && ${isInstalled('a')}; then needed=yes; fi; done < ${deps}`,
+          '    if [ $needed = no ]; then echo "Remv $p [1]"; fi',
+          `  done < ${installed}; exit 0`,
+          'fi',
+          'if [ "$1 $2" = "-s purge" ]; then shift 2',
+          '  for p in "$@"; do echo "Purg $p [1]"',
+          `    while read -r a b; do if [ "$b" = "$p" ] && ${isInstalled('a')}; then echo "Purg $a [1]"; fi; done < ${deps}`,
+          '  done; exit 0',
+          'fi',
+          `echo "$*" >> ${shellQuote(calls)}`,
+          `for p in "$@"; do case "$p" in -*|purge) ;; *) grep -vx "$p" ${installed} > ${scratch}; mv ${scratch} ${installed};; esac; done`,
         ].join('\n'),
         { mode: 0o755 },
       );
-      return { bin, log };
+      const transaction = (install: string): string =>
+        `\nStart-Date: 2026-01-01  10:00:00\nCommandline: apt-get install\nInstall: ${install}\nEnd-Date: 2026-01-01  10:00:01\n`;
+      // The oldest transaction sits in a rotated, compressed log.
+      writeFileSync(
+        join(logs, 'history.log.1.gz'),
+        gzipSync(transaction('libpopt0:amd64 (1.19, automatic), other:amd64 (1)')),
+      );
+      writeFileSync(
+        join(logs, 'history.log'),
+        transaction('cpp:amd64 (12, automatic), gcc:amd64 (12)') + transaction('libpopt-dev:amd64 (1.19)'),
+      );
+      return {
+        run: () =>
+          sh(removePackagesScript('apt', ['gcc', 'make', 'libpopt-dev'], logs), {
+            PATH: `${bin}:${process.env.PATH}`,
+          }),
+        calls: () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').filter(Boolean) : []),
+      };
     }
 
-    it('purges the packages still installed, then only the dependencies they alone needed', () => {
-      const { bin, log } = fakeApt(['gcc', 'libfoo', 'orphan-old']);
-      const result = sh(removePackagesScript('apt', ['gcc', 'make']), { PATH: `${bin}:${process.env.PATH}` });
+    const world = {
+      installed: ['gcc', 'cpp', 'libpopt-dev', 'libpopt0', 'orphan-old'],
+      auto: ['cpp', 'libpopt0', 'orphan-old'],
+      deps: [
+        ['gcc', 'cpp'],
+        ['libpopt-dev', 'libpopt0'],
+      ] as [string, string][],
+    };
+
+    it('purges them, then what apt installed with them that nothing needs; never what was there before', () => {
+      const apt = fakeApt(world);
+      const result = apt.run();
       expect(result.code, result.stderr).to.equal(0);
-      expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).to.deep.equal([
-        'purge -y -q gcc',
-        'purge -y -q libfoo',
-      ]);
+      // libpopt0 and orphan-old were there before lbprov's installs: they stay.
+      expect(apt.calls()).to.deep.equal(['purge -y -q gcc libpopt-dev', 'purge -y -q cpp']);
+    });
+
+    it('refuses, and removes nothing, when software installed since depends on them', () => {
+      const apt = fakeApt({
+        ...world,
+        installed: [...world.installed, 'user-app'],
+        deps: [...world.deps, ['user-app', 'gcc']],
+      });
+      const result = apt.run();
+      expect(result.code).to.equal(1);
+      expect(result.stderr)
+        .to.include('would also remove what depends on them: user-app')
+        .and.include('without --remove-packages');
+      expect(apt.calls()).to.deep.equal([]);
     });
 
     it('does nothing when none of them is installed any more', () => {
-      const { bin, log } = fakeApt(['orphan-old']);
-      const result = sh(removePackagesScript('apt', ['gcc', 'make']), { PATH: `${bin}:${process.env.PATH}` });
+      const apt = fakeApt({ installed: ['orphan-old'], auto: ['orphan-old'], deps: [] });
+      const result = apt.run();
       expect(findingsIn(result.stdout)).to.deep.equal(new Set(['absent']));
-      expect(existsSync(log)).to.equal(false);
+      expect(apt.calls()).to.deep.equal([]);
     });
   });
 
