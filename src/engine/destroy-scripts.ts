@@ -2,7 +2,7 @@ import { dirname, basename } from 'node:path';
 import type { UndoRecord } from '../steps/types.js';
 import { shellQuote } from '../util/shell.js';
 import { LOCK_PATH } from './lock.js';
-import { RECORD_DIR } from './record.js';
+import { backupPathFor, RECORD_DIR } from './record.js';
 
 /**
  * The shell scripts destroy runs, one per undo step. Each checks the host itself right before it
@@ -168,16 +168,19 @@ export function forgetScript(): string {
   return `rm -rf ${shellQuote(RECORD_DIR)} && rm -f ${shellQuote(LOCK_PATH)}`;
 }
 
-/** The script that undoes one entry; `file` carries what file undos need beyond the entry. */
-export function undoScript(
-  entry: UndoRecord,
-  file: { writtenSha?: string; copyTo: string; backup: string },
-): string {
+/**
+ * The script that undoes one entry in run `runId`; `writtenSha` is what lbprov last wrote to the
+ * entry's file, if it wrote one.
+ */
+export function undoScript(entry: UndoRecord, runId: string, writtenSha?: string): string {
   switch (entry.kind) {
     case 'remove_file':
-      return removeFileScript({ path: entry.path, ...file });
+      return removeFileScript({ path: entry.path, writtenSha, copyTo: modifiedCopyPath(entry.path, runId) });
     case 'restore_file':
-      return restoreFileScript({ path: entry.path, ...file }, file.backup);
+      return restoreFileScript(
+        { path: entry.path, writtenSha, copyTo: modifiedCopyPath(entry.path, runId) },
+        backupPathFor(entry.path),
+      );
     case 'remove_tree':
       return removeTreeScript(entry.path);
     case 'shell':

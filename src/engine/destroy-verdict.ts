@@ -2,7 +2,7 @@ import type { Fact, FactValues } from '../facts/fact.js';
 import { factValue } from '../facts/fact.js';
 import { fileFact, pathExistsFact } from '../facts/files.js';
 import type { UndoStep } from './destroy-plan.js';
-import type { Finding } from './destroy-scripts.js';
+import { modifiedCopyPath, type Finding } from './destroy-scripts.js';
 import type { StepError, StepStatus } from './events.js';
 import { backupPathFor } from './record.js';
 
@@ -29,7 +29,7 @@ function targetPath(step: Doing): string | undefined {
  * The verdict on an undo step from what its script (or, for --dry-run, the probe) found.
  * A missing backup is reported, never guessed around: the file is left as it is.
  */
-export function judge(step: Doing, findings: ReadonlySet<Finding>, copyTo: string, dryRun: boolean): Verdict {
+export function judge(step: Doing, findings: ReadonlySet<Finding>, runId: string, dryRun: boolean): Verdict {
   const done: StepStatus = dryRun ? 'would_change' : 'changed';
   const path = targetPath(step) ?? '';
   if (findings.has('backup-missing')) {
@@ -59,7 +59,7 @@ export function judge(step: Doing, findings: ReadonlySet<Finding>, copyTo: strin
     const what = step.entry.kind === 'restore_file' ? 'restoring the original' : 'removing it';
     return {
       status: done,
-      warning: `${path} changed since lbprov wrote it: ${dryRun ? 'destroy will keep' : 'kept'} that version at ${copyTo} before ${what}`,
+      warning: `${path} changed since lbprov wrote it: ${dryRun ? 'destroy will keep' : 'kept'} that version at ${modifiedCopyPath(path, runId)} before ${what}`,
     };
   }
   return { status: done };

@@ -2,11 +2,11 @@ import { buildProbeScript, parseProbeOutput } from '../facts/batch.js';
 import type { Fact, FactValues } from '../facts/fact.js';
 import type { Transport } from '../transport/types.js';
 import { planDestroy, withoutStep, type DestroyOptions, type UndoStep } from './destroy-plan.js';
-import { findingsIn, forgetScript, modifiedCopyPath, undoScript } from './destroy-scripts.js';
+import { findingsIn, forgetScript, undoScript } from './destroy-scripts.js';
 import { judge, previewFacts, previewFindings, type Verdict } from './destroy-verdict.js';
 import type { Emit, StepError } from './events.js';
 import { probeHost, ProbeError, saveRecord, withHostLock, type HostTally } from './host-run.js';
-import { backupPathFor, RECORD_PATH, type HostRecord } from './record.js';
+import { RECORD_PATH, type HostRecord } from './record.js';
 import type { HostWork, HostWorkContext } from './run.js';
 
 /**
@@ -36,7 +36,7 @@ export function destroyPreviewWork(options: DestroyOptions): HostWork {
     for (const step of steps) {
       const verdict =
         step.kind === 'undo'
-          ? judge(step, previewFindings(step, facts), modifiedCopyPath(pathOf(step), runId), true)
+          ? judge(step, previewFindings(step, facts), runId, true)
           : verdictWithoutScript(step, true);
       report(job.name, step, verdict, 0, emit, tally);
     }
@@ -102,20 +102,12 @@ async function destroyUnderLock(context: HostWorkContext, options: DestroyOption
 }
 
 async function runStep(transport: Transport, step: UndoStep, runId: string): Promise<Verdict> {
-  if (step.kind !== 'undo' && step.kind !== 'forget') return verdictWithoutScript(step, false);
-  const copyTo = step.kind === 'undo' ? modifiedCopyPath(pathOf(step), runId) : '';
-  const script =
-    step.kind === 'forget'
-      ? forgetScript()
-      : undoScript(step.entry, {
-          ...(step.writtenSha ? { writtenSha: step.writtenSha } : {}),
-          copyTo,
-          backup: backupPathFor(pathOf(step)),
-        });
+  if (step.kind === 'keep' || step.kind === 'refuse') return verdictWithoutScript(step, false);
+  const script = step.kind === 'forget' ? forgetScript() : undoScript(step.entry, runId, step.writtenSha);
   const result = await transport.exec(script);
   if (result.code !== 0) return { status: 'failed', error: scriptError(step, script, result), retry: true };
   if (step.kind === 'forget') return { status: 'changed' };
-  return judge(step, findingsIn(result.stdout), copyTo, false);
+  return judge(step, findingsIn(result.stdout), runId, false);
 }
 
 function verdictWithoutScript(step: UndoStep, dryRun: boolean): Verdict {
@@ -174,12 +166,6 @@ function report(
     ...(verdict.error ? { error: verdict.error } : {}),
     duration_ms: durationMs,
   });
-}
-
-/** The path an undo step acts on ('' for shell and package undos, which have none). */
-function pathOf(step: Extract<UndoStep, { kind: 'undo' }>): string {
-  const entry = step.entry;
-  return 'path' in entry ? entry.path : '';
 }
 
 async function readFacts(transport: Transport, facts: Fact<unknown>[]): Promise<FactValues> {

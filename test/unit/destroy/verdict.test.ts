@@ -59,7 +59,7 @@ describe('judge: what an undo step came to', () => {
       step: restoreSysctl,
       found: ['kept-copy'],
       status: 'changed',
-      warns: `${SYSCTL} changed since lbprov wrote it: kept that version at /copy before restoring the original`,
+      warns: `${SYSCTL} changed since lbprov wrote it: kept that version at ${SYSCTL}.lbprov-modified-r1 before restoring the original`,
     },
     {
       title: 'a missing backup of a file lbprov wrote fails, and names the backup',
@@ -78,7 +78,7 @@ describe('judge: what an undo step came to', () => {
   ];
   for (const { title, step, found, dryRun, status, says, warns } of cases) {
     it(title, () => {
-      const verdict = judge(step, new Set(found), '/copy', dryRun ?? false);
+      const verdict = judge(step, new Set(found), 'r1', dryRun ?? false);
       expect(verdict.status).to.equal(status);
       if (says) expect(`${verdict.reason ?? ''}${verdict.error?.message ?? ''}`).to.include(says);
       expect(verdict.warning).to.equal(warns);
