@@ -6,6 +6,14 @@
 #   bash lab/lab.sh up | down | status | ssh <host> [command...] | clean
 set -euo pipefail
 
+# The lab's daemons must not inherit a caller's descriptors: flock(1) hands its lock descriptor to
+# the command it runs, and a daemon holding /run/lbprov-lab.tests.lock would keep every other test
+# run waiting for as long as the lab is up. (255 is bash reading this script.)
+for inherited in /proc/$$/fd/*; do
+  inherited=${inherited##*/}
+  if ((inherited > 2 && inherited != 255)); then eval "exec ${inherited}>&-" 2>/dev/null || true; fi
+done
+
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RUN_DIR=${LBPROV_LAB_RUN_DIR:-$LAB_DIR/.run}
 CACHE_DIR=${LBPROV_LAB_CACHE_DIR:-/var/cache/lbprov-lab}
