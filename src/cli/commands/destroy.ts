@@ -58,7 +58,7 @@ async function confirmed(jobs: RunJob[], options: DestroyCommandOptions): Promis
   const hosts = [...jobs].sort((a, b) => a.group - b.group).map((job) => `  ${job.name} (${job.role})\n`);
   // The question goes to stderr, so that stdout stays the report (pure JSON with --json).
   process.stderr.write(
-    `lbprov destroy will undo everything lbprov did on, in this order:\n${hosts.join('')}`,
+    `lbprov destroy will undo what lbprov did on these hosts, in this order:\n${hosts.join('')}`,
   );
   const { confirm } = await import('@inquirer/prompts');
   const yes = await confirm(

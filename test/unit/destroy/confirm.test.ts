@@ -1,0 +1,39 @@
+// `lbprov destroy` asks before it changes anything, and never without a person to answer. Both cases
+// stop before any host is contacted, so they need no lab: the lab inventory only names the hosts.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PtySession } from '../init/pty-session.js';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const ENV = { LBPROV_AUTH_PASS: 'Unit7Pw9' };
+
+describe('lbprov destroy confirmation', function () {
+  this.timeout(30_000);
+
+  it('on a terminal: lists the hosts in destroy order, defaults to no, and changes nothing on no', async () => {
+    const session = new PtySession('./bin/lbprov destroy inventory/lab.yaml', { cwd: REPO, env: ENV });
+    try {
+      await session.expect(
+        /lb1 \(director \(MASTER\)\)\s+lb2 \(director \(BACKUP\)\)\s+rs1 \(real server\)\s+rs2 \(real server\)/,
+      );
+      await session.answer('Undo lbprov on these hosts? (y/N)', 'n');
+      await session.expect('Nothing was changed.');
+      expect(await session.exitCode()).to.equal(130);
+    } finally {
+      session.kill();
+    }
+  });
+
+  it('without a terminal and without --yes: refuses with exit code 1 and says to pass --yes', () => {
+    const result = spawnSync('./bin/lbprov', ['destroy', 'inventory/lab.yaml'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, ...ENV },
+    });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include('pass --yes');
+    expect(result.stdout).to.equal('');
+  });
+});
