@@ -5,7 +5,6 @@
  */
 import { ExitCode } from '../cli/exit-codes.js';
 import type { Director } from '../model/inventory.js';
-import type { Transport } from '../transport/types.js';
 import { ADDRESSES_COMMAND, KEEPALIVED_PROCESSES_COMMAND } from './commands.js';
 import { decideKeepalivedRunning } from './decide.js';
 import {
@@ -38,37 +37,32 @@ function roles(directors: Director[]): { master: Director; backup: Director } {
 
 /** The drill starts only from a healthy pair: VIP on the MASTER alone, keepalived running on both. */
 async function checkStartingPoint(vip: string, master: WatchedHost, backup: WatchedHost): Promise<void> {
-  const [onMaster, onBackup] = await Promise.all(
-    [master, backup].map((host) =>
-      gatherEvidence(host.transport, {
+  const hint = 'run `lbprov verify`, fix what it reports, then drill again';
+  const states = await Promise.all(
+    [master, backup].map(async (host) => {
+      const evidence = await gatherEvidence(host.transport, {
         addresses: ADDRESSES_COMMAND,
         keepalived: KEEPALIVED_PROCESSES_COMMAND,
-      }),
-    ),
+      });
+      return {
+        name: host.name,
+        running: decideKeepalivedRunning(host.name, evidence.keepalived).verdict === 'pass',
+        holdsVip: findAddress(parseIpAddr(evidence.addresses.output), vip).length > 0,
+      };
+    }),
   );
-  const holds = (output: string): boolean => findAddress(parseIpAddr(output), vip).length > 0;
-  const hint = 'run `lbprov verify`, fix what it reports, then drill again';
-  for (const [host, evidence] of [
-    [master, onMaster],
-    [backup, onBackup],
-  ] as const) {
-    const running = decideKeepalivedRunning(host.name, evidence!.keepalived);
-    if (running.verdict !== 'pass') {
-      throw new DrillError(
-        `keepalived is not running on ${host.name}, so the drill cannot show a failover; nothing was changed`,
-        ExitCode.Drifted,
-        hint,
-      );
-    }
-  }
-  if (!holds(onMaster!.addresses.output) || holds(onBackup!.addresses.output)) {
-    const holders = [master, backup].filter((_, index) =>
-      holds([onMaster, onBackup][index]!.addresses.output),
-    );
+  const stopped = states.find((state) => !state.running);
+  if (stopped) {
     throw new DrillError(
-      `the drill starts with ${vip} on the MASTER ${master.name} only, but it is on ${
-        holders.map((host) => host.name).join(' and ') || 'no director'
-      }; nothing was changed`,
+      `keepalived is not running on ${stopped.name}, so the drill cannot show a failover; nothing was changed`,
+      ExitCode.Drifted,
+      hint,
+    );
+  }
+  const holders = states.filter((state) => state.holdsVip).map((state) => state.name);
+  if (holders.length !== 1 || holders[0] !== master.name) {
+    throw new DrillError(
+      `the drill starts with ${vip} on the MASTER ${master.name} only, but it is on ${holders.join(' and ') || 'no director'}; nothing was changed`,
       ExitCode.Drifted,
       hint,
     );
@@ -116,11 +110,11 @@ export async function failoverDrill(context: DrillContext): Promise<DrillResult>
       }
       previous = sample.value;
     };
-    const act = (transport: Transport, verb: 'start' | 'stop') => {
+    const act = (verb: 'start' | 'stop') => {
       const command = initCommand('keepalived', verb);
       const at = clock();
       emit({ type: 'action', host: master.name, action: `${verb} keepalived`, command, at_ms: at });
-      return { at, done: transport.exec(command) };
+      return { at, done: onMaster.transport.exec(command) };
     };
     const since = (at: number, samples: Sample<Set<string>>[], holds: (holders: Set<string>) => boolean) => {
       const seen = firstSeen(samples, holds);
@@ -128,7 +122,7 @@ export async function failoverDrill(context: DrillContext): Promise<DrillResult>
     };
 
     guard.restoreByHand(`start keepalived on ${master.name}: ${initCommandByHand('keepalived', 'start')}`);
-    const stop = act(onMaster.transport, 'stop');
+    const stop = act('stop');
     try {
       const moved = await pollUntil(() => vipHolders(watched, vip), {
         clock,
@@ -163,7 +157,7 @@ export async function failoverDrill(context: DrillContext): Promise<DrillResult>
     const restoring = new AbortController().signal;
     let restored = false;
     try {
-      const start = act(onMaster.transport, 'start');
+      const start = act('start');
       const back = await pollUntil(() => vipHolders(watched, vip), {
         clock,
         timeoutMs: expectedPreemption + GIVE_UP_AFTER_MS,
