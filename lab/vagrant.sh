@@ -45,8 +45,17 @@ MODE=local
 SUBNET_ADDR=$NET_PREFIX.0
 SUBNET_LEN=24
 CONTROL_IP=$NET_PREFIX.1
-HOSTS=(lb1 lb2 rs1 rs2 client)
+ALL_HOSTS=(lb1 lb2 rs1 rs2 client)
 declare -A HOST_IP=([lb1]=$NET_PREFIX.10 [lb2]=$NET_PREFIX.11 [rs1]=$NET_PREFIX.21 [rs2]=$NET_PREFIX.22 [client]=$NET_PREFIX.30)
+# A subset for development (e.g. "lb1 rs1"): the end-to-end scenario needs all five.
+read -ra HOSTS <<<"${LBPROV_VAGRANT_HOSTS:-${ALL_HOSTS[*]}}"
+for _h in "${HOSTS[@]}"; do
+  [[ -n ${HOST_IP[$_h]:-} ]] || {
+    echo "vagrant-lab: ERROR: LBPROV_VAGRANT_HOSTS: unknown host '$_h' (hosts: ${ALL_HOSTS[*]})" >&2
+    exit 1
+  }
+done
+export LBPROV_VAGRANT_HOSTS="${HOSTS[*]}"
 HTTP_PORT=8080
 ACNG_PORTS=(3142 3143 3144 3145)
 # Namespace-lab names (lab/lab.sh): its hosts' netns and its bridge mark.
@@ -408,7 +417,7 @@ write_seed() { # host
   {
     printf '127.0.0.1\tlocalhost\n'
     printf '%s\tcontrol\n' "$CONTROL_IP"
-    for n in "${HOSTS[@]}"; do printf '%s\t%s\n' "${HOST_IP[$n]}" "$n"; done
+    for n in "${ALL_HOSTS[@]}"; do printf '%s\t%s\n' "${HOST_IP[$n]}" "$n"; done
   } >"$stage/etc/hosts"
   install -m 0600 "$KEYS_DIR/hosts/$h/ssh_host_ed25519_key" "$stage/etc/ssh/ssh_host_ed25519_key"
   install -m 0644 "$KEYS_DIR/hosts/$h/ssh_host_ed25519_key.pub" "$stage/etc/ssh/ssh_host_ed25519_key.pub"
@@ -463,7 +472,7 @@ write_ssh_files() {
     printf '  UserKnownHostsFile "%s"\n  GlobalKnownHostsFile /dev/null\n' "$KNOWN_HOSTS"
     printf '  StrictHostKeyChecking yes\n  UpdateHostKeys no\n  HashKnownHosts no\n'
     printf '  PasswordAuthentication no\n  KbdInteractiveAuthentication no\n'
-    printf '  ConnectTimeout 10\n  ServerAliveInterval 15\n  LogLevel ERROR\n'
+    printf '  ConnectTimeout 30\n  ServerAliveInterval 15\n  LogLevel ERROR\n'
   } >"$tmp"
   chmod 0644 "$tmp"
   mv "$tmp" "$SSH_CONFIG"
@@ -643,8 +652,8 @@ guests_up() {
   t=$(now)
   for h in "${HOSTS[@]}"; do : >"$STATE_DIR/console/$h.log" 2>/dev/null || true; done
   vagrant_cmd up up --no-provision || die "vagrant up failed"
-  grep -E 'Creating image|Uploading base box|Starting domain|Waiting for|Machine booted' "$LOG_DIR/vagrant-up.log" |
-    sed 's/^/vagrant-lab:     /' | sort -u | head -n 20 || true
+  tr '\r' '\n' <"$LOG_DIR/vagrant-up.log" | grep -E '^==> .*(Uploading base box|Machine booted)' |
+    sed 's/^/vagrant-lab:     /' || true
   say "  vagrant up: $(since "$t")"
 }
 

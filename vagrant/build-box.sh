@@ -3,6 +3,7 @@
 # Debian's own packages: mmdebstrap root filesystem (systemd, linux-image-amd64, openssh-server,
 # redis, qemu-guest-agent, ...) -> ext4 image (mkfs.ext4 -d, nothing mounted) -> qcow2 -> .box
 # (box.img + metadata.json + the kernel and initrd, booted directly: no bootloader in the image).
+# apt's package lists are kept in the box: `apt-get update` costs minutes under emulation.
 #
 # The box is cached under $CACHE_DIR/vagrant-box-<hash>/, keyed by a hash of its inputs (this
 # script, vagrant/box-customize.sh, the package list and the mirrors): a change to any of them builds
@@ -90,6 +91,7 @@ if ! nice -n 19 mmdebstrap --variant=minbase --mode=root \
   --dpkgopt='path-include=/usr/share/doc/*/copyright' \
   --dpkgopt='path-exclude=/usr/share/info/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' \
+  --skip=cleanup/apt/lists \
   --customize-hook="bash '$VAGRANT_DIR/box-customize.sh' \"\$1\"" \
   "$SUITE" "$work/rootfs" \
   "deb $MIRROR $SUITE main" \

@@ -99,7 +99,7 @@ export interface CliRun extends ExecResult {
 }
 
 /** `lbprov <args...>` with the lab's VRRP password in the environment. */
-export async function lbprov(args: string[], timeoutMs = 2_700_000): Promise<CliRun> {
+export async function lbprov(args: string[], timeoutMs = 5_400_000): Promise<CliRun> {
   const result = await run(LBPROV, args, {
     timeoutMs,
     env: { ...process.env, LBPROV_AUTH_PASS: AUTH_PASS },
