@@ -270,7 +270,7 @@ start_libvirt() {
     if [[ -S /run/libvirt/virtlogd-sock ]] && timeout 5 virt-admin -c virtlogd:///system srv-list >/dev/null 2>&1; then
       say "  virtlogd is running and not ours: using it"
     else
-      setsid virtlogd >"$LOG_DIR/virtlogd.log" 2>&1 </dev/null 9>&- &
+      setsid virtlogd >"$LOG_DIR/virtlogd.log" 2>&1 </dev/null 7>&- 8>&- 9>&- &
       record_pid virtlogd "$!"
       say "  started virtlogd (pid $(live_pid virtlogd))"
     fi
@@ -287,7 +287,7 @@ start_libvirt() {
       mount --bind "$d/kvm" /dev/kvm
     fi
     exec libvirtd
-  ' >"$LOG_DIR/libvirtd.log" 2>&1 </dev/null 9>&- &
+  ' >"$LOG_DIR/libvirtd.log" 2>&1 </dev/null 7>&- 8>&- 9>&- &
   record_pid libvirtd "$!"
   for ((i = 0; i < 200; i++)); do
     libvirt_up && break
@@ -595,7 +595,7 @@ start_http() {
   port_busy "$CONTROL_IP" "$HTTP_PORT" && die "TCP port $HTTP_PORT is already in use on $CONTROL_IP"
   mkdir -p "$LOG_DIR"
   setsid "$PYTHON" -m http.server "$HTTP_PORT" --bind "$CONTROL_IP" --directory "$ARTIFACTS_DIR" \
-    >"$LOG_DIR/http.log" 2>&1 </dev/null 9>&- &
+    >"$LOG_DIR/http.log" 2>&1 </dev/null 7>&- 8>&- 9>&- &
   record_pid http "$!"
   wait_tcp "$CONTROL_IP" "$HTTP_PORT" http || die "artifact server did not start: $(tail -n 5 "$LOG_DIR/http.log")"
   say "  artifact server http://$CONTROL_IP:$HTTP_PORT/ (pid $(live_pid http))"
@@ -626,7 +626,7 @@ ReportPage: acng-report.html
 EOF
   setsid apt-cacher-ng -c "$ACNG_DIR/conf" ForeGround=1 Port="$port" BindAddress="$CONTROL_IP" \
     CacheDir="$ACNG_CACHE" LogDir="$ACNG_DIR/log" SocketPath="$ACNG_DIR/socket" \
-    PidFile="$ACNG_DIR/pid" ExThreshold=0 >"$LOG_DIR/apt-cacher-ng.log" 2>&1 </dev/null 9>&- &
+    PidFile="$ACNG_DIR/pid" ExThreshold=0 >"$LOG_DIR/apt-cacher-ng.log" 2>&1 </dev/null 7>&- 8>&- 9>&- &
   record_pid acng "$!"
   wait_tcp "$CONTROL_IP" "$port" acng || die "apt-cacher-ng did not start: $(tail -n 5 "$LOG_DIR/apt-cacher-ng.log")"
   say "  apt proxy http://$CONTROL_IP:$port/ (pid $(live_pid acng), cache $ACNG_CACHE)"
