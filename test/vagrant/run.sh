@@ -110,6 +110,7 @@ finish() {
   local rc=$? procs t left=0
   trap - EXIT INT TERM
   [[ -n $mocha_rc ]] && rc=$mocha_rc
+  if [[ -n ${SAMPLER:-} ]]; then kill "$SAMPLER" 2>/dev/null || true; fi
   procs=$(lab_processes)
   t=$(now)
   say "bringing the Vagrant lab down"
@@ -146,9 +147,33 @@ bash "$LAB" down 7>&-
 bash "$LAB" up 7>&-
 say "lab up (including any box build) in $(since "$t")"
 
+# Peak memory of the guests (QEMU RSS, summed) and of the machine while the tests run.
+PEAK_FILE=$(mktemp /tmp/lbprov-vagrant-peak.XXXXXX)
+(
+  exec 7>&-
+  peak=0 used_peak=0
+  while sleep 5; do
+    total=0
+    for p in $(pgrep -f -- "-name guest=$PREFIX" 2>/dev/null || true); do
+      kb=$(awk '/^Rss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+      total=$((total + ${kb:-0}))
+    done
+    used=$(free -k | awk '/^Mem:/ {print $3}')
+    ((total > peak)) && peak=$total
+    ((used > used_peak)) && used_peak=$used
+    printf '%s %s\n' "$((peak / 1024))" "$((used_peak / 1024))" >"$PEAK_FILE"
+  done
+) &
+SAMPLER=$!
+
 say "running: mocha --timeout 6000000 'test/vagrant/**/*.test.ts' $*"
 set +e
 npx mocha --timeout 6000000 'test/vagrant/**/*.test.ts' "$@" 7>&- 2>&1 | tee "$MOCHA_LOG"
 mocha_rc=${PIPESTATUS[0]}
 set -e
 say "mocha exited $mocha_rc"
+kill "$SAMPLER" 2>/dev/null || true
+wait "$SAMPLER" 2>/dev/null || true
+read -r peak used_peak <"$PEAK_FILE" || true
+say "peak memory during the tests: guests (QEMU RSS) ${peak:-?} MiB; whole machine ${used_peak:-?} MiB used"
+rm -f "$PEAK_FILE"
