@@ -15,8 +15,9 @@
 #
 # Settings (environment): LBPROV_LAB_BRIDGE (lbprov-br0), LBPROV_LAB_SUBNET (192.168.56),
 # LBPROV_LAB_RUN_DIR (lab/.run), LBPROV_LAB_CACHE_DIR (/var/cache/lbprov-lab),
-# LBPROV_VAGRANT_PREFIX (lbprov-lab-), LBPROV_VAGRANT_NICE (19), LBPROV_VAGRANT_BOX (unset: the
-# local box; set: a public box and public mode, see vagrant/README.md).
+# LBPROV_VAGRANT_PREFIX (lbprov-lab-), LBPROV_VAGRANT_NICE (19), LBPROV_VAGRANT_HOSTS (all five),
+# LBPROV_VAGRANT_BOX_VARIANT (plain | prebuilt: keepalived/ipvsadm already built in the box),
+# LBPROV_VAGRANT_BOX (unset: the local box; set: a public box and public mode, see vagrant/README.md).
 set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +31,7 @@ BRIDGE=${LBPROV_LAB_BRIDGE:-lbprov-br0}
 PREFIX=${LBPROV_VAGRANT_PREFIX:-lbprov-lab-}
 NICE=${LBPROV_VAGRANT_NICE:-19}
 PUBLIC_BOX=${LBPROV_VAGRANT_BOX:-}
+BOX_VARIANT=${LBPROV_VAGRANT_BOX_VARIANT:-plain}
 PROVIDER=${LBPROV_VAGRANT_PROVIDER:-libvirt}
 MODE=local
 [[ -n $PUBLIC_BOX ]] && MODE=public
@@ -736,8 +738,8 @@ cmd_up() {
   mkdir -p "$VRUN" "$LOG_DIR"
   chmod 0700 "$RUN_DIR" 2>/dev/null || true
   step "check for clashes (namespace lab, bridge $BRIDGE, subnet $SUBNET_ADDR/$SUBNET_LEN)" check_clashes
-  step "box" ensure_box_and_libvirt
   step "artifacts" fetch_artifacts
+  step "box ($BOX_VARIANT)" ensure_box_and_libvirt
   # A new lab gets a new lab key and new host keys; a lab that is partly up keeps the keys its
   # guests already have.
   if lab_is_down; then
@@ -951,9 +953,11 @@ cmd_clean() {
   take_lock
   local t keep d name
   t=$(now)
-  keep=$(bash "$VAGRANT_DIR/build-box.sh" --print 2>/dev/null | cut -d' ' -f2 || true)
+  # The current box of each variant stays.
+  keep=" $(LBPROV_VAGRANT_BOX_VARIANT=plain bash "$VAGRANT_DIR/build-box.sh" --print 2>/dev/null | cut -d' ' -f2 || true)"
+  keep+=" $(LBPROV_VAGRANT_BOX_VARIANT=prebuilt bash "$VAGRANT_DIR/build-box.sh" --print 2>/dev/null | cut -d' ' -f2 || true) "
   for d in "$CACHE_DIR"/vagrant-box-*; do
-    [[ -d $d && $d/lbprov-debian12.box != "$keep" ]] || continue
+    [[ -d $d && $keep != *" $d/lbprov-debian12.box "* ]] || continue
     name=lbprov/debian12-${d##*/vagrant-box-}
     vagrant box remove --force --all "$name" >/dev/null 2>&1 || true
     rm -f "$CACHE_DIR"/libvirt-pool-*/"${name//\//-VAGRANTSLASH-}"_vagrant_box_image_*

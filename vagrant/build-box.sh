@@ -34,15 +34,34 @@ die() {
   exit 1
 }
 
+# plain: what lbprov expects to find on a fresh host. prebuilt (LBPROV_VAGRANT_BOX_VARIANT=prebuilt):
+# also keepalived's build dependencies and keepalived 2.2.7 + ipvsadm 1.31 already built from the
+# lab's tarballs (vagrant/box-prebuild.sh), for a CI that cannot afford compiling under emulation.
+VARIANT=${LBPROV_VAGRANT_BOX_VARIANT:-plain}
+ARTIFACTS_DIR=$CACHE_DIR/artifacts
+case $VARIANT in
+plain) NAME_PART=debian12 ;;
+prebuilt)
+  NAME_PART=debian12-prebuilt
+  PACKAGES+=(gcc make libc6-dev linux-libc-dev pkg-config libssl-dev libnl-3-dev libnl-genl-3-dev libpopt-dev)
+  ;;
+*) die "LBPROV_VAGRANT_BOX_VARIANT must be plain or prebuilt, not '$VARIANT'" ;;
+esac
+
 box_key() {
   {
-    printf '%s\n' "$SUITE" "$MIRROR" "$SECURITY_MIRROR" "$DISK_GB" "${PACKAGES[@]}"
+    printf '%s\n' "$SUITE" "$MIRROR" "$SECURITY_MIRROR" "$DISK_GB" "$VARIANT" "${PACKAGES[@]}"
     cat "$VAGRANT_DIR/build-box.sh" "$VAGRANT_DIR/box-customize.sh"
+    if [[ $VARIANT == prebuilt ]]; then
+      cat "$VAGRANT_DIR/box-prebuild.sh"
+      sha256sum "$ARTIFACTS_DIR/keepalived_2.2.7.orig.tar.gz" "$ARTIFACTS_DIR/ipvsadm_1.31.orig.tar.gz" 2>/dev/null | cut -d' ' -f1
+    fi
   } | sha256sum | cut -c1-12
 }
 KEY=$(box_key)
-BOX_NAME=lbprov/debian12-$KEY
+BOX_NAME=lbprov/$NAME_PART-$KEY
 BOX_DIR=$CACHE_DIR/vagrant-box-$KEY
+[[ $VARIANT == plain ]] || BOX_DIR=$CACHE_DIR/vagrant-box-$VARIANT-$KEY
 BOX_FILE=$BOX_DIR/lbprov-debian12.box
 
 if [[ ${1:-} == --print ]]; then
@@ -65,6 +84,11 @@ if [[ -f $BOX_FILE ]]; then
   say "box cached (built by another run meanwhile): $BOX_FILE"
   printf '%s %s\n' "$BOX_NAME" "$BOX_FILE"
   exit 0
+fi
+if [[ $VARIANT == prebuilt ]]; then
+  for f in keepalived_2.2.7.orig.tar.gz ipvsadm_1.31.orig.tar.gz; do
+    [[ -f $ARTIFACTS_DIR/$f ]] || die "the prebuilt box needs $ARTIFACTS_DIR/$f (lab/vagrant.sh up fetches it first)"
+  done
 fi
 for tool in mmdebstrap mkfs.ext4 qemu-img; do
   command -v "$tool" >/dev/null || die "$tool is missing: run 'bash vagrant/install-deps.sh'"
@@ -93,6 +117,7 @@ if ! nice -n 19 mmdebstrap --variant=minbase --mode=root \
   --dpkgopt='path-exclude=/usr/share/locale/*' \
   --skip=cleanup/apt/lists \
   --customize-hook="bash '$VAGRANT_DIR/box-customize.sh' \"\$1\"" \
+  --customize-hook="if [ '$VARIANT' = prebuilt ]; then bash '$VAGRANT_DIR/box-prebuild.sh' \"\$1\" '$ARTIFACTS_DIR'; fi" \
   "$SUITE" "$work/rootfs" \
   "deb $MIRROR $SUITE main" \
   "deb $MIRROR $SUITE-updates main" \
