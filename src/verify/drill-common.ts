@@ -88,6 +88,7 @@ export function measurement(what: string, measuredMs: number | undefined, expect
     what,
     measured_ms: measuredMs ?? null,
     expected_ms: expectedMs,
+    tolerance_ms: TIMING_SLACK_MS,
     timeliness: timeliness(measuredMs, expectedMs, TIMING_SLACK_MS),
   };
 }

@@ -5,7 +5,10 @@ export interface Measurement {
   what: string;
   /** From the action (stop or start) to the first poll that saw it; null when never seen. */
   measured_ms: number | null;
+  /** keepalived's own bound for it. */
   expected_ms: number;
+  /** What a poll and process start-up add on top of the bound before it counts as slow. */
+  tolerance_ms: number;
   timeliness: Timeliness;
 }
 
@@ -51,7 +54,7 @@ export function drillLines(event: DrillEvent): string[] {
       for (const m of event.measurements) {
         lines.push(
           `  ${m.what}: ${m.measured_ms === null ? 'NOT OBSERVED' : seconds(m.measured_ms)} ` +
-            `(expected at most ${seconds(m.expected_ms)}: ${m.timeliness})`,
+            `(keepalived's bound ${seconds(m.expected_ms)}, tolerance +${seconds(m.tolerance_ms)}: ${m.timeliness})`,
         );
       }
       for (const part of event.not_provable) lines.push(`  !! NOT PROVABLE: ${part}`);

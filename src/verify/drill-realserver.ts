@@ -78,10 +78,10 @@ async function provableDirectors(
   context: DrillContext,
   server: RealServer,
   transports: Map<string, Transport>,
-): Promise<{ watched: WatchedHost[]; notProvable: string[] }> {
-  const { inventory, emit } = context;
+): Promise<{ watched: WatchedHost[]; notProvable: { host: string; what: string }[] }> {
+  const { inventory } = context;
   const watched: WatchedHost[] = [];
-  const notProvable: string[] = [];
+  const notProvable: { host: string; what: string }[] = [];
   for (const director of inventory.directors) {
     const transport = transports.get(director.name)!;
     const evidence = await gatherEvidence(transport, {
@@ -91,9 +91,7 @@ async function provableDirectors(
     const state = parseIpvsSupport(evidence.support.output);
     const hint = 'run `lbprov verify`, fix what it reports, then drill again';
     if (state === 'absent') {
-      const what = `${server.name} leaving ${director.name}'s IPVS table`;
-      emit({ type: 'not_provable', host: director.name, what, reason: NO_IPVS });
-      notProvable.push(`${what}: ${NO_IPVS}`);
+      notProvable.push({ host: director.name, what: `${server.name} leaving ${director.name}'s IPVS table` });
       continue;
     }
     if (state !== 'present' || evidence.table.exit_code !== 0) {
@@ -148,6 +146,7 @@ export async function realServerDrill(context: DrillContext, target: string): Pr
             `(keepalived's TCP_CHECK bound: ${expectedRemoval} ms), start it again and time its return`
           : ', then start it again (its leaving the IPVS table is not provable here)'),
     });
+    for (const part of notProvable) emit({ type: 'not_provable', ...part, reason: NO_IPVS });
 
     const inTables = async (): Promise<Set<string>> => {
       const listed = await Promise.all(
@@ -287,7 +286,7 @@ export async function realServerDrill(context: DrillContext, target: string): Pr
     const result = {
       drill: 'realserver' as const,
       measurements,
-      not_provable: notProvable,
+      not_provable: notProvable.map((part) => `${part.what}: ${NO_IPVS}`),
       problems,
       restored,
       interrupted: guard.interrupted,

@@ -13,17 +13,39 @@ function evidenceLines(evidence: Evidence): string[] {
   if (lines.length > EVIDENCE_LINES) {
     shown.push(`        ... ${lines.length - EVIDENCE_LINES} more lines (--json shows all)`);
   }
-  return [
-    `      [${evidence.host}] $ ${evidence.command.replace(/\n/g, '\n          ')}  (exit ${evidence.exit_code})`,
-    ...shown,
-  ];
+  const command = evidence.command.replace(/\n/g, '\n          ');
+  return [`      [${evidence.host}] $ ${command}  (exit ${evidence.exit_code})`, ...shown];
 }
 
-export function checkLines(check: Check): string[] {
+function evidenceKey(evidence: Evidence): string {
+  return JSON.stringify([evidence.host, evidence.command, evidence.output, evidence.exit_code]);
+}
+
+/**
+ * One check for people: verdict, host, what was checked, why, the evidence and what to do.
+ * Evidence already printed for an earlier check (one command decides several) is referred to.
+ */
+export function checkLines(check: Check, printed: Set<string> = new Set()): string[] {
   const lines = [`${WORD[check.verdict].padEnd(13)} ${check.host}: ${check.title}`, `      ${check.detail}`];
-  for (const evidence of check.evidence) lines.push(...evidenceLines(evidence));
+  for (const evidence of check.evidence) {
+    const key = evidenceKey(evidence);
+    if (printed.has(key)) {
+      const [first = ''] = evidence.command.split('\n');
+      lines.push(
+        `      [${evidence.host}] $ ${first}${first === evidence.command ? '' : ' ...'}  (output as above)`,
+      );
+    } else {
+      printed.add(key);
+      lines.push(...evidenceLines(evidence));
+    }
+  }
   if (check.hint) lines.push(`      what to do: ${check.hint}`);
   return lines;
+}
+
+export function reportLines(checks: Check[]): string[] {
+  const printed = new Set<string>();
+  return checks.flatMap((check) => checkLines(check, printed));
 }
 
 export function verifyExitCode(

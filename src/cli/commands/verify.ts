@@ -2,7 +2,7 @@ import type { HostEntry } from '../../model/inventory.js';
 import type { Transport } from '../../transport/types.js';
 import { assessCluster, summarize } from '../../verify/checks.js';
 import { collectClusterEvidence } from '../../verify/collect.js';
-import { checkLines, jsonLines, summaryLines, verifyExitCode } from '../../verify/report.js';
+import { jsonLines, reportLines, summaryLines, verifyExitCode } from '../../verify/report.js';
 import { ExitCode } from '../exit-codes.js';
 import { openSession, SetupError, type Session } from '../session.js';
 
@@ -36,7 +36,7 @@ export async function verifyCommand(file: string, options: VerifyOptions): Promi
       : [
           `lbprov verify: ${session.inventory.file}`,
           '',
-          ...checks.flatMap(checkLines),
+          ...reportLines(checks),
           ...summaryLines(checks, summary, exitCode),
         ];
     process.stdout.write(`${lines.join('\n')}\n`);

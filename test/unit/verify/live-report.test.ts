@@ -2,7 +2,13 @@ import { expect } from 'chai';
 import { summarize } from '../../../src/verify/checks.js';
 import { findRealServer, listedInService } from '../../../src/verify/drill-realserver.js';
 import { liveProblems, type DirectorLive } from '../../../src/verify/live.js';
-import { checkLines, jsonLines, summaryLines, verifyExitCode } from '../../../src/verify/report.js';
+import {
+  checkLines,
+  jsonLines,
+  reportLines,
+  summaryLines,
+  verifyExitCode,
+} from '../../../src/verify/report.js';
 import type { Check } from '../../../src/verify/types.js';
 import type { Inventory } from '../../../src/model/inventory.js';
 import { IPVSADM_LIST, VIP } from './samples.js';
@@ -75,6 +81,13 @@ describe('verify report', () => {
       '        ipvs=absent: ...',
     ]);
     expect(checkLines(checks[2]!).at(-1)).to.equal('      what to do: start it');
+  });
+
+  it('refers to evidence an earlier check already printed instead of repeating it', () => {
+    const again = { ...checks[1]!, title: 'real server rs1 in the IPVS service as Route' };
+    const lines = reportLines([checks[1]!, again]);
+    expect(lines.filter((line) => line === '        ipvs=absent: ...')).to.have.length(1);
+    expect(lines).to.include('      [lb1] $ probe  (output as above)');
   });
 
   it('lists failures and not-provable checks loudly in the summary', () => {
