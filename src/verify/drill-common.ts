@@ -80,6 +80,11 @@ export async function withHosts<T>(
   }
 }
 
+/** Called right before the drill's first change: a Ctrl-C until then leaves everything as it was. */
+export function stopIfInterrupted(guard: InterruptGuard): void {
+  if (guard.interrupted) throw new DrillError('interrupted before anything was changed', ExitCode.Aborted);
+}
+
 /** A poll only sees a change after it happened; start-up and scheduling add up to a second more. */
 export const TIMING_SLACK_MS = POLL_INTERVAL_MS + 1000;
 

@@ -13,6 +13,7 @@ import {
   drillExitCode,
   DrillError,
   measurement,
+  stopIfInterrupted,
   withHosts,
   type DrillContext,
 } from './drill-common.js';
@@ -122,6 +123,7 @@ export async function failoverDrill(context: DrillContext): Promise<DrillResult>
     };
 
     guard.restoreByHand(`start keepalived on ${master.name}: ${initCommandByHand('keepalived', 'start')}`);
+    stopIfInterrupted(guard);
     const stop = act('stop');
     try {
       const moved = await pollUntil(() => vipHolders(watched, vip), {

@@ -14,6 +14,7 @@ import {
   drillExitCode,
   DrillError,
   measurement,
+  stopIfInterrupted,
   withHosts,
   type DrillContext,
 } from './drill-common.js';
@@ -186,6 +187,7 @@ export async function realServerDrill(context: DrillContext, target: string): Pr
     const problems: string[] = [];
     const measurements: Measurement[] = [];
     guard.restoreByHand(`start Redis on ${server.name}: ${initCommandByHand(service, 'start')}`);
+    stopIfInterrupted(guard);
     const stop = act('stop');
     try {
       const [stopped, gone] = await Promise.all([
