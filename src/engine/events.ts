@@ -74,5 +74,5 @@ export type Emit = (event: EngineEvent) => void;
 
 /** Step names the run's plan knows for each host, so a renderer can draw the whole list up front. */
 export interface PlanOutline {
-  hosts: { name: string; role: string; steps: { id: string; name: string }[] }[];
+  hosts: { name: string; role: string; steps: { id: string; name: string; handler: boolean }[] }[];
 }

@@ -100,15 +100,16 @@ describe('the documented procedure on the namespace lab', function () {
   });
 
   it('draws the listr2 task tree on a terminal', async () => {
-    // `script` gives lbprov a pseudo-terminal, as an operator's shell would.
-    const command = `env LBPROV_AUTH_PASS=${LAB_AUTH_PASS} ${LBPROV} apply ${LAB_INVENTORY} --limit lb1,rs1`;
+    // `script` gives lbprov a pseudo-terminal, as an operator's shell would (with a width, as a
+    // terminal has: a zero-width one gets the plain renderer).
+    const command = `stty cols 120 rows 50; env LBPROV_AUTH_PASS=${LAB_AUTH_PASS} ${LBPROV} apply ${LAB_INVENTORY} --limit lb1,rs1`;
     const tty = keep({
       events: [],
       ...(await run('script', ['-qfec', command, '/dev/null'], { timeoutMs: 120_000 })),
     });
     const screen = stripVTControlCharacters(tty.stdout);
     expect(tty.code).to.equal(0);
-    expect(screen).to.include('lb1 (director (MASTER))').and.include('rs1 (real server)');
+    expect(screen).to.include('lb1: director (MASTER)').and.include('rs1: real server');
     expect(screen)
       .to.include('keepalived.conf for MASTER')
       .and.include('Nothing to change: the cluster is converged');

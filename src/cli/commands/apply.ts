@@ -22,7 +22,10 @@ function outlineOf(session: Session): PlanOutline {
     hosts: session.jobs.map((job) => ({
       name: job.name,
       role: job.role,
-      steps: [...job.steps, ...job.handlers].map((step) => ({ id: step.id, name: step.name })),
+      steps: [
+        ...job.steps.map((step) => ({ id: step.id, name: step.name, handler: false })),
+        ...job.handlers.map((step) => ({ id: step.id, name: step.name, handler: true })),
+      ],
     })),
   };
 }
@@ -32,7 +35,8 @@ export async function chooseRenderer(
   options: { json?: boolean; showDiffs: boolean },
 ): Promise<Renderer> {
   if (options.json) return new JsonRenderer();
-  if (hasTerminal()) {
+  // A pseudo-terminal that reports no width (some CI runners) would wrap every character.
+  if (hasTerminal() && (process.stdout.columns ?? 0) >= 40) {
     const { ListrRenderer } = await import('../output/listr.js');
     return new ListrRenderer(outlineOf(session), { showDiffs: options.showDiffs });
   }

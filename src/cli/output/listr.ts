@@ -34,7 +34,7 @@ export class ListrRenderer implements Renderer {
     const tasks: ListrTask[] = outline.hosts.map((host) => {
       this.hostEnds.set(host.name, waiter());
       return {
-        title: `${host.name} (${host.role})`,
+        title: `${host.name}: ${host.role}`,
         task: (_ctx, task) =>
           task.newListr(
             host.steps.map((step) => this.stepTask(host.name, step)),
@@ -67,7 +67,7 @@ export class ListrRenderer implements Renderer {
     return found;
   }
 
-  private stepTask(host: string, step: { id: string; name: string }): ListrTask {
+  private stepTask(host: string, step: { id: string; name: string; handler: boolean }): ListrTask {
     return {
       title: step.name,
       task: async (_ctx, task) => {
@@ -77,7 +77,7 @@ export class ListrRenderer implements Renderer {
           this.hostEnds.get(host)!.promise.then(() => undefined),
         ]);
         if (!event) {
-          task.skip(`${step.name}: not run`);
+          task.skip(`${step.name}: ${step.handler ? 'not needed' : 'not run'}`);
           return;
         }
         const detail = event.description ?? event.reason ?? '';
