@@ -138,7 +138,12 @@ export class SshTransport implements Transport {
     }
     const transport = new SshTransport(target.name, client, { kind: 'none' });
     if (!target.ssh.become || target.ssh.user === 'root') return transport;
-    return new SshTransport(target.name, client, await transport.negotiateSudo(options.sudoPassword));
+    try {
+      return new SshTransport(target.name, client, await transport.negotiateSudo(options.sudoPassword));
+    } catch (error) {
+      client.dispose();
+      throw error;
+    }
   }
 
   private async negotiateSudo(askPassword?: () => Promise<string>): Promise<SudoMode> {
