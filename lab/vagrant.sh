@@ -76,6 +76,10 @@ LAB_KEY=$RUN_DIR/id_ed25519
 # This lab's own state.
 VRUN=$RUN_DIR/vagrant
 PID_DIR=$VRUN/pids
+# libvirtd and virtlogd serve every instance of this lab on the machine (another bridge/prefix for
+# development, say): their records are machine-wide, and whichever `down` leaves libvirtd without
+# any domain stops them.
+LIBVIRT_PID_DIR=/run/lbprov-vagrant/pids
 LOG_DIR=$VRUN/logs
 KEYS_DIR=$VRUN/keys
 ACNG_DIR=$VRUN/apt-cacher-ng
@@ -254,7 +258,7 @@ libvirt_up() { timeout 20 "${VIRSH[@]}" uri >/dev/null 2>&1; }
 # kvm may open: the probe and the check then agree and the capabilities stay cached. The machine's
 # own /dev/kvm is not touched. Guests use TCG (domain type qemu) all the same.
 start_libvirt() {
-  local i
+  local i PID_DIR=$LIBVIRT_PID_DIR
   if live_pid libvirtd >/dev/null; then
     say "  libvirtd already running (ours, pid $(live_pid libvirtd))"
     return
@@ -301,7 +305,13 @@ start_libvirt() {
 }
 
 stop_libvirt() {
+  local PID_DIR=$LIBVIRT_PID_DIR others
   if live_pid libvirtd >/dev/null; then
+    others=$("${VIRSH[@]}" list --all --name 2>/dev/null | tr '\n' ' ')
+    if [[ -n ${others// /} ]]; then
+      say "  libvirtd (pid $(live_pid libvirtd)) still has domains ($others): left running for them"
+      return
+    fi
     stop_pid libvirtd 15
   fi
   stop_pid virtlogd 5
@@ -799,7 +809,7 @@ cmd_down() {
   step "artifact server" stop_pid http
   step "bridge" remove_bridge
   rm -rf "$STATE_DIR" "$KEYS_DIR/hosts"
-  rmdir /run/lbprov-vagrant 2>/dev/null || true
+  rmdir "$LIBVIRT_PID_DIR" /run/lbprov-vagrant 2>/dev/null || true
   # The ssh files name this lab's keys; a namespace lab writes its own at its up.
   if [[ -f $SSH_CONFIG ]] && grep -q '^# Written by lab/vagrant.sh' "$SSH_CONFIG"; then
     rm -f "$SSH_CONFIG" "$KNOWN_HOSTS"
@@ -825,7 +835,7 @@ cmd_status() {
   fi
   total=$((total + 1))
   if libvirt_up; then
-    pid=$(live_pid libvirtd || echo -)
+    pid=$(PID_DIR=$LIBVIRT_PID_DIR live_pid libvirtd || echo -)
     printf '%-9s %-16s %-8s %s\n' libvirtd - "$pid" "running$([[ $pid == - ]] && echo ' (not ours)')"
     up=$((up + 1))
   else

@@ -57,7 +57,7 @@ start_time() { awk '$3 != "Z" {print $22}' "/proc/$1/stat" 2>/dev/null || true; 
 # server, apt proxy), and of this lab's QEMU guests.
 lab_processes() {
   local f pid start p
-  for f in "$PID_DIR"/*.pid; do
+  for f in "$PID_DIR"/*.pid /run/lbprov-vagrant/pids/*.pid; do
     [[ -f $f ]] || continue
     read -r pid start <"$f" || continue
     printf '%s %s\n' "$pid" "$start"
