@@ -1,5 +1,6 @@
 import type { UndoRecord } from '../steps/types.js';
-import { RECORD_DIR, type HostRecord } from './record.js';
+import { LOCK_PATH } from './lock.js';
+import { backupPathFor, RECORD_DIR, type HostRecord } from './record.js';
 
 /** The last step of every destroy: what is left of lbprov on the host once its changes are undone. */
 export const FORGET_STEP_ID = 'forget-record';
@@ -45,11 +46,10 @@ function pathOf(entry: UndoRecord): string | undefined {
 function nameOf(entry: UndoRecord): string {
   switch (entry.kind) {
     case 'remove_file':
+    case 'remove_tree':
       return `Remove ${entry.path}`;
     case 'restore_file':
       return `Restore ${entry.path}`;
-    case 'remove_tree':
-      return `Remove ${entry.path} (and everything below it)`;
     case 'shell':
       return entry.description.charAt(0).toUpperCase() + entry.description.slice(1);
     case 'remove_packages':
@@ -57,19 +57,25 @@ function nameOf(entry: UndoRecord): string {
   }
 }
 
-function descriptionOf(entry: UndoRecord, writtenSha: string | undefined): string {
-  const keepsCopy = writtenSha ? '; a copy is kept beside it first if it changed since lbprov wrote it' : '';
+/** A recorded script's first line, for a one-line description (the whole script is in errors). */
+function firstLine(script: string): string {
+  const line = script.split('\n')[0] ?? '';
+  return line.length > 100 || script.includes('\n') ? `${line.slice(0, 100)} ...` : line;
+}
+
+/** How the step undoes the entry: the name says what, this says how. */
+function descriptionOf(entry: UndoRecord): string {
   switch (entry.kind) {
     case 'remove_file':
-      return `delete ${entry.path}, which lbprov created${keepsCopy}`;
+      return `rm ${entry.path} (lbprov created it)`;
     case 'restore_file':
-      return `put back the original ${entry.path} from lbprov's backup${keepsCopy}`;
+      return `copy back ${backupPathFor(entry.path)}, the original lbprov saved before it first changed the file`;
     case 'remove_tree':
       return `rm -rf ${entry.path} (lbprov created it)`;
     case 'shell':
-      return entry.description;
+      return firstLine(entry.script);
     case 'remove_packages':
-      return `${entry.manager} purge ${entry.packages.join(' ')}, and the dependencies only they needed`;
+      return `${entry.manager} purge them, then the dependencies installed with them that nothing needs`;
   }
 }
 
@@ -88,14 +94,15 @@ function planEntry(entry: UndoRecord, record: HostRecord, options: DestroyOption
     return {
       ...base,
       kind: 'keep',
-      reason: `kept: lbprov installed ${entry.packages.join(' ')}, which other software may use now; pass --remove-packages to remove them (this destroy forgets them)`,
+      reason:
+        'kept: other software may use them now (pass --remove-packages to remove them; this destroy forgets them)',
     };
   }
   const writtenSha = path === undefined || entry.kind === 'remove_tree' ? undefined : record.files[path];
   return {
     ...base,
     kind: 'undo',
-    description: descriptionOf(entry, writtenSha),
+    description: descriptionOf(entry),
     ...(writtenSha ? { writtenSha } : {}),
   };
 }
@@ -107,8 +114,8 @@ export function planDestroy(record: HostRecord, options: DestroyOptions): UndoSt
     {
       kind: 'forget',
       id: FORGET_STEP_ID,
-      name: `Remove lbprov's record (${RECORD_DIR}) and lock files`,
-      description: `rm -rf ${RECORD_DIR} (the record and the backups), and the lock files in /run`,
+      name: "Remove lbprov's record and lock files",
+      description: `rm -rf ${RECORD_DIR} (the record and the backups); rm ${LOCK_PATH}`,
     },
   ];
 }

@@ -35,14 +35,16 @@ export function destroyGroup(inventory: Inventory, hostName: string): number {
 
 /** Destroy works from each host's record, not from the playbooks: its jobs carry no steps to probe. */
 function destroyJobs(inventory: Inventory, jobs: ProcedureJob[]): RunJob[] {
-  return jobs.map((job) => ({
-    name: job.name,
-    role: job.role,
-    group: destroyGroup(inventory, job.name),
-    steps: [],
-    handlers: [],
-    vars: {},
-  }));
+  return jobs
+    .map((job) => ({
+      name: job.name,
+      role: job.role,
+      group: destroyGroup(inventory, job.name),
+      steps: [],
+      handlers: [],
+      vars: {},
+    }))
+    .sort((a, b) => a.group - b.group);
 }
 
 /** --yes, or a person at a terminal who says yes to the list of hosts; nobody else. */
@@ -55,7 +57,7 @@ async function confirmed(jobs: RunJob[], options: DestroyCommandOptions): Promis
     );
     return ExitCode.Usage;
   }
-  const hosts = [...jobs].sort((a, b) => a.group - b.group).map((job) => `  ${job.name} (${job.role})\n`);
+  const hosts = jobs.map((job) => `  ${job.name} (${job.role})\n`);
   // The question goes to stderr, so that stdout stays the report (pure JSON with --json).
   process.stderr.write(
     `lbprov destroy will undo what lbprov did on these hosts, in this order:\n${hosts.join('')}`,

@@ -110,9 +110,9 @@ describe('planDestroy', () => {
       'Stop keepalived',
       'Remove /etc/keepalived/keepalived.conf',
       'Restore /etc/sysctl.conf',
-      'Remove /usr/local/keepalived (and everything below it)',
+      'Remove /usr/local/keepalived',
       'Remove packages gcc make',
-      "Remove lbprov's record (/var/lib/lbprov) and lock files",
+      "Remove lbprov's record and lock files",
     ]);
     const kept = steps.find((step) => step.kind === 'keep');
     expect(kept && kept.kind === 'keep' ? kept.reason : '').to.include('--remove-packages');
