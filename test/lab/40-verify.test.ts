@@ -17,7 +17,13 @@ interface CheckEvent {
 
 interface DrillResultEvent {
   type: 'result';
-  measurements: { what: string; measured_ms: number | null; expected_ms: number; timeliness: string }[];
+  measurements: {
+    what: string;
+    measured_ms: number | null;
+    expected_ms: number;
+    tolerance_ms: number;
+    timeliness: string;
+  }[];
   not_provable: string[];
   problems: string[];
   restored: boolean;
