@@ -100,13 +100,23 @@ for (let round = 0; round < rounds; round += 1) {
     // Ansible's defaults (ControlPersist keeps SSH connections between rounds) plus pipelining,
     // as its documentation recommends for speed.
     ansibleTimes.push(
-      time('ansible-playbook', ['-i', resolve(work, 'hosts.ini'), resolve(root, 'bench/ansible/noop.yml')], {
-        ...process.env,
-        ANSIBLE_HOST_KEY_CHECKING: 'True',
-        ANSIBLE_PIPELINING: 'True',
-        ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${resolve(root, 'lab/.run/known_hosts')} -o ControlMaster=auto -o ControlPersist=60s`,
-        ANSIBLE_NOCOLOR: '1',
-      }),
+      time(
+        'ansible-playbook',
+        [
+          '-i',
+          resolve(work, 'hosts.ini'),
+          '-e',
+          `files_dir=${resolve(work, 'files')}`,
+          resolve(root, 'bench/ansible/noop.yml'),
+        ],
+        {
+          ...process.env,
+          ANSIBLE_HOST_KEY_CHECKING: 'True',
+          ANSIBLE_PIPELINING: 'True',
+          ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${resolve(root, 'lab/.run/known_hosts')} -o ControlMaster=auto -o ControlPersist=60s`,
+          ANSIBLE_NOCOLOR: '1',
+        },
+      ),
     );
   }
 }
