@@ -28,8 +28,9 @@ say() { printf 'test-lab: %s\n' "$*"; }
 }
 
 # One lab per machine: a second run would tear down the first one's lab under its tests.
+# LBPROV_LAB_TESTS_LOCK_HELD=1: the caller already holds the lock (e.g. `flock -o`).
 exec 7>/run/lbprov-lab.tests.lock
-if ! flock -n 7; then
+if [[ ${LBPROV_LAB_TESTS_LOCK_HELD:-} != 1 ]] && ! flock -n 7; then
   say "another test/lab/run.sh is running; waiting for it ..."
   flock -w 3600 7 || {
     say "gave up waiting for /run/lbprov-lab.tests.lock"
