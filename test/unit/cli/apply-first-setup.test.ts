@@ -1,0 +1,28 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const LBPROV = resolve(import.meta.dirname, '../../../bin/lbprov');
+
+describe('lbprov apply on an inventory that does not exist yet', () => {
+  it('without a terminal: fails with exit 4, says how to write the file, and contacts nothing', () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'lbprov-first-')), 'inventory.yaml');
+    const result = spawnSync(LBPROV, ['apply', missing], {
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    expect(result.status).to.equal(4);
+    expect(result.stderr).to.include(`${missing} does not exist`);
+    expect(result.stderr).to.include('needs a terminal').and.include('lbprov validate');
+    expect(result.stdout).to.equal('');
+  });
+
+  it('with --json: fails the same way instead of prompting', () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'lbprov-first-')), 'inventory.yaml');
+    const result = spawnSync(LBPROV, ['apply', missing, '--json'], { encoding: 'utf8' });
+    expect(result.status).to.equal(4);
+    expect(result.stderr).to.include('does not exist');
+  });
+});
