@@ -969,7 +969,7 @@ cmd_clean() {
   for d in "$CACHE_DIR"/vagrant-box-*; do
     [[ -d $d && $keep != *" $d/lbprov-debian12.box "* ]] || continue
     name=lbprov/debian12-${d##*/vagrant-box-}
-    vagrant box remove --force --all "$name" >/dev/null 2>&1 || true
+    (cd "$VAGRANT_HOME" && VAGRANT_CWD=$VAGRANT_HOME vagrant box remove --force --all "$name") >/dev/null 2>&1 || true
     rm -f "$CACHE_DIR"/libvirt-pool-*/"${name//\//-VAGRANTSLASH-}"_vagrant_box_image_*
     rm -rf "$d"
     say "  removed $d and its Vagrant and libvirt copies"
