@@ -974,6 +974,15 @@ cmd_clean() {
     rm -rf "$d"
     say "  removed $d and its Vagrant and libvirt copies"
   done
+  # Boxes Vagrant still holds whose cache dir is gone.
+  for d in "$VAGRANT_HOME"/boxes/lbprov-VAGRANTSLASH-debian12-*; do
+    [[ -d $d ]] || continue
+    name=lbprov/${d##*/lbprov-VAGRANTSLASH-}
+    [[ -d $CACHE_DIR/vagrant-box-${name#lbprov/debian12-} ]] && continue
+    (cd "$VAGRANT_HOME" && VAGRANT_CWD=$VAGRANT_HOME vagrant box remove --force --all "$name") >/dev/null 2>&1 || true
+    rm -f "$CACHE_DIR"/libvirt-pool-*/"${name//\//-VAGRANTSLASH-}"_vagrant_box_image_*
+    say "  removed Vagrant's box $name (no cache dir left)"
+  done
   say "clean in $(since "$t")"
 }
 
