@@ -47,7 +47,12 @@ const noop = JSON.parse(check.stdout.trim().split('\n').at(-1) ?? '{}') as { cha
 if (noop.changed !== 0)
   throw new Error(`a re-apply still changed ${noop.changed} steps (first run changed ${summary.changed})`);
 
-const ansible = existsSync('/usr/bin/ansible-playbook');
+// Ansible needs Python on the hosts; the namespace lab's hosts have none (lbprov needs only sh).
+const hostsHavePython =
+  spawnSync('ssh', ['-F', resolve(root, 'lab/.run/ssh_config'), hosts[0]!, 'command -v python3'], {
+    encoding: 'utf8',
+  }).status === 0;
+const ansible = existsSync('/usr/bin/ansible-playbook') && hostsHavePython;
 const work = resolve(root, 'bench/.work');
 const directors = hosts.slice(0, 2);
 const realServers = hosts.slice(2);
@@ -133,6 +138,10 @@ if (ansible) {
   console.log(`  ansible-playbook (no-op):  ${ansibleMs.toFixed(0)} ms`);
   console.log(`  ratio ansible / lbprov:    ${(ansibleMs / lbprovMs).toFixed(1)}x  (goal: 10x)`);
 } else {
-  console.log('  ansible-playbook: not installed (apt-get install ansible-core to compare)');
+  console.log(
+    hostsHavePython
+      ? '  ansible-playbook: not installed (apt-get install ansible-core to compare)'
+      : '  ansible-playbook: not run: the hosts have no Python, which Ansible needs (lbprov needs only sh)',
+  );
 }
 console.log(`  node ${process.version}; ${execFileSync('nproc').toString().trim()} cpus`);
