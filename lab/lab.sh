@@ -757,6 +757,10 @@ cmd_clean() {
 
 main() {
   local cmd=${1:-}
+  # The Vagrant lab answers the same commands (lab/vagrant.sh ignores the --vagrant word itself).
+  if [[ ${LBPROV_LAB:-} == vagrant || " $* " == *" --vagrant "* ]]; then
+    exec bash "$LAB_DIR/vagrant.sh" "$@"
+  fi
   shift || true
   case $cmd in
   up) cmd_up "$@" ;;
