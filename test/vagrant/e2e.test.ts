@@ -18,6 +18,23 @@ import {
 } from './support.js';
 
 const PORT = 6379;
+
+interface VerifyCheck {
+  type: 'check';
+  check: string;
+  host: string;
+  verdict: 'pass' | 'fail' | 'not_provable';
+  evidence: { host: string; command: string; output: string }[];
+}
+
+interface DrillResult {
+  type: 'result';
+  measurements: { what: string; measured_ms: number | null; expected_ms: number }[];
+  not_provable: string[];
+  problems: string[];
+  restored: boolean;
+  interrupted: boolean;
+}
 const captured: string[] = [];
 function keep(result: CliRun): CliRun {
   captured.push(result.stdout, result.stderr);
@@ -174,6 +191,27 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
     expect(Number(outPkts), stats).to.equal(0);
   });
 
+  it('lbprov verify passes every check, the IPVS table and the ping through the VIP included (none "not provable")', async () => {
+    const run = keep(await lbprov(['verify', INVENTORY, '--json'], 300_000));
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    const checks = run.events.filter((e) => e.type === 'check') as unknown as VerifyCheck[];
+    const verdicts = (verdict: VerifyCheck['verdict']) =>
+      checks.filter((c) => c.verdict === verdict).map((c) => `${c.host}: ${c.check}`);
+    expect(verdicts('fail')).to.deep.equal([]);
+    expect(verdicts('not_provable')).to.deep.equal([]);
+    expect(verdicts('pass')).to.include.members([
+      'lb1: vip-on-one-director',
+      'lb1: ipvs-service',
+      'lb1: ipvs-real-server',
+      'lb2: ipvs-service',
+      'lb2: ipvs-real-server',
+      `${HOSTS.client}: redis-ping-via-vip`,
+    ]);
+    const viaVipCheck = checks.find((c) => c.check === 'redis-ping-via-vip');
+    expect(viaVipCheck?.evidence.map((e) => e.output)).to.include('PONG');
+    console.log(`      verify: ${verdicts('pass').length} checks passed, 0 failed, 0 not provable`);
+  });
+
   it('moves the VIP to the BACKUP when keepalived stops on the MASTER, and clients still get PONG', async () => {
     await waitForVip(['lb1']);
     await onHostOk('lb1', 'systemctl stop keepalived');
@@ -212,5 +250,30 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
       1000,
     );
     console.log(`      rs2 was back ${seconds(back.ms)} after its Redis started`);
+  });
+
+  it('lbprov drill realserver rs2 times rs2 leaving both IPVS tables and coming back, and restores Redis', async () => {
+    const run = keep(await lbprov(['drill', 'realserver', INVENTORY, 'rs2', '--json'], 600_000));
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    const result = run.events.at(-1) as unknown as DrillResult;
+    expect(result.type, run.stdout).to.equal('result');
+    expect(result).to.include({ restored: true, interrupted: false });
+    expect(result.not_provable).to.deep.equal([]);
+    expect(result.problems).to.deep.equal([]);
+    const measured = Object.fromEntries(result.measurements.map((m) => [m.what, m.measured_ms]));
+    for (const what of [
+      "rs2 leaves lb1's IPVS table",
+      "rs2 leaves lb2's IPVS table",
+      "rs2 back in lb1's IPVS table",
+      "rs2 back in lb2's IPVS table",
+    ]) {
+      expect(measured[what], `${what}: ${run.stdout}`).to.be.a('number');
+    }
+    for (const m of result.measurements) {
+      console.log(
+        `      drill realserver: ${m.what} after ${seconds(m.measured_ms ?? NaN)} (expected ~${seconds(m.expected_ms)})`,
+      );
+    }
+    expect(await ipvsRealServers('lb1')).to.have.all.keys(HOSTS.rs1, HOSTS.rs2);
   });
 });
