@@ -37,10 +37,9 @@ export function unsafePathReason(path: string): string | undefined {
   return undefined;
 }
 
-function pathOf(entry: UndoRecord): string | undefined {
-  return entry.kind === 'remove_file' || entry.kind === 'restore_file' || entry.kind === 'remove_tree'
-    ? entry.path
-    : undefined;
+/** The path an undo entry removes or restores; undefined for scripts and packages. */
+export function pathOf(entry: UndoRecord): string | undefined {
+  return entry.kind === 'shell' || entry.kind === 'remove_packages' ? undefined : entry.path;
 }
 
 function nameOf(entry: UndoRecord): string {
@@ -50,6 +49,8 @@ function nameOf(entry: UndoRecord): string {
       return `Remove ${entry.path}`;
     case 'restore_file':
       return `Restore ${entry.path}`;
+    case 'remove_dir':
+      return `Remove folder ${entry.path}`;
     case 'shell':
       return entry.description.charAt(0).toUpperCase() + entry.description.slice(1);
     case 'remove_packages':
@@ -72,6 +73,8 @@ function descriptionOf(entry: UndoRecord): string {
       return `copy back ${backupPathFor(entry.path)}, the original lbprov saved before it first changed the file`;
     case 'remove_tree':
       return `rm -rf ${entry.path} (lbprov created it)`;
+    case 'remove_dir':
+      return `rmdir ${entry.path} (lbprov created it; kept if anything else is in it)`;
     case 'shell':
       return firstLine(entry.script);
     case 'remove_packages':
@@ -98,7 +101,10 @@ function planEntry(entry: UndoRecord, record: HostRecord, options: DestroyOption
         'kept: other software may use them now (pass --remove-packages to remove them; this destroy forgets them)',
     };
   }
-  const writtenSha = path === undefined || entry.kind === 'remove_tree' ? undefined : record.files[path];
+  const writtenSha =
+    path === undefined || entry.kind === 'remove_tree' || entry.kind === 'remove_dir'
+      ? undefined
+      : record.files[path];
   return {
     ...base,
     kind: 'undo',
@@ -125,7 +131,7 @@ export function withoutStep(record: HostRecord, step: UndoStep): HostRecord {
   if (step.kind === 'forget') return record;
   const path = pathOf(step.entry);
   const files = { ...record.files };
-  if (path !== undefined && step.entry.kind !== 'remove_tree') delete files[path];
+  if (path !== undefined) delete files[path];
   return {
     ...record,
     undo: record.undo.filter((entry) => entry.resource !== step.entry.resource),

@@ -17,9 +17,11 @@ export type Finding =
   /** restore_file: the backup is not there, so nothing was restored. */
   | 'backup-missing'
   /** The file changed since lbprov wrote it: a copy was kept before it was removed or restored. */
-  | 'kept-copy';
+  | 'kept-copy'
+  /** remove_dir: something lbprov did not put there is in the folder, so the folder stays. */
+  | 'not-empty';
 
-const FINDINGS: readonly Finding[] = ['absent', 'backup-missing', 'kept-copy'];
+const FINDINGS: readonly Finding[] = ['absent', 'backup-missing', 'kept-copy', 'not-empty'];
 
 function say(finding: Finding): string {
   return `echo ${shellQuote(`${MARK} ${finding}`)}`;
@@ -95,6 +97,16 @@ export function restoreFileScript(file: FileUndo, backup: string): string {
 
 export function removeTreeScript(path: string): string {
   return ['set -e', absentExit(path), `rm -rf ${shellQuote(path)}`].join('\n');
+}
+
+/** rmdir, never rm -r: whatever else went into the folder since is not lbprov's to remove. */
+export function removeDirScript(path: string): string {
+  const p = shellQuote(path);
+  return [
+    absentExit(path),
+    `if [ -d ${p} ] && [ ! -L ${p} ] && [ -z "$(ls -A ${p})" ]; then rmdir ${p}; exit $?; fi`,
+    say('not-empty'),
+  ].join('\n');
 }
 
 /** Where apt logs each transaction, with every package it installed (rotated monthly, compressed). */
@@ -183,6 +195,8 @@ export function undoScript(entry: UndoRecord, runId: string, writtenSha?: string
       );
     case 'remove_tree':
       return removeTreeScript(entry.path);
+    case 'remove_dir':
+      return removeDirScript(entry.path);
     case 'shell':
       return entry.script;
     case 'remove_packages':

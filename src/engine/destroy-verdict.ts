@@ -1,7 +1,7 @@
 import type { Fact, FactValues } from '../facts/fact.js';
 import { factValue } from '../facts/fact.js';
 import { fileFact, pathExistsFact } from '../facts/files.js';
-import type { UndoStep } from './destroy-plan.js';
+import { pathOf, type UndoStep } from './destroy-plan.js';
 import { modifiedCopyPath, type Finding } from './destroy-scripts.js';
 import type { StepError, StepStatus } from './events.js';
 import { backupPathFor } from './record.js';
@@ -18,20 +18,13 @@ export interface Verdict {
 
 type Doing = Extract<UndoStep, { kind: 'undo' }>;
 
-function targetPath(step: Doing): string | undefined {
-  const entry = step.entry;
-  return entry.kind === 'remove_file' || entry.kind === 'restore_file' || entry.kind === 'remove_tree'
-    ? entry.path
-    : undefined;
-}
-
 /**
  * The verdict on an undo step from what its script (or, for --dry-run, the probe) found.
  * A missing backup is reported, never guessed around: the file is left as it is.
  */
 export function judge(step: Doing, findings: ReadonlySet<Finding>, runId: string, dryRun: boolean): Verdict {
   const done: StepStatus = dryRun ? 'would_change' : 'changed';
-  const path = targetPath(step) ?? '';
+  const path = pathOf(step.entry) ?? '';
   if (findings.has('backup-missing')) {
     if (!step.writtenSha) {
       // The backup is taken in the same script that replaces the file, right before: without
@@ -53,6 +46,13 @@ export function judge(step: Doing, findings: ReadonlySet<Finding>, runId: string
         step.entry.kind === 'remove_packages'
           ? 'none of them is installed any more'
           : `${path} is already gone`,
+    };
+  }
+  if (findings.has('not-empty')) {
+    return {
+      status: 'ok',
+      reason: `${path} is kept: it holds what lbprov did not put there`,
+      warning: `${path} was created by lbprov but now holds other files: kept`,
     };
   }
   if (findings.has('kept-copy')) {
@@ -79,6 +79,7 @@ export function previewFacts(steps: UndoStep[]): Fact<unknown>[] {
           fileFact(backupPathFor(entry.path), { content: false }),
         ];
       case 'remove_tree':
+      case 'remove_dir':
         return [pathExistsFact(entry.path)];
       default:
         return [];
@@ -90,7 +91,8 @@ export function previewFacts(steps: UndoStep[]): Fact<unknown>[] {
 export function previewFindings(step: Doing, facts: FactValues): Set<Finding> {
   const entry = step.entry;
   const found = new Set<Finding>();
-  if (entry.kind === 'remove_tree') {
+  // A folder is judged when destroy reaches it: what is in it now may be lbprov's, removed first.
+  if (entry.kind === 'remove_tree' || entry.kind === 'remove_dir') {
     if (!factValue(facts, pathExistsFact(entry.path))) found.add('absent');
     return found;
   }

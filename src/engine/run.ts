@@ -130,7 +130,7 @@ export async function run(request: RunRequest): Promise<RunOutcome> {
             if (stopAfter)
               state.failure = {
                 message: `not run: ${stopAfter} failed first`,
-                hint: 'fix that host, then apply again',
+                hint: `fix that host, then run ${request.mode.startsWith('destroy') ? 'destroy' : 'apply'} again`,
               };
             else await onHost(state, request, { runId, emit, downloads });
           }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { factValue } from '../facts/fact.js';
-import { pathExistsFact } from '../facts/files.js';
+import { foldersCreatedFor, pathPresenceFact } from '../facts/files.js';
+import { createdFoldersUndo } from './file-change.js';
 import { commandFact } from '../facts/system.js';
 import { absolutePath, parseArgs } from './args.js';
-import type { Action, Module } from './types.js';
+import type { Action, Module, UndoRecord } from './types.js';
 
 const expectation = z.object({ pattern: z.string().min(1), meaning: z.string().min(1) }).strict();
 
@@ -41,7 +42,7 @@ function unmet(expectations: { pattern: string; meaning: string }[], output: str
 export const buildModule: Module<BuildArgs> = {
   name: 'build',
   parseArgs: (raw) => parseArgs('build', schema, raw),
-  facts: (args) => [commandFact(args.installed.command), ...args.installs.map(pathExistsFact)],
+  facts: (args) => [commandFact(args.installed.command), ...args.installs.map(pathPresenceFact)],
   check(args, facts) {
     const installed = factValue(facts, commandFact(args.installed.command));
     const missing = unmet(args.installed.expect, installed.output);
@@ -52,13 +53,22 @@ export const buildModule: Module<BuildArgs> = {
       script: command.run,
       ...(command.expect_output ? { expectOutput: command.expect_output } : {}),
     }));
-    const created = args.installs.filter((path) => !factValue(facts, pathExistsFact(path)));
+    const undo: UndoRecord[] = [];
+    for (const path of args.installs) {
+      const presence = factValue(facts, pathPresenceFact(path));
+      if (presence.exists) continue;
+      // make install creates the folders on the way (ipvsadm's /usr/man/man8, /etc/rc.d/init.d):
+      // each is recorded once, before what goes into it.
+      const folders = createdFoldersUndo(foldersCreatedFor(path, presence.existingAncestor));
+      undo.push(...folders.filter((folder) => !undo.some((known) => known.resource === folder.resource)));
+      undo.push({ kind: 'remove_tree', resource: `tree:${path}`, path });
+    }
     return {
       status: 'change',
       change: {
         description: `build and install ${args.what} (${installed.output.trim() ? missing.join('; ') : 'not installed'})`,
         actions,
-        undo: created.map((path) => ({ kind: 'remove_tree', resource: `tree:${path}`, path })),
+        undo,
       },
     };
   },

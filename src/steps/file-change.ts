@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import type { FileState } from '../facts/files.js';
+import { foldersCreatedFor, type FileState } from '../facts/files.js';
 import type { CheckResult, UndoRecord } from './types.js';
 import { createHash } from 'node:crypto';
 import { MASK } from '../util/mask.js';
@@ -67,11 +67,21 @@ export function fileDiff(
   );
 }
 
-/** The undo of a write: remove what lbprov created, restore (from its backup) what it replaced. */
-export function fileUndo(path: string, state: FileState): UndoRecord {
-  return state.exists
-    ? { kind: 'restore_file', resource: `file:${path}`, path }
-    : { kind: 'remove_file', resource: `file:${path}`, path };
+/**
+ * The undo of a write: restore (from its backup) what it replaced; or remove what it created, with
+ * the folders the atomic write made for it (listed first: destroy undoes newest first).
+ */
+export function fileUndo(path: string, state: FileState): UndoRecord[] {
+  if (state.exists) return [{ kind: 'restore_file', resource: `file:${path}`, path }];
+  return [
+    ...createdFoldersUndo(foldersCreatedFor(path, state.existingAncestor)),
+    { kind: 'remove_file', resource: `file:${path}`, path },
+  ];
+}
+
+/** Folders a change creates, to be removed by destroy once they are empty. */
+export function createdFoldersUndo(folders: string[]): UndoRecord[] {
+  return folders.map((folder) => ({ kind: 'remove_dir', resource: `dir:${folder}`, path: folder }));
 }
 
 /** Compares a file on the host with the wanted one: ok, or a change that writes it atomically. */
@@ -126,7 +136,7 @@ export function checkFile(wanted: WantedFile, state: FileState): CheckResult {
           ...(wanted.validate ? { validate: wanted.validate } : {}),
         },
       ],
-      undo: [fileUndo(wanted.path, state)],
+      undo: fileUndo(wanted.path, state),
     },
   };
 }

@@ -1,10 +1,25 @@
 import { z } from 'zod';
+import { shellQuote } from '../util/shell.js';
 import { parseArgs } from './args.js';
 import type { Module } from './types.js';
 
 const schema = z.object({ allow_vrrp_only: z.boolean() }).strict();
 
 type IpvsArgs = z.output<typeof schema>;
+
+/**
+ * Runs after keepalived is stopped (destroy goes newest first), when its virtual servers are gone:
+ * /proc/net/ip_vs is then its three header lines. A table that still lists services belongs to
+ * someone else, and a module something still holds stays: both are left loaded, not forced out.
+ */
+export function unloadIpvsScript(proc = '/proc'): string {
+  const table = shellQuote(`${proc}/net/ip_vs`);
+  return [
+    `if [ -e ${table} ] && [ "$(grep -c . ${table})" -le 3 ]; then`,
+    `  modprobe -r $(awk '$1 ~ /^ip_vs_/ { print $1 }' ${shellQuote(`${proc}/modules`)}) ip_vs 2>/dev/null || echo 'ip_vs is in use: left loaded'`,
+    'fi',
+  ].join('\n');
+}
 
 /**
  * LVS needs IPVS in the kernel. Loaded: ok. Loadable: load it now and at boot. Missing: stop,
@@ -32,6 +47,12 @@ export const ipvsModule: Module<IpvsArgs> = {
               },
             ],
             undo: [
+              {
+                kind: 'shell',
+                resource: 'module:ip_vs',
+                description: 'unload the ip_vs kernel module lbprov loaded',
+                script: unloadIpvsScript(),
+              },
               {
                 kind: 'remove_file',
                 resource: 'file:/etc/modules-load.d/lbprov-ipvs.conf',

@@ -36,6 +36,8 @@ export type UndoRecord =
   | { kind: 'remove_file'; resource: string; path: string }
   | { kind: 'restore_file'; resource: string; path: string }
   | { kind: 'remove_tree'; resource: string; path: string }
+  /** A folder a change created on the way to its file: removed once empty, kept if anything else is in it. */
+  | { kind: 'remove_dir'; resource: string; path: string }
   | { kind: 'shell'; resource: string; description: string; script: string }
   | { kind: 'remove_packages'; resource: string; manager: 'apt' | 'dnf' | 'yum'; packages: string[] };
 

@@ -52,18 +52,12 @@ const MADE_BY_APPLY = [
   '/etc/sysctl.d/90-lbprov-lvs-dr.conf',
   '/etc/rc?.d/[SK]??keepalived',
   '/etc/rc?.d/[SK]??lbprov-realserver',
+  // Folders made on the way: by the atomic write of keepalived.conf, and by ipvsadm's make install.
+  '/etc/keepalived',
+  '/usr/man',
+  '/etc/rc.d',
 ];
-/**
- * Folders apply creates without recording them: /etc/keepalived (made by the atomic write of
- * keepalived.conf) and ipvsadm's `make install` targets. Until the record lists them (asked of the
- * engine and build recipes' owners), destroy can only be held to leaving them empty.
- */
-const UNRECORDED_FOLDERS = ['/etc/keepalived', '/usr/man', '/etc/rc.d'];
-const LEFTOVERS = [
-  `ls -d ${MADE_BY_APPLY.join(' ')} 2>/dev/null`,
-  `find ${UNRECORDED_FOLDERS.join(' ')} ! -type d 2>/dev/null`,
-  'true',
-].join('; ');
+const LEFTOVERS = `ls -d ${MADE_BY_APPLY.join(' ')} 2>/dev/null; true`;
 
 async function snapshot(): Promise<Snapshot> {
   const taken = await Promise.all(

@@ -38,7 +38,12 @@ export function summaryLines(event: Extract<EngineEvent, { type: 'summary' }>): 
   const seconds = (event.duration_ms / 1000).toFixed(1);
   const failed = Object.values(event.hosts).some((tally) => tally.failed > 0 || tally.unreachable);
   if (failed) lines.push(`Finished with failures in ${seconds}s (exit code ${event.exit_code}).`);
-  else if (event.changed === 0) lines.push(`Nothing to change: the cluster is converged (${seconds}s).`);
+  else if (event.changed === 0)
+    lines.push(
+      event.mode === 'destroy' || event.mode === 'destroy-dry-run'
+        ? `Nothing to undo: nothing lbprov made is left on these hosts (${seconds}s).`
+        : `Nothing to change: the cluster is converged (${seconds}s).`,
+    );
   else if (dry)
     lines.push(`${plural(event.changed, 'step')} would change; nothing was changed (${seconds}s).`);
   else lines.push(`${plural(event.changed, 'step')} changed in ${seconds}s.`);

@@ -25,6 +25,11 @@ const prefix: UndoRecord = {
   resource: 'tree:/usr/local/keepalived',
   path: '/usr/local/keepalived',
 };
+const confFolder: UndoRecord = {
+  kind: 'remove_dir',
+  resource: 'dir:/etc/keepalived',
+  path: '/etc/keepalived',
+};
 const stop: UndoRecord = {
   kind: 'shell',
   resource: 'service:keepalived:running',
@@ -68,6 +73,15 @@ describe('planDestroy', () => {
       ],
     },
     {
+      title: 'a folder a write created goes after the file in it',
+      record: record([confFolder, conf]),
+      expected: [
+        'undo file:/etc/keepalived/keepalived.conf',
+        'undo dir:/etc/keepalived',
+        `forget ${FORGET_STEP_ID}`,
+      ],
+    },
+    {
       title: 'packages are removed only when asked',
       record: record([packages]),
       options: { removePackages: true },
@@ -105,10 +119,11 @@ describe('planDestroy', () => {
   });
 
   it('names each step after what it does, and says why packages are kept', () => {
-    const steps = planDestroy(record([packages, prefix, sysctlConf, conf, stop]), keepPackages);
+    const steps = planDestroy(record([packages, prefix, sysctlConf, confFolder, conf, stop]), keepPackages);
     expect(steps.map((step) => step.name)).to.deep.equal([
       'Stop keepalived',
       'Remove /etc/keepalived/keepalived.conf',
+      'Remove folder /etc/keepalived',
       'Restore /etc/sysctl.conf',
       'Remove /usr/local/keepalived',
       'Remove packages gcc make',

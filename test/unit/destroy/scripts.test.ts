@@ -10,6 +10,7 @@ import {
   mkdtempSync,
   readFileSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import {
   modifiedCopyPath,
   removeFileScript,
   removePackagesScript,
+  removeDirScript,
   removeTreeScript,
   restoreFileScript,
 } from '../../../src/engine/destroy-scripts.js';
@@ -146,6 +148,39 @@ describe('undo scripts (run with sh on temporary files)', () => {
     expect(sh(removeTreeScript(tree)).code).to.equal(0);
     expect(existsSync(tree)).to.equal(false);
     expect(findingsIn(sh(removeTreeScript(tree)).stdout)).to.deep.equal(new Set(['absent']));
+  });
+
+  describe('remove a folder lbprov created on the way to its files', () => {
+    it('removes it once empty, and reports one already gone', () => {
+      const folder = join(dir, 'rc.d');
+      mkdirSync(folder);
+      expect(sh(removeDirScript(folder))).to.include({ code: 0 });
+      expect(existsSync(folder)).to.equal(false);
+      expect(findingsIn(sh(removeDirScript(folder)).stdout)).to.deep.equal(new Set(['absent']));
+    });
+
+    it('keeps it, and everything in it, when something else was put there since', () => {
+      const folder = join(dir, 'man');
+      mkdirSync(join(folder, 'man8'), { recursive: true });
+      writeFileSync(join(folder, 'man8', 'other.8'), 'not lbprov’s');
+      const run = sh(removeDirScript(folder));
+      expect(run.code).to.equal(0);
+      expect(findingsIn(run.stdout)).to.deep.equal(new Set(['not-empty']));
+      expect(readFileSync(join(folder, 'man8', 'other.8'), 'utf8')).to.equal('not lbprov’s');
+    });
+
+    it('keeps a symlink or a file that took the folder’s place', () => {
+      const target = join(dir, 'elsewhere');
+      mkdirSync(target);
+      const link = join(dir, 'keepalived');
+      symlinkSync(target, link);
+      expect(findingsIn(sh(removeDirScript(link)).stdout)).to.deep.equal(new Set(['not-empty']));
+      expect(existsSync(link)).to.equal(true);
+      const file = join(dir, 'plain');
+      writeFileSync(file, 'x');
+      expect(findingsIn(sh(removeDirScript(file)).stdout)).to.deep.equal(new Set(['not-empty']));
+      expect(existsSync(file)).to.equal(true);
+    });
   });
 
   describe('remove packages (apt, with stand-in dpkg-query and apt-get, and apt history logs)', () => {

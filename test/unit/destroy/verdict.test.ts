@@ -21,6 +21,7 @@ function undoStep(entry: UndoRecord, written?: string): Extract<UndoStep, { kind
 const removeConf = undoStep({ kind: 'remove_file', resource: `file:${CONF}`, path: CONF }, WRITTEN);
 const restoreSysctl = undoStep({ kind: 'restore_file', resource: `file:${SYSCTL}`, path: SYSCTL }, WRITTEN);
 const restoreUnwritten = undoStep({ kind: 'restore_file', resource: `file:${SYSCTL}`, path: SYSCTL });
+const removeFolder = undoStep({ kind: 'remove_dir', resource: 'dir:/etc/rc.d', path: '/etc/rc.d' });
 const removePackages = undoStep({
   kind: 'remove_packages',
   resource: 'packages:gcc',
@@ -69,6 +70,15 @@ describe('judge: what an undo step came to', () => {
       says: `the backup of ${SYSCTL} (${backupPathFor(SYSCTL)}) is missing`,
     },
     {
+      title: 'a folder someone else put files in is kept, and said so',
+      step: removeFolder,
+      found: ['not-empty'],
+      status: 'ok',
+      says: '/etc/rc.d is kept',
+      warns: '/etc/rc.d was created by lbprov but now holds other files: kept',
+    },
+    { title: 'an empty folder is removed', step: removeFolder, found: [], status: 'changed' },
+    {
       title: 'no backup and no write: lbprov never replaced the file',
       step: restoreUnwritten,
       found: ['backup-missing'],
@@ -98,11 +108,17 @@ describe('previewFindings: what a dry run expects the scripts to find', () => {
   const sysctl = fileFact(SYSCTL, { content: false }).key;
   const backup = fileFact(backupPathFor(SYSCTL), { content: false }).key;
 
-  it('asks only about files, backups and trees', () => {
+  it('asks only about files, backups, trees and folders', () => {
     const tree = undoStep({ kind: 'remove_tree', resource: 'tree:/usr/local/x', path: '/usr/local/x' });
     expect(
-      previewFacts([removeConf, restoreSysctl, tree, removePackages]).map((fact) => fact.key),
-    ).to.deep.equal([conf, sysctl, backup, pathExistsFact('/usr/local/x').key]);
+      previewFacts([removeConf, restoreSysctl, tree, removeFolder, removePackages]).map((fact) => fact.key),
+    ).to.deep.equal([
+      conf,
+      sysctl,
+      backup,
+      pathExistsFact('/usr/local/x').key,
+      pathExistsFact('/etc/rc.d').key,
+    ]);
   });
 
   const cases: {
@@ -119,6 +135,18 @@ describe('previewFindings: what a dry run expects the scripts to find', () => {
       found: ['kept-copy'],
     },
     { title: 'file gone', step: removeConf, facts: [[conf, { exists: false }]], found: ['absent'] },
+    {
+      title: 'a folder still there: it would go (what is in it now may be lbprov’s, removed before)',
+      step: removeFolder,
+      facts: [[pathExistsFact('/etc/rc.d').key, true]],
+      found: [],
+    },
+    {
+      title: 'a folder gone',
+      step: removeFolder,
+      facts: [[pathExistsFact('/etc/rc.d').key, false]],
+      found: ['absent'],
+    },
     {
       title: 'backup gone',
       step: restoreSysctl,

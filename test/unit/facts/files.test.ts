@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileFact, pathExistsFact, type FileState } from '../../../src/facts/files.js';
+import {
+  fileFact,
+  foldersCreatedFor,
+  pathExistsFact,
+  pathPresenceFact,
+  type FileState,
+} from '../../../src/facts/files.js';
 import { lineInFileModule } from '../../../src/steps/line-in-file.js';
 import { DEBIAN } from '../steps/support.js';
 import { runFact, runProbe } from './run-probe.js';
@@ -15,6 +21,16 @@ const me = os.userInfo().username;
 
 const rows: { name: string; output: string; options?: { content?: boolean }; state: FileState }[] = [
   { name: 'absent', output: 'absent\n', state: { exists: false } },
+  {
+    name: 'absent, with the nearest folder above that exists',
+    output: 'absent /etc\n',
+    state: { exists: false, existingAncestor: '/etc' },
+  },
+  {
+    name: 'absent, with a folder name that has a space',
+    output: 'absent /srv/my data\n',
+    state: { exists: false, existingAncestor: '/srv/my data' },
+  },
   {
     name: 'a file with content',
     output: `file 640 root redis 6\n${sha('hello\n')}\n${b64('hello\n')}`,
@@ -164,7 +180,28 @@ describe('facts: files', () => {
         type: 'symlink',
         sha256: '-',
       });
-      expect(values.get(`file:${at('missing')}`)).to.deep.equal({ exists: false });
+      expect(values.get(`file:${at('missing')}`)).to.deep.equal({ exists: false, existingAncestor: dir });
+    });
+
+    it('a missing path under missing folders names the nearest folder that exists', () => {
+      expect(runFact(fileFact(at('new/sub/file.conf')))).to.deep.equal({
+        exists: false,
+        existingAncestor: dir,
+      });
+      expect(runFact(fileFact(at('folder/new/file.conf')))).to.deep.equal({
+        exists: false,
+        existingAncestor: at('folder'),
+      });
+    });
+
+    it('pathPresenceFact: present (a dangling symlink too), or absent with where creating it starts', () => {
+      expect(runFact(pathPresenceFact(at('folder')))).to.deep.equal({ exists: true });
+      symlinkSync(at('nowhere'), at('dangling'));
+      expect(runFact(pathPresenceFact(at('dangling')))).to.deep.equal({ exists: true });
+      expect(runFact(pathPresenceFact(at("it's/man8/x.8")))).to.deep.equal({
+        exists: false,
+        existingAncestor: dir,
+      });
     });
 
     it('pathExistsFact: / exists, a missing path does not, a dangling name with a quote does not', () => {
@@ -174,4 +211,22 @@ describe('facts: files', () => {
       expect(runFact(pathExistsFact("/nonexistent/it's"))).to.equal(false);
     });
   });
+});
+
+describe('foldersCreatedFor', () => {
+  const rows: [string, string | undefined, string[]][] = [
+    ['/etc/keepalived/keepalived.conf', '/etc', ['/etc/keepalived']],
+    ['/usr/man/man8/ipvsadm.8', '/usr', ['/usr/man', '/usr/man/man8']],
+    ['/etc/sysctl.conf', '/etc', []],
+    ['/a/b/c', '/', ['/a', '/a/b']],
+    ['/etc/keepalived/keepalived.conf', undefined, []],
+    // An ancestor that is not above the path says nothing about it.
+    ['/etc/keepalived/keepalived.conf', '/usr', []],
+    ['/etcetera/x/y', '/etc', []],
+  ];
+  for (const [path, ancestor, folders] of rows) {
+    it(`${path} from ${ancestor ?? '(unknown)'}: ${folders.join(', ') || 'none'}`, () => {
+      expect(foldersCreatedFor(path, ancestor)).to.deep.equal(folders);
+    });
+  }
 });

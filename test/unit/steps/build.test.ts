@@ -31,6 +31,10 @@ const build = {
 };
 const good = 'Keepalived v2.2.7 (01/16,2022)\n\nBuild options:  PIPE2 LVS VRRP\n1\n';
 const removeTree = (path: string) => ({ kind: 'remove_tree', resource: `tree:${path}`, path }) as const;
+const removeDir = (path: string) => ({ kind: 'remove_dir', resource: `dir:${path}`, path }) as const;
+const present = { exists: true };
+/** Absent, and `ancestor` is the nearest folder above it that exists. */
+const absentUnder = (ancestor: string) => ({ exists: false, existingAncestor: ancestor });
 const output = (text: string, code = 0) => ({ code, output: text });
 
 const commandsRun = (change: Change) => {
@@ -54,19 +58,19 @@ const cases: StepCase[] = [
   {
     name: 'installed output meets every expectation: ok',
     args: build,
-    facts: [output(good), true, true],
+    facts: [output(good), present, present],
     expect: { status: 'ok', reason: 'keepalived 2.2.7 is installed' },
   },
   {
     name: 'expectations are per line (^ and $ match inside the output)',
     args: build,
-    facts: [output('some banner\nKeepalived v2.2.7 (x)\n1\n'), true, true],
+    facts: [output('some banner\nKeepalived v2.2.7 (x)\n1\n'), present, present],
     expect: { status: 'ok', reason: 'installed' },
   },
   {
     name: 'nothing installed: one shell action per command, configure checked; undo for every install path',
     args: build,
-    facts: [output('', 127), false, false],
+    facts: [output('', 127), absentUnder('/usr/local'), absentUnder('/usr/sbin')],
     expect: {
       status: 'change',
       description: 'build and install keepalived 2.2.7 (not installed)',
@@ -79,7 +83,7 @@ const cases: StepCase[] = [
   {
     name: 'another version installed: rebuilt, the reason names the unmet expectation',
     args: build,
-    facts: [output('Keepalived v1.2.0 (05/21,2010)\n1\n'), true, true],
+    facts: [output('Keepalived v1.2.0 (05/21,2010)\n1\n'), present, present],
     expect: {
       status: 'change',
       description: 'build and install keepalived 2.2.7 (the installed keepalived is not 2.2.7)',
@@ -91,7 +95,7 @@ const cases: StepCase[] = [
   {
     name: 'built without LVS: rebuilt, only that expectation is named',
     args: build,
-    facts: [output('Keepalived v2.2.7 (01/16,2022)\n0\n'), true, true],
+    facts: [output('Keepalived v2.2.7 (01/16,2022)\n0\n'), present, present],
     expect: {
       status: 'change',
       description: '(the installed keepalived was built without LVS)',
@@ -103,7 +107,7 @@ const cases: StepCase[] = [
   {
     name: 'both unmet: both named',
     args: build,
-    facts: [output('Keepalived v1.2.0\n0\n'), true, true],
+    facts: [output('Keepalived v1.2.0\n0\n'), present, present],
     expect: {
       status: 'change',
       description: 'the installed keepalived is not 2.2.7; the installed keepalived was built without LVS',
@@ -114,7 +118,7 @@ const cases: StepCase[] = [
   {
     name: 'undo only for install paths that did not exist before (the prefix was there)',
     args: build,
-    facts: [output(''), true, false],
+    facts: [output(''), present, absentUnder('/usr/sbin')],
     expect: {
       status: 'change',
       description: 'not installed',
@@ -136,13 +140,47 @@ const cases: StepCase[] = [
   {
     name: 'a single command without expect_output: one action',
     args: { ...build, commands: [{ name: 'make install', run: 'make -C /src install' }], installs: [MAN] },
-    facts: [output(''), false],
+    facts: [output(''), absentUnder(PREFIX)],
     expect: {
       status: 'change',
       description: 'not installed',
       actions: ['shell'],
-      undo: [removeTree(MAN)],
+      undo: [
+        removeDir(`${PREFIX}/share`),
+        removeDir(`${PREFIX}/share/man`),
+        removeDir(`${PREFIX}/share/man/man8`),
+        removeTree(MAN),
+      ],
       more: (change) => expect(change.actions[0]).not.to.have.property('expectOutput'),
+    },
+  },
+  {
+    // ipvsadm's Makefile puts its man pages in /usr/man/man8 and its init script in /etc/rc.d/init.d,
+    // folders a Debian host does not have: destroy must take them away again, and nothing else.
+    name: 'folders make install creates on the way are recorded once each, before what goes in them',
+    args: {
+      ...build,
+      installs: [
+        '/sbin/ipvsadm',
+        '/usr/man/man8/ipvsadm.8',
+        '/usr/man/man8/ipvsadm-save.8',
+        '/etc/rc.d/init.d/ipvsadm',
+      ],
+    },
+    facts: [output(''), present, absentUnder('/usr'), absentUnder('/usr'), absentUnder('/etc')],
+    expect: {
+      status: 'change',
+      description: 'not installed',
+      actions: ['shell', 'shell', 'shell'],
+      undo: [
+        removeDir('/usr/man'),
+        removeDir('/usr/man/man8'),
+        removeTree('/usr/man/man8/ipvsadm.8'),
+        removeTree('/usr/man/man8/ipvsadm-save.8'),
+        removeDir('/etc/rc.d'),
+        removeDir('/etc/rc.d/init.d'),
+        removeTree('/etc/rc.d/init.d/ipvsadm'),
+      ],
     },
   },
   { name: 'no commands: refused', args: { ...build, commands: [] }, rejects: 'commands' },

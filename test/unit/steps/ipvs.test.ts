@@ -1,7 +1,17 @@
 import { expect } from 'chai';
-import { ipvsModule } from '../../../src/steps/ipvs.js';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ipvsModule, unloadIpvsScript } from '../../../src/steps/ipvs.js';
 import { describeCases, onlyAction, type StepCase } from './support.js';
 
+const unloadUndo = {
+  kind: 'shell',
+  resource: 'module:ip_vs',
+  description: 'unload the ip_vs kernel module lbprov loaded',
+  script: unloadIpvsScript(),
+} as const;
 const loadUndo = {
   kind: 'remove_file',
   resource: 'file:/etc/modules-load.d/lbprov-ipvs.conf',
@@ -20,7 +30,7 @@ for (const allow of [false, true]) {
       expect: { status: 'ok', reason: 'the kernel has IPVS' },
     },
     {
-      name: `loadable, allow_vrrp_only ${allow}: load ip_vs now and at boot; undo removes the boot file`,
+      name: `loadable, allow_vrrp_only ${allow}: load ip_vs now and at boot; undo removes the boot file and unloads it`,
       args: { allow_vrrp_only: allow },
       facts: [],
       host: { ipvs: 'loadable' },
@@ -28,7 +38,7 @@ for (const allow of [false, true]) {
         status: 'change',
         description: 'load the ip_vs kernel module now and at boot',
         actions: ['shell'],
-        undo: [loadUndo],
+        undo: [unloadUndo, loadUndo],
         more(change) {
           const { script } = onlyAction(change, 'shell');
           expect(script).to.match(/^modprobe ip_vs && /);
@@ -67,4 +77,49 @@ cases.push(
 
 describe('steps: ipvs', () => {
   describeCases(ipvsModule, cases);
+});
+
+describe('steps: ipvs: the unload undo, run with sh (stand-in /proc and modprobe)', () => {
+  const HEADER = [
+    'IP Virtual Server version 1.2.1 (size=4096)',
+    'Prot LocalAddress:Port Scheduler Flags',
+    '  -> RemoteAddress:Port Forward Weight ActiveConn InActConn',
+  ];
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lbprov-ipvs-'));
+    mkdirSync(join(dir, 'proc', 'net'), { recursive: true });
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'modprobe'), `#!/bin/sh\necho "$*" >> ${join(dir, 'calls')}\n`);
+    chmodSync(join(dir, 'bin', 'modprobe'), 0o755);
+    writeFileSync(
+      join(dir, 'proc', 'modules'),
+      'ip_vs_rr 12288 1 - Live 0x0\nip_vs 200704 3 ip_vs_rr, Live 0x0\nnf_conntrack 1 - Live 0x0\n',
+    );
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const unload = () => {
+    spawnSync('sh', ['-c', unloadIpvsScript(join(dir, 'proc'))], {
+      env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` },
+    });
+    try {
+      return readFileSync(join(dir, 'calls'), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+
+  it('unloads the schedulers and ip_vs once the table is empty', () => {
+    writeFileSync(join(dir, 'proc', 'net', 'ip_vs'), `${HEADER.join('\n')}\n`);
+    expect(unload()).to.equal('-r ip_vs_rr ip_vs\n');
+  });
+
+  it('leaves it loaded while the table still lists a service (not lbprov’s)', () => {
+    writeFileSync(join(dir, 'proc', 'net', 'ip_vs'), `${[...HEADER, 'TCP  0A000001:0050 rr'].join('\n')}\n`);
+    expect(unload()).to.equal('');
+  });
+
+  it('does nothing where ip_vs is no longer loaded', () => {
+    expect(unload()).to.equal('');
+  });
 });
