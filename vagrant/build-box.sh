@@ -14,6 +14,7 @@
 set -euo pipefail
 
 VAGRANT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+GOLDEN_DIR=$(cd "$VAGRANT_DIR/../test/golden" && pwd)
 CACHE_DIR=${LBPROV_LAB_CACHE_DIR:-/var/cache/lbprov-lab}
 SUITE=bookworm
 MIRROR=http://deb.debian.org/debian
@@ -53,7 +54,7 @@ box_key() {
     printf '%s\n' "$SUITE" "$MIRROR" "$SECURITY_MIRROR" "$DISK_GB" "$VARIANT" "${PACKAGES[@]}"
     cat "$VAGRANT_DIR/build-box.sh" "$VAGRANT_DIR/box-customize.sh"
     if [[ $VARIANT == prebuilt ]]; then
-      cat "$VAGRANT_DIR/box-prebuild.sh"
+      cat "$VAGRANT_DIR/box-prebuild.sh" "$GOLDEN_DIR/build-keepalived-2.2.7.txt" "$GOLDEN_DIR/build-ipvsadm-1.31.txt"
       sha256sum "$ARTIFACTS_DIR/keepalived_2.2.7.orig.tar.gz" "$ARTIFACTS_DIR/ipvsadm_1.31.orig.tar.gz" 2>/dev/null | cut -d' ' -f1
     fi
   } | sha256sum | cut -c1-12
@@ -117,7 +118,7 @@ if ! nice -n 19 mmdebstrap --variant=minbase --mode=root \
   --dpkgopt='path-exclude=/usr/share/locale/*' \
   --skip=cleanup/apt/lists \
   --customize-hook="bash '$VAGRANT_DIR/box-customize.sh' \"\$1\"" \
-  --customize-hook="if [ '$VARIANT' = prebuilt ]; then bash '$VAGRANT_DIR/box-prebuild.sh' \"\$1\" '$ARTIFACTS_DIR'; fi" \
+  --customize-hook="if [ '$VARIANT' = prebuilt ]; then bash '$VAGRANT_DIR/box-prebuild.sh' \"\$1\" '$ARTIFACTS_DIR' '$GOLDEN_DIR'; fi" \
   "$SUITE" "$work/rootfs" \
   "deb $MIRROR $SUITE main" \
   "deb $MIRROR $SUITE-updates main" \

@@ -276,4 +276,35 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
     }
     expect(await ipvsRealServers('lb1')).to.have.all.keys(HOSTS.rs1, HOSTS.rs2);
   });
+
+  it('lbprov destroy takes it all away on real kernels: keepalived stopped, VIP gone, ip_vs unloaded, folders removed', async () => {
+    const started = Date.now();
+    const destroyed = keep(await lbprov(['destroy', INVENTORY, '--yes', '--json'], 1_800_000));
+    console.log(`      destroy: ${seconds(Date.now() - started)}`);
+    expect(destroyed.code, destroyed.stdout.slice(-4000) + destroyed.stderr.slice(-2000)).to.equal(0);
+    for (const host of ['lb1', 'lb2'] as const) {
+      expect((await onHost(host, 'pidof keepalived')).code, `${host}: keepalived still runs`).to.equal(1);
+      // lbprov loaded ip_vs (the box does not load it at boot), so destroy unloads it again.
+      expect(await onHostOk(host, 'cat /proc/modules'), host).not.to.match(/^ip_vs /m);
+      expect(
+        await onHostOk(
+          host,
+          'ls -d /usr/local/keepalived /etc/keepalived /usr/man /etc/rc.d 2>/dev/null; true',
+        ),
+        host,
+      ).to.equal('');
+    }
+    expect(await vipHolders()).to.deep.equal([]);
+    for (const host of ['rs1', 'rs2'] as const) {
+      expect(await onHostOk(host, 'ip -o -4 addr show dev lo'), host).not.to.include(`${VIP}/`);
+      expect(
+        (await onHostOk(host, 'sysctl -n net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce'))
+          .split('\n')
+          .slice(0, 2),
+      ).to.deep.equal(['0', '0']);
+    }
+    const again = keep(await lbprov(['destroy', INVENTORY, '--yes', '--json'], 300_000));
+    expect(again.code).to.equal(0);
+    expect(again.summary?.changed).to.equal(0);
+  });
 });
