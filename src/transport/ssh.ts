@@ -168,9 +168,12 @@ export class SshTransport implements Transport {
     return { kind: 'password', password };
   }
 
-  private wrap(script: string): { command: string; stdinPrefix: string } {
-    // Scripts never read lbprov's stdin by accident: with sudo -S it carries the password.
-    const body = `exec </dev/null\n${script}`;
+  /**
+   * Scripts never read lbprov's stdin by accident: with sudo -S it carries the password. A held
+   * script reads its stdin to know when to end, so it keeps it.
+   */
+  private wrap(script: string, stdin: 'closed' | 'kept'): { command: string; stdinPrefix: string } {
+    const body = stdin === 'closed' ? `exec </dev/null\n${script}` : script;
     switch (this.sudo.kind) {
       case 'none':
         return { command: `sh -c ${shellQuote(body)}`, stdinPrefix: '' };
@@ -188,7 +191,7 @@ export class SshTransport implements Transport {
     if (options.stdin !== undefined) {
       throw new Error('exec with stdin is not supported: stage content with upload() instead');
     }
-    const { command, stdinPrefix } = this.wrap(script);
+    const { command, stdinPrefix } = this.wrap(script, 'closed');
     return this.rawExec(command, stdinPrefix ? { stdin: stdinPrefix } : {});
   }
 
@@ -233,7 +236,7 @@ export class SshTransport implements Transport {
   }
 
   async hold(script: string, readyMarker: string): Promise<HeldProcess> {
-    const { command, stdinPrefix } = this.wrapHeld(script);
+    const { command, stdinPrefix } = this.wrap(script, 'kept');
     return new Promise<HeldProcess>((resolve, reject) => {
       this.openChannel(command, (error, channel) => {
         if (error) return reject(error);
@@ -261,21 +264,6 @@ export class SshTransport implements Transport {
         if (stdinPrefix) channel.write(stdinPrefix);
       });
     });
-  }
-
-  /** A held script reads its stdin to know when to end, so it must not get /dev/null. */
-  private wrapHeld(script: string): { command: string; stdinPrefix: string } {
-    switch (this.sudo.kind) {
-      case 'none':
-        return { command: `sh -c ${shellQuote(script)}`, stdinPrefix: '' };
-      case 'passwordless':
-        return { command: `sudo -n -- sh -c ${shellQuote(script)}`, stdinPrefix: '' };
-      case 'password':
-        return {
-          command: `sudo -S -p '' -- sh -c ${shellQuote(script)}`,
-          stdinPrefix: `${this.sudo.password}\n`,
-        };
-    }
   }
 
   async upload(remotePath: string, content: Buffer): Promise<void> {

@@ -1,5 +1,4 @@
-import { run } from '../../engine/run.js';
-import type { EngineEvent, PlanOutline } from '../../engine/events.js';
+import type { PlanOutline } from '../../engine/events.js';
 import { procedureFlags } from '../../procedure/jobs.js';
 import { ExitCode } from '../exit-codes.js';
 import { JsonRenderer } from '../output/json.js';
@@ -7,7 +6,8 @@ import { PlainRenderer } from '../output/plain.js';
 import type { Renderer } from '../output/types.js';
 import { existsSync } from 'node:fs';
 import { hasTerminal, noTerminalMessage } from '../terminal.js';
-import { openSession, SetupError, type Session } from '../session.js';
+import { openRunSession, reportSetupError, runOnHosts } from '../run-on-hosts.js';
+import { SetupError, type Session } from '../session.js';
 
 export interface ApplyOptions {
   dryRun?: boolean;
@@ -84,45 +84,19 @@ export async function applyCommand(file: string, options: ApplyOptions): Promise
 }
 
 async function converge(file: string, options: ApplyOptions): Promise<number> {
-  const warn = (message: string): void => {
-    if (!options.json) process.stderr.write(`${message}\n`);
-  };
-  try {
+  return reportSetupError(async () => {
     const concurrency = parseConcurrency(options.concurrency);
-    const session = await openSession(file, { ...(options.limit ? { limit: options.limit } : {}), warn });
+    const session = await openRunSession(file, options);
     const renderer = await chooseRenderer(session, {
       json: options.json ?? false,
       showDiffs: Boolean(options.dryRun || options.diff),
     });
-    const recorded: EngineEvent[] = [];
-    const outcome = await run({
+    const outcome = await runOnHosts(session, renderer, {
       mode: options.dryRun ? 'dry-run' : 'apply',
       jobs: session.jobs,
       concurrency,
-      masker: session.masker,
-      connect: (job) =>
-        session.connect(
-          session.jobs.find((candidate) => candidate.name === job.name)!,
-          (host, fingerprint) =>
-            recorded.push({
-              type: 'warning',
-              host,
-              message: `recorded new host key ${fingerprint} (host_key_policy: accept-new)`,
-            }),
-        ),
-      emit: (event) => {
-        while (recorded.length > 0) renderer.handle(session.masker.maskDeep(recorded.shift()!));
-        renderer.handle(event);
-      },
       flagsFor: procedureFlags(session.inventory),
     });
-    await renderer.finish();
     return outcome.exitCode;
-  } catch (error) {
-    if (error instanceof SetupError) {
-      process.stderr.write(`lbprov: ${error.message}\n`);
-      return error.exitCode;
-    }
-    throw error;
-  }
+  });
 }

@@ -1,6 +1,5 @@
 import { destroyPreviewWork, destroyWork } from '../../engine/destroy.js';
-import type { EngineEvent } from '../../engine/events.js';
-import { run, type RunJob } from '../../engine/run.js';
+import type { RunJob } from '../../engine/run.js';
 import type { Inventory } from '../../model/inventory.js';
 import type { ProcedureJob } from '../../procedure/jobs.js';
 import { ExitCode } from '../exit-codes.js';
@@ -8,7 +7,7 @@ import { hasTerminal } from '../terminal.js';
 import { JsonRenderer } from '../output/json.js';
 import { PlainRenderer } from '../output/plain.js';
 import type { Renderer } from '../output/types.js';
-import { openSession, SetupError } from '../session.js';
+import { openRunSession, reportSetupError, runOnHosts } from '../run-on-hosts.js';
 
 export interface DestroyCommandOptions {
   dryRun?: boolean;
@@ -85,45 +84,18 @@ function chooseRenderer(options: DestroyCommandOptions): Renderer {
 
 /** `lbprov destroy` and `lbprov destroy --dry-run`. */
 export async function destroyCommand(file: string, options: DestroyCommandOptions): Promise<number> {
-  const warn = (message: string): void => {
-    if (!options.json) process.stderr.write(`${message}\n`);
-  };
-  try {
-    const session = await openSession(file, { ...(options.limit ? { limit: options.limit } : {}), warn });
+  return reportSetupError(async () => {
+    const session = await openRunSession(file, options);
     const jobs = destroyJobs(session.inventory, session.jobs);
     const refused = await confirmed(jobs, options);
     if (refused !== undefined) return refused;
-    const renderer = chooseRenderer(options);
-    const hostKeyNotes: EngineEvent[] = [];
     const undoOptions = { removePackages: options.removePackages ?? false };
-    const outcome = await run({
+    const outcome = await runOnHosts(session, chooseRenderer(options), {
       mode: options.dryRun ? 'destroy-dry-run' : 'destroy',
       work: options.dryRun ? destroyPreviewWork(undoOptions) : destroyWork(undoOptions),
       jobs,
       concurrency: CONCURRENCY,
-      masker: session.masker,
-      connect: (job) =>
-        session.connect(
-          session.jobs.find((candidate) => candidate.name === job.name)!,
-          (host, fingerprint) =>
-            hostKeyNotes.push({
-              type: 'warning',
-              host,
-              message: `recorded new host key ${fingerprint} (host_key_policy: accept-new)`,
-            }),
-        ),
-      emit: (event) => {
-        while (hostKeyNotes.length > 0) renderer.handle(session.masker.maskDeep(hostKeyNotes.shift()!));
-        renderer.handle(event);
-      },
     });
-    await renderer.finish();
     return outcome.exitCode;
-  } catch (error) {
-    if (error instanceof SetupError) {
-      process.stderr.write(`lbprov: ${error.message}\n`);
-      return error.exitCode;
-    }
-    throw error;
-  }
+  });
 }

@@ -1,13 +1,12 @@
 import type { EngineEvent, StepStatus } from '../../engine/events.js';
 import { reportPlan } from '../../engine/host-run.js';
-import { run } from '../../engine/run.js';
 import { procedureFlags } from '../../procedure/jobs.js';
 import { directorCommands } from '../../verify/commands.js';
 import { failureOf } from '../../verify/connect.js';
 import { gatherEvidence } from '../../verify/gather.js';
 import { liveLines, liveProblems, readDirectorLive, type DirectorLive } from '../../verify/live.js';
 import { ExitCode } from '../exit-codes.js';
-import { openSession, SetupError } from '../session.js';
+import { openRunSession, reportSetupError, runOnHosts } from '../run-on-hosts.js';
 import { chooseRenderer } from './apply.js';
 
 export interface StatusOptions {
@@ -51,53 +50,42 @@ function driftLines(drift: Drift[], hosts: string[], unreachable: ReadonlySet<st
  * Exit 0 converged, 6 drifted; 2 or 3 when a host could not be read or reached.
  */
 export async function statusCommand(file: string, options: StatusOptions): Promise<number> {
-  const warn = (message: string): void => {
-    if (!options.json) process.stderr.write(`${message}\n`);
-  };
-  try {
-    const session = await openSession(file, { warn });
+  return reportSetupError(async () => {
+    const session = await openRunSession(file, options);
     const { inventory, masker } = session;
     const vip = inventory.vrrp.vip.address;
     const renderer = await chooseRenderer(session, { json: options.json ?? false, showDiffs: true });
     const directors = new Map(inventory.directors.map((director) => [director.name, director]));
     const live: DirectorLive[] = [];
     const drift: Drift[] = [];
-    const recorded: EngineEvent[] = [];
     let summary: Extract<EngineEvent, { type: 'summary' }> | undefined;
-    const outcome = await run({
-      mode: 'status',
-      work: async ({ job, probe, transport, emit }) => {
-        const tally = reportPlan(job, probe, emit);
-        const director = directors.get(job.name);
-        if (director) {
-          try {
-            const evidence = await gatherEvidence(transport, directorCommands({ stats: true }));
-            live.push(masker.maskDeep(readDirectorLive(director, vip, evidence)));
-          } catch (error) {
-            emit({
-              type: 'warning',
-              host: job.name,
-              message: `reading its live state failed: ${failureOf(error).message}`,
-            });
+    const outcome = await runOnHosts(
+      session,
+      renderer,
+      {
+        mode: 'status',
+        work: async ({ job, probe, transport, emit }) => {
+          const tally = reportPlan(job, probe, emit);
+          const director = directors.get(job.name);
+          if (director) {
+            try {
+              const evidence = await gatherEvidence(transport, directorCommands({ stats: true }));
+              live.push(masker.maskDeep(readDirectorLive(director, vip, evidence)));
+            } catch (error) {
+              emit({
+                type: 'warning',
+                host: job.name,
+                message: `reading its live state failed: ${failureOf(error).message}`,
+              });
+            }
           }
-        }
-        return tally;
+          return tally;
+        },
+        jobs: session.jobs,
+        concurrency: 16,
+        flagsFor: procedureFlags(inventory),
       },
-      jobs: session.jobs,
-      concurrency: 16,
-      masker,
-      connect: (job) =>
-        session.connect(
-          session.jobs.find((candidate) => candidate.name === job.name)!,
-          (host, fingerprint) =>
-            recorded.push({
-              type: 'warning',
-              host,
-              message: `recorded new host key ${fingerprint} (host_key_policy: accept-new)`,
-            }),
-        ),
-      emit: (event) => {
-        while (recorded.length > 0) renderer.handle(masker.maskDeep(recorded.shift()!));
+      (event) => {
         if (event.type === 'step' && DRIFTED.has(event.status)) {
           drift.push({
             host: event.host,
@@ -111,9 +99,7 @@ export async function statusCommand(file: string, options: StatusOptions): Promi
         if (event.type === 'summary') summary = event;
         else renderer.handle(event);
       },
-      flagsFor: procedureFlags(inventory),
-    });
-    await renderer.finish();
+    );
     const order = inventory.directors.map((director) => director.name);
     live.sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host));
     const problems = liveProblems(vip, live, inventory.directors.length);
@@ -151,11 +137,5 @@ export async function statusCommand(file: string, options: StatusOptions): Promi
         ];
     process.stdout.write(`${masker.mask(lines.join('\n'))}\n`);
     return exitCode;
-  } catch (error) {
-    if (error instanceof SetupError) {
-      process.stderr.write(`lbprov: ${error.message}\n`);
-      return error.exitCode;
-    }
-    throw error;
-  }
+  });
 }

@@ -4,7 +4,8 @@ import { assessCluster, summarize } from '../../verify/checks.js';
 import { collectClusterEvidence } from '../../verify/collect.js';
 import { jsonLines, reportLines, summaryLines, verifyExitCode } from '../../verify/report.js';
 import { ExitCode } from '../exit-codes.js';
-import { openSession, SetupError, type Session } from '../session.js';
+import { reportSetupError } from '../run-on-hosts.js';
+import { openSession, type Session } from '../session.js';
 
 export interface VerifyOptions {
   json?: boolean;
@@ -25,7 +26,7 @@ export async function verifyCommand(file: string, options: VerifyOptions): Promi
   const warn = (message: string): void => {
     process.stderr.write(`${message}\n`);
   };
-  try {
+  return reportSetupError(async () => {
     const session = await openSession(file, { warn });
     const evidence = await collectClusterEvidence(session.inventory, connectEntry(session, warn));
     const checks = session.masker.maskDeep(assessCluster(session.inventory, evidence));
@@ -41,11 +42,5 @@ export async function verifyCommand(file: string, options: VerifyOptions): Promi
         ];
     process.stdout.write(`${lines.join('\n')}\n`);
     return exitCode;
-  } catch (error) {
-    if (error instanceof SetupError) {
-      process.stderr.write(`lbprov: ${error.message}\n`);
-      return error.exitCode;
-    }
-    throw error;
-  }
+  });
 }
