@@ -17,8 +17,13 @@ export async function reportSetupError(work: () => Promise<number>): Promise<num
 }
 
 /** The session of a command that reports through a renderer: --json keeps the inventory's warnings off stderr. */
-export function openRunSession(file: string, options: { json?: boolean; limit?: string }): Promise<Session> {
+export function openRunSession(
+  file: string,
+  options: { json?: boolean; limit?: string },
+  vrrpSecret: 'required' | 'when-set' = 'required',
+): Promise<Session> {
   return openSession(file, {
+    vrrpSecret,
     ...(options.limit ? { limit: options.limit } : {}),
     warn: (message) => {
       if (!options.json) process.stderr.write(`${message}\n`);

@@ -13,11 +13,18 @@ async function askMasked(message: string): Promise<string> {
 /** Asked once per process: a first setup plans, then applies, with the same answer. */
 const asked = new Map<string, Promise<string>>();
 
+/** The secret when the inventory or the environment holds it; never asks. */
+export function secretIfSet(source: SecretSource): string | undefined {
+  if ('value' in source) return source.value;
+  const fromEnv = process.env[source.env];
+  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
 /** An inline secret, or an environment variable; unset on a terminal, it is asked for (masked). */
 export async function resolveSecret(source: SecretSource, label: string): Promise<string> {
   if ('value' in source) return source.value;
-  const fromEnv = process.env[source.env];
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const fromEnv = secretIfSet(source);
+  if (fromEnv !== undefined) return fromEnv;
   if (!hasTerminal()) {
     throw new SecretUnavailableError(
       `${label} comes from the environment variable ${source.env}, which is not set; ` +

@@ -7,7 +7,7 @@ import { SshTransport } from '../transport/ssh.js';
 import type { Transport } from '../transport/types.js';
 import { SecretMasker } from '../util/mask.js';
 import { ExitCode } from './exit-codes.js';
-import { resolveSecret, SecretUnavailableError, sudoPasswordAsker } from './secrets.js';
+import { resolveSecret, SecretUnavailableError, secretIfSet, sudoPasswordAsker } from './secrets.js';
 
 /** A failure before any host is contacted: the message is for the user, the code is the exit code. */
 export class SetupError extends Error {
@@ -39,10 +39,20 @@ export function parseLimit(limit: string | undefined): Set<string> | undefined {
   );
 }
 
+const UNUSED_SECRET = 'lbprov-not-asked';
+
 /** Inventory -> validated model -> secrets -> per-host jobs. Warnings go to `warn`. */
 export async function openSession(
   file: string,
-  options: { limit?: string; warn: (message: string) => void },
+  options: {
+    limit?: string;
+    warn: (message: string) => void;
+    /**
+     * Commands that write no keepalived.conf (destroy, verify, drill) take the VRRP password when
+     * it is at hand, to mask it, but never ask for it or fail without it.
+     */
+    vrrpSecret?: 'required' | 'when-set';
+  },
 ): Promise<Session> {
   const loaded = await loadInventory(file);
   if (!loaded.inventory) {
@@ -56,12 +66,17 @@ export async function openSession(
   const inventory = loaded.inventory;
   const masker = new SecretMasker();
   let authPass: string;
-  try {
-    authPass = await resolveSecret(inventory.vrrp.auth_pass, 'VRRP auth_pass');
-  } catch (error) {
-    if (error instanceof SecretUnavailableError)
-      throw new SetupError(error.message, ExitCode.InvalidInventory);
-    throw error;
+  if (options.vrrpSecret === 'when-set') {
+    // The jobs still render keepalived.conf, which these commands never send: a stand-in will do.
+    authPass = secretIfSet(inventory.vrrp.auth_pass) ?? UNUSED_SECRET;
+  } else {
+    try {
+      authPass = await resolveSecret(inventory.vrrp.auth_pass, 'VRRP auth_pass');
+    } catch (error) {
+      if (error instanceof SecretUnavailableError)
+        throw new SetupError(error.message, ExitCode.InvalidInventory);
+      throw error;
+    }
   }
   masker.add(authPass);
   const limit = parseLimit(options.limit);

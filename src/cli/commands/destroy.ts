@@ -85,7 +85,7 @@ function chooseRenderer(options: DestroyCommandOptions): Renderer {
 /** `lbprov destroy` and `lbprov destroy --dry-run`. */
 export async function destroyCommand(file: string, options: DestroyCommandOptions): Promise<number> {
   return reportSetupError(async () => {
-    const session = await openRunSession(file, options);
+    const session = await openRunSession(file, options, 'when-set');
     const jobs = destroyJobs(session.inventory, session.jobs);
     const refused = await confirmed(jobs, options);
     if (refused !== undefined) return refused;

@@ -36,4 +36,24 @@ describe('lbprov destroy confirmation', function () {
     expect(result.stderr).to.include('pass --yes');
     expect(result.stdout).to.equal('');
   });
+
+  it('never asks for the VRRP password, which it does not need: straight to the confirmation', async () => {
+    // The session's environment is PATH, HOME and the terminal's: LBPROV_AUTH_PASS is not set.
+    const session = new PtySession('./bin/lbprov destroy inventory/lab.yaml', { cwd: REPO });
+    try {
+      await session.answer('Undo lbprov on these hosts? (y/N)', 'n');
+      expect(await session.exitCode()).to.equal(130);
+      expect(session.screen).not.to.include('VRRP auth_pass');
+    } finally {
+      session.kill();
+    }
+    const { LBPROV_AUTH_PASS: _unset, ...withoutAuthPass } = process.env;
+    const noTerminal = spawnSync('./bin/lbprov', ['destroy', 'inventory/lab.yaml'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: withoutAuthPass,
+    });
+    expect(noTerminal.status, noTerminal.stderr).to.equal(1);
+    expect(noTerminal.stderr).to.include('pass --yes').and.not.include('VRRP auth_pass');
+  });
 });
