@@ -8,7 +8,7 @@ export const FORGET_STEP_ID = 'forget-record';
 /**
  * One thing destroy does on a host, planned from the record alone (pure, so it is table-tested):
  * - undo: run the entry's undo;
- * - keep: leave what the entry made (packages without --remove-packages) and forget it;
+ * - keep: leave what the entry made (packages, unless asked to remove them) and forget it;
  * - refuse: the entry is unsafe to follow (a path such as `/`); report it, touch nothing;
  * - forget: remove the record, its folder (backups included) and the lock files.
  */
@@ -98,7 +98,7 @@ function planEntry(entry: UndoRecord, record: HostRecord, options: DestroyOption
       ...base,
       kind: 'keep',
       reason:
-        'kept: other software may use them now (pass --remove-packages to remove them; this destroy forgets them)',
+        'kept: other software may use them now (to remove them, set destroy.remove_packages: true in the inventory or pass --remove-packages; this destroy forgets them)',
     };
   }
   const writtenSha =

@@ -164,6 +164,7 @@ export const sectionSchemas = {
     .prefault({}),
   verify: z.strictObject({ client: fields.host }).optional(),
   allow_vrrp_only: z.boolean().default(false),
+  destroy: z.strictObject({ remove_packages: z.boolean().default(false) }).prefault({}),
 };
 
 export const inventorySchema = z.strictObject(sectionSchemas);

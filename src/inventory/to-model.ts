@@ -45,6 +45,7 @@ export function toModel(data: InventoryFile, file: string, home: string): Invent
     redis: data.redis,
     ...(data.verify ? { verify: data.verify } : {}),
     allow_vrrp_only: data.allow_vrrp_only,
+    destroy: data.destroy,
   };
 }
 

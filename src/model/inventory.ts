@@ -97,4 +97,6 @@ export interface Inventory {
   redis: RedisSettings;
   verify?: { client: string };
   allow_vrrp_only: boolean;
+  /** remove_packages: destroy also purges the packages lbprov installed (build dependencies, Redis). */
+  destroy: { remove_packages: boolean };
 }

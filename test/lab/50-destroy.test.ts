@@ -105,8 +105,8 @@ function nothingHere(run: CliRun, host: string): boolean {
   );
 }
 
-async function destroy(...extra: string[]): Promise<CliRun> {
-  const result = await cli(['destroy', LAB_INVENTORY, '--yes', '--json', ...extra]);
+async function destroy(inventory = LAB_INVENTORY): Promise<CliRun> {
+  const result = await cli(['destroy', inventory, '--yes', '--json']);
   expect(result.code, `${result.stdout.slice(-4000)}\n${result.stderr}`).to.equal(0);
   return result;
 }
@@ -146,7 +146,7 @@ describe('lbprov destroy on the namespace lab', function () {
     ]);
     // The baseline is taken here, after a first apply+destroy cycle, and not on the fresh lab:
     // apply installs keepalived's build dependencies through the apt proxy, and destroy keeps them
-    // (they are removed only with --remove-packages, which the last test covers).
+    // (they are removed only when the inventory or --remove-packages asks, which the last test covers).
     baseline = await snapshot();
     for (const host of HOSTS) expect(await labExecOk(host, LEFTOVERS), host).to.equal('');
     const second = await destroy();
@@ -215,12 +215,16 @@ describe('lbprov destroy on the namespace lab', function () {
     await labExecOk('lb2', 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -q libpopt-dev >/dev/null');
     const before = await snapshot();
 
-    const half = await cli(['apply', inventoryWithWrongSha(), '--json']);
+    const wrongSha = inventoryWithWrongSha();
+    const half = await cli(['apply', wrongSha, '--json']);
     expect(half.code).to.equal(2);
     expect(steps(half, 'lb2').find((event) => event.status === 'failed')?.step).to.equal('fetch-keepalived');
     expect(steps(half, 'lb1')).to.deep.equal([]);
 
-    const result = await destroy('--remove-packages');
+    // The inventory asks for the packages lbprov installed to go (as --remove-packages would).
+    const removingPackages = wrongSha.replace(/\.yaml$/, '-remove-packages.yaml');
+    writeFileSync(removingPackages, `${readFileSync(wrongSha, 'utf8')}\ndestroy:\n  remove_packages: true\n`);
+    const result = await destroy(removingPackages);
     expect(nothingHere(result, 'lb1')).to.equal(true);
     expect(steps(result, 'lb2').map((event) => `${event.step} ${event.status}`)).to.deep.equal([
       'file:/usr/local/src/lbprov/keepalived-2.2.7.tar.gz ok',

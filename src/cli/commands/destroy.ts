@@ -89,7 +89,10 @@ export async function destroyCommand(file: string, options: DestroyCommandOption
     const jobs = destroyJobs(session.inventory, session.jobs);
     const refused = await confirmed(jobs, options);
     if (refused !== undefined) return refused;
-    const undoOptions = { removePackages: options.removePackages ?? false };
+    // The inventory keeps the choice for every destroy; the flag makes it for this one.
+    const undoOptions = {
+      removePackages: (options.removePackages ?? false) || session.inventory.destroy.remove_packages,
+    };
     const outcome = await runOnHosts(session, chooseRenderer(options), {
       mode: options.dryRun ? 'destroy-dry-run' : 'destroy',
       work: options.dryRun ? destroyPreviewWork(undoOptions) : destroyWork(undoOptions),

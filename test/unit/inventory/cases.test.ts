@@ -83,6 +83,21 @@ const cases: Case[] = [
     error: { path: 'vrrp.auth_pass', at: '12345678', says: 'keepalived 1.2.0 uses at most 7' },
   },
   {
+    name: 'destroy.remove_packages: true is accepted',
+    edit: replace('allow_vrrp_only: false', 'allow_vrrp_only: false\ndestroy:\n  remove_packages: true'),
+    valid: true,
+  },
+  {
+    name: 'destroy.remove_packages as the text "yes"',
+    edit: replace('allow_vrrp_only: false', 'allow_vrrp_only: false\ndestroy:\n  remove_packages: "yes"'),
+    error: { path: 'destroy.remove_packages', at: '"yes"', says: 'expected true or false' },
+  },
+  {
+    name: 'destroy with a misspelt key gets a suggestion',
+    edit: replace('allow_vrrp_only: false', 'allow_vrrp_only: false\ndestroy:\n  remove_package: true'),
+    error: { path: 'destroy.remove_package', says: 'did you mean remove_packages?' },
+  },
+  {
     name: 'inline auth_pass warns to use the environment',
     edit: replace('{ env: LBPROV_AUTH_PASS }', '"s3cret"'),
     warning: { path: 'vrrp.auth_pass', says: 'written in the inventory file' },

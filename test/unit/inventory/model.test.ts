@@ -45,6 +45,7 @@ describe('inventory model', () => {
     expect(inventory?.redis).to.deep.equal({ manage: true, install: false });
     expect(inventory?.allow_vrrp_only).to.equal(false);
     expect(inventory?.verify).to.equal(undefined);
+    expect(inventory?.destroy).to.deep.equal({ remove_packages: false });
   });
 
   it('types the VIP, the secret and the digests', () => {

@@ -49,6 +49,7 @@ export const seedInventory: Inventory = {
   ],
   redis: { manage: false, install: false },
   allow_vrrp_only: false,
+  destroy: { remove_packages: false },
 };
 
 export function director(state: Director['state']): Director {
