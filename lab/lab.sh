@@ -15,6 +15,10 @@ for inherited in /proc/$$/fd/*; do
 done
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SAY_TAG=lab
+SCRIPT_NAME=lab.sh
+# shellcheck source=lab/common.sh
+source "$LAB_DIR/common.sh"
 RUN_DIR=${LBPROV_LAB_RUN_DIR:-$LAB_DIR/.run}
 CACHE_DIR=${LBPROV_LAB_CACHE_DIR:-/var/cache/lbprov-lab}
 
@@ -33,6 +37,8 @@ ACNG_PORTS=(3142 3143 3144 3145)
 # anybody else's, so it never deletes or reuses what it did not make.
 MARK="lbprov-lab:$RUN_DIR"
 LOCK_FILE=/run/lbprov-lab.lock
+LOCK_USER=lab.sh
+LOCK_WAIT=300
 
 SUITE=bookworm
 MIRROR=http://deb.debian.org/debian
@@ -53,141 +59,36 @@ LOG_DIR=$RUN_DIR/logs
 HOSTS_DIR=$RUN_DIR/hosts
 ACNG_DIR=$RUN_DIR/apt-cacher-ng
 
-# ---------------------------------------------------------------------------------------------
-# output and timing
-
-now() { printf '%s' "${EPOCHREALTIME/[.,]/}"; }
-since() { # microsecond timestamp -> "1.234s"
-  local d=$(($(now) - $1))
-  printf '%d.%03ds' $((d / 1000000)) $(((d % 1000000) / 1000))
-}
-say() { printf 'lab: %s\n' "$*"; }
-die() {
-  printf 'lab: ERROR: %s\n' "$*" >&2
-  exit 1
-}
-# step "what" command...: runs one step and prints what it did and how long it took.
-step() {
-  local what=$1 t
-  shift
-  t=$(now)
-  say "$what ..."
-  "$@"
-  say "$what: done in $(since "$t")"
-}
-
 need_root() { [[ $EUID -eq 0 ]] || die "must run as root (namespaces, bridge, mounts): try sudo"; }
-
-take_lock() {
-  # One lab per machine: the bridge and the subnet are machine-wide.
-  exec 9>"$LOCK_FILE"
-  if ! flock -n 9; then
-    say "waiting for another lab.sh (lock $LOCK_FILE) ..."
-    flock -w 300 9 || die "another lab.sh holds $LOCK_FILE for more than 300s"
-  fi
-}
-
-# ---------------------------------------------------------------------------------------------
-# process records: "pid starttime" so a recycled PID is never mistaken for one of ours
-
-# Start time of a live process; empty for a gone one. A zombie counts as gone: this machine's PID 1
-# may take seconds to reap the orphans the lab leaves to it.
-proc_start() { awk '$3 != "Z" {print $22}' "/proc/$1/stat" 2>/dev/null || true; }
-
-record_pid() { # name pid
-  mkdir -p "$PID_DIR"
-  printf '%s %s\n' "$2" "$(proc_start "$2")" >"$PID_DIR/$1.pid"
-}
-
-# Prints the recorded PID if that very process is still alive.
-live_pid() {
-  local f=$PID_DIR/$1.pid pid start
-  [[ -f $f ]] || return 1
-  read -r pid start <"$f" || return 1
-  [[ -n ${pid:-} && -n ${start:-} ]] || return 1
-  [[ "$(proc_start "$pid")" == "$start" ]] || return 1
-  printf '%s\n' "$pid"
-}
-
-# Ends a recorded process by its PID: SIGTERM (or the given signal), then SIGKILL after a grace period.
-stop_pid() { # name [grace-seconds [signal]]
-  local name=$1 grace=${2:-3} sig=${3:-TERM} pid i
-  if pid=$(live_pid "$name"); then
-    kill "-$sig" "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 20; i++)); do
-      live_pid "$name" >/dev/null || break
-      sleep 0.05
-    done
-    if live_pid "$name" >/dev/null; then
-      say "  $name (pid $pid) ignored SIG$sig: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      for ((i = 0; i < 100; i++)); do
-        live_pid "$name" >/dev/null || break
-        sleep 0.05
-      done
-    fi
-    live_pid "$name" >/dev/null && die "could not end $name (pid $pid)"
-    say "  stopped $name (pid $pid)"
-  fi
-  rm -f "$PID_DIR/$name.pid"
-}
 
 # ---------------------------------------------------------------------------------------------
 # ownership checks
 
-link_exists() { [[ -e /sys/class/net/$1 ]]; }
-link_is_ours() { [[ "$(cat "/sys/class/net/$1/ifalias" 2>/dev/null)" == "$MARK" ]]; }
 ns_name() { printf '%s%s' "$NS_PREFIX" "$1"; }
 veth_name() { printf '%s%s' "$VETH_PREFIX" "$1"; }
 ns_exists() { [[ -e /run/netns/$(ns_name "$1") ]]; }
 # A netns is ours if our run dir says we made it (ip netns has no place for a marker).
 ns_is_ours() { [[ -f "$HOSTS_DIR/$1/netns" && "$(cat "$HOSTS_DIR/$1/netns")" == "$(ns_name "$1")" ]]; }
 
-ip_to_int() {
-  local a b c d
-  IFS=. read -r a b c d <<<"$1"
-  printf '%d' $(((a << 24) | (b << 16) | (c << 8) | d))
-}
-# overlaps_lab_subnet a.b.c.d/len
-overlaps_lab_subnet() {
-  local addr=${1%/*} len=32 min mask
-  [[ $1 == */* ]] && len=${1#*/}
-  min=$((len < SUBNET_LEN ? len : SUBNET_LEN))
-  ((min == 0)) && return 0
-  mask=$(((0xffffffff << (32 - min)) & 0xffffffff))
-  (($(($(ip_to_int "$addr") & mask)) == $(($(ip_to_int "$SUBNET_ADDR") & mask))))
-}
-
 # Refuses to go on if the bridge name, the subnet or a lab netns name is used by something this lab
 # did not make. Never takes anything over.
 check_clashes() {
-  local line dev cidr h first
+  local kind what where h
   if link_exists "$BRIDGE" && ! link_is_ours "$BRIDGE"; then
     die "a network interface named $BRIDGE already exists and was not made by this lab" \
-      "(its alias: '$(cat "/sys/class/net/$BRIDGE/ifalias" 2>/dev/null)'; ours: '$MARK')." \
+      "(its alias: '$(link_alias "$BRIDGE")'; ours: '$MARK')." \
       "Remove it yourself, or bring down the lab that owns it."
   fi
-  while read -r _ dev _ cidr _; do
-    [[ $dev == "$BRIDGE" ]] && continue
-    if overlaps_lab_subnet "$cidr"; then
-      die "address $cidr on interface $dev is inside the lab subnet $SUBNET_ADDR/$SUBNET_LEN:" \
-        "the lab will not share it. Remove that address or stop whatever uses it."
-    fi
-  done < <(ip -4 -o addr show)
-  local -a f
-  while read -r line; do
-    read -ra f <<<"$line"
-    first=${f[0]:-}
-    case $first in unicast | local | broadcast | multicast | anycast | blackhole | unreachable | prohibit | throw)
-      first=${f[1]:-} ;;
+  if IFS=$'\t' read -r kind what where < <(subnet_clash); then
+    case $kind in
+    address)
+      die "address $what on interface $where is inside the lab subnet $SUBNET_ADDR/$SUBNET_LEN:" \
+        "the lab will not share it. Remove that address or stop whatever uses it." ;;
+    route)
+      die "a route to $what ('$where') overlaps the lab subnet $SUBNET_ADDR/$SUBNET_LEN:" \
+        "the lab will not take it over." ;;
     esac
-    [[ -z $first || $first == default ]] && continue
-    [[ " $line " == *" dev $BRIDGE "* ]] && continue
-    if overlaps_lab_subnet "$first"; then
-      die "a route to $first ('$line') overlaps the lab subnet $SUBNET_ADDR/$SUBNET_LEN:" \
-        "the lab will not take it over."
-    fi
-  done < <(ip -4 route show table all)
+  fi
   for h in "${HOSTS[@]}"; do
     if ns_exists "$h" && ! ns_is_ours "$h"; then
       die "network namespace $(ns_name "$h") exists but this lab ($RUN_DIR) did not make it"
@@ -259,12 +160,9 @@ build_rootfs() {
   say "  rootfs built in $(since "$t") ($(du -sh "$dir" | cut -f1))"
 }
 
-# The .dsc's sha256 for a file must match: apt checks it too, but the lab re-checks because it
-# keeps a partial download on purpose.
 verify_against_dsc() { # dir file
   local dir=$1 f=$2 want got
-  want=$(awk -v f="$f" '/^Checksums-Sha256:/ {on = 1; next} /^[^ ]/ {on = 0} on && $3 == f {print $1}' \
-    "$dir"/*.dsc | head -n 1)
+  want=$(dsc_sha256 "$dir" "$f")
   got=$(sha256sum "$dir/$f" | cut -d' ' -f1)
   [[ -n $want ]] || die "no sha256 for $f in the downloaded .dsc files"
   [[ $want == "$got" ]] || die "$f: sha256 $got does not match the .dsc ($want)"
@@ -280,27 +178,13 @@ fetch_artifacts() {
     mkdir -p "$dir"
     work=$CACHE_DIR/apt-src
     rm -rf "$work"
-    mkdir -p "$work/state/lists/partial" "$work/cache/archives/partial" "$work/etc/sources.list.d" "$work/dl"
-    printf 'deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
-      "$MIRROR" "$SUITE" >"$work/etc/sources.list"
-    # Our own APT_CONFIG: the machine's apt sources, lists and caches are left untouched.
-    cat >"$work/apt.conf" <<EOF
-Dir::State "$work/state";
-Dir::State::status "/var/lib/dpkg/status";
-Dir::Cache "$work/cache";
-Dir::Etc::SourceList "$work/etc/sources.list";
-Dir::Etc::SourceParts "$work/etc/sources.list.d";
-Acquire::Check-Valid-Until "false";
-Acquire::Languages "none";
-EOF
+    write_apt_src_config "$work"
     say "  downloading Debian source packages: ${SOURCE_PACKAGES[*]}"
     APT_CONFIG=$work/apt.conf apt-get -q update >"$work/update.log" 2>&1 ||
       {
         cat "$work/update.log" >&2
         die "apt-get update for deb-src failed"
       }
-    # apt's download sandbox user must be able to write there.
-    chown _apt "$work/dl" 2>/dev/null || true
     # Only the orig tarballs matter. Some mirrors lack a package's other files (.debian.tar.xz):
     # apt-get then fails as a whole but keeps every file it fetched and verified.
     if ! (cd "$work/dl" && APT_CONFIG=$work/apt.conf apt-get -q source --download-only "${SOURCE_PACKAGES[@]}") \
@@ -321,30 +205,11 @@ EOF
   else
     say "  artifacts cached: $dir"
   fi
-  (cd "$dir" && sha256sum "${ARTIFACTS[@]}") | while read -r sum f; do
-    say "  sha256 $sum  http://$CONTROL_IP:$HTTP_PORT/$f"
-  done
+  list_artifacts "$dir" "${ARTIFACTS[@]}"
 }
 
 # ---------------------------------------------------------------------------------------------
 # network
-
-setup_bridge() {
-  if link_exists "$BRIDGE"; then
-    say "  bridge $BRIDGE exists (ours)"
-  else
-    ip link add "$BRIDGE" type bridge stp_state 0 forward_delay 0
-    ip link set "$BRIDGE" alias "$MARK"
-    say "  created bridge $BRIDGE"
-  fi
-  # No IPv6 chatter (router solicitations, MLD) from the control side onto the lab wire.
-  sysctl -qw "net.ipv6.conf.$BRIDGE.disable_ipv6=1" 2>/dev/null || true
-  if ! ip -4 -o addr show dev "$BRIDGE" | grep -q " $CONTROL_IP/$SUBNET_LEN "; then
-    ip addr add "$CONTROL_IP/$SUBNET_LEN" dev "$BRIDGE"
-    say "  control address $CONTROL_IP/$SUBNET_LEN on $BRIDGE"
-  fi
-  ip link set "$BRIDGE" up
-}
 
 setup_host_net() { # host
   local h=$1 ns veth
@@ -370,18 +235,6 @@ setup_host_net() { # host
 # ---------------------------------------------------------------------------------------------
 # control-side services
 
-tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-
-wait_tcp() { # addr port name pidname
-  local i
-  for ((i = 0; i < 100; i++)); do
-    tcp_open "$1" "$2" && return 0
-    live_pid "$4" >/dev/null || return 1
-    sleep 0.05
-  done
-  return 1
-}
-
 # True if a listener would keep us from binding CONTROL_IP:port: one on that address or on a
 # wildcard (another lab's server on another address and the same port is no obstacle).
 port_busy() {
@@ -403,10 +256,9 @@ start_http() {
   port_busy "$HTTP_PORT" && die "TCP port $HTTP_PORT is already in use on this machine" \
     "($(ss -Hltnp "sport = :$HTTP_PORT" | head -n 2)); the inventory pins http://$CONTROL_IP:$HTTP_PORT/"
   mkdir -p "$LOG_DIR"
-  setsid "$PYTHON" -m http.server "$HTTP_PORT" --bind "$CONTROL_IP" --directory "$(artifacts_dir)" \
-    >"$LOG_DIR/http.log" 2>&1 </dev/null 9>&- &
-  record_pid http "$!"
-  wait_tcp "$CONTROL_IP" "$HTTP_PORT" http http ||
+  spawn http "$LOG_DIR/http.log" \
+    "$PYTHON" -m http.server "$HTTP_PORT" --bind "$CONTROL_IP" --directory "$(artifacts_dir)"
+  wait_tcp "$CONTROL_IP" "$HTTP_PORT" http ||
     die "artifact server did not start: $(tail -n 5 "$LOG_DIR/http.log")"
   say "  artifact server http://$CONTROL_IP:$HTTP_PORT/ (pid $(live_pid http))"
 }
@@ -440,11 +292,11 @@ start_acng() {
 SupportDir: /usr/lib/apt-cacher-ng
 ReportPage: acng-report.html
 EOF
-  setsid apt-cacher-ng -c "$ACNG_DIR/conf" ForeGround=1 Port="$port" BindAddress="$CONTROL_IP" \
+  spawn acng "$LOG_DIR/apt-cacher-ng.log" \
+    apt-cacher-ng -c "$ACNG_DIR/conf" ForeGround=1 Port="$port" BindAddress="$CONTROL_IP" \
     CacheDir="$ACNG_DIR/cache" LogDir="$ACNG_DIR/log" SocketPath="$ACNG_DIR/socket" \
-    PidFile="$ACNG_DIR/pid" ExThreshold=0 >"$LOG_DIR/apt-cacher-ng.log" 2>&1 </dev/null 9>&- &
-  record_pid acng "$!"
-  wait_tcp "$CONTROL_IP" "$port" acng acng ||
+    PidFile="$ACNG_DIR/pid" ExThreshold=0
+  wait_tcp "$CONTROL_IP" "$port" acng ||
     die "apt-cacher-ng did not start: $(tail -n 5 "$LOG_DIR/apt-cacher-ng.log")"
   say "  apt proxy http://$CONTROL_IP:$port/ (pid $(live_pid acng), cache $ACNG_DIR/cache)"
 }
@@ -462,33 +314,6 @@ ensure_lab_key() {
   rm -f "$LAB_KEY" "$LAB_KEY.pub"
   ssh-keygen -q -t ed25519 -N '' -C "lbprov-lab" -f "$LAB_KEY"
   say "  new lab key: $LAB_KEY"
-}
-
-write_ssh_files() {
-  local h tmp
-  tmp=$(mktemp "$RUN_DIR/.known_hosts.XXXXXX")
-  for h in "${HOSTS[@]}"; do
-    # Keyed by address: the inventory and ssh_config both name hosts by address.
-    printf '%s %s\n' "${HOST_IP[$h]}" "$(cut -d' ' -f1,2 "$HOSTS_DIR/$h/ssh_host_ed25519_key.pub")" >>"$tmp"
-  done
-  chmod 0644 "$tmp"
-  mv "$tmp" "$KNOWN_HOSTS"
-  tmp=$(mktemp "$RUN_DIR/.ssh_config.XXXXXX")
-  {
-    printf '# Written by lab/lab.sh; use: ssh -F %s lb1\n' "$SSH_CONFIG"
-    for h in "${HOSTS[@]}"; do
-      printf 'Host %s %s\n  HostName %s\n' "$h" "${HOST_IP[$h]}" "${HOST_IP[$h]}"
-    done
-    printf 'Host *\n'
-    printf '  User root\n  Port 22\n'
-    printf '  IdentityFile "%s"\n  IdentitiesOnly yes\n' "$LAB_KEY"
-    printf '  UserKnownHostsFile "%s"\n  GlobalKnownHostsFile /dev/null\n' "$KNOWN_HOSTS"
-    printf '  StrictHostKeyChecking yes\n  UpdateHostKeys no\n  HashKnownHosts no\n'
-    printf '  PasswordAuthentication no\n  KbdInteractiveAuthentication no\n'
-    printf '  ConnectTimeout 5\n  ServerAliveInterval 15\n  LogLevel ERROR\n'
-  } >"$tmp"
-  chmod 0644 "$tmp"
-  mv "$tmp" "$SSH_CONFIG"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -639,7 +464,7 @@ cmd_up() {
   step "artifact server" start_http
   step "apt proxy" start_acng
   step "hosts" start_hosts "$rootfs"
-  step "ssh client files" write_ssh_files
+  step "ssh client files" write_ssh_files "$HOSTS_DIR" 5
   step "wait for sshd" wait_ssh
   say "up in $(since "$t"): ssh -F $SSH_CONFIG lb1   or   bash lab/lab.sh ssh lb1"
 }
@@ -654,17 +479,6 @@ cmd_down() {
   step "artifact server" stop_pid http
   step "bridge" remove_bridge
   say "down in $(since "$t")"
-}
-
-remove_bridge() {
-  if link_exists "$BRIDGE"; then
-    if link_is_ours "$BRIDGE"; then
-      ip link del "$BRIDGE"
-      say "  removed bridge $BRIDGE"
-    else
-      say "  bridge $BRIDGE is not ours: left alone"
-    fi
-  fi
 }
 
 # Exit status: 0 all up, 1 partly up, 3 down.
@@ -717,18 +531,6 @@ cmd_status() {
   ((up == total)) && return 0
   ((up == 0)) && return 3
   return 1
-}
-
-cmd_ssh() {
-  local h=${1:-}
-  [[ -n $h ]] || die "usage: lab.sh ssh <host> [command...]   hosts: ${HOSTS[*]}"
-  shift
-  [[ -n ${HOST_IP[$h]:-} ]] || die "unknown host '$h'; hosts: ${HOSTS[*]}"
-  [[ -f $SSH_CONFIG ]] || die "the lab is not up ($SSH_CONFIG missing): bash lab/lab.sh up"
-  if (($#)); then
-    exec ssh -F "$SSH_CONFIG" "$h" -- "$@"
-  fi
-  exec ssh -F "$SSH_CONFIG" "$h"
 }
 
 # Removes cached root filesystems other than the current one, and the apt proxy's cache.

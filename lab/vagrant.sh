@@ -21,6 +21,10 @@
 set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SAY_TAG=vagrant-lab
+SCRIPT_NAME=vagrant.sh
+# shellcheck source=lab/common.sh
+source "$LAB_DIR/common.sh"
 REPO_DIR=$(cd "$LAB_DIR/.." && pwd)
 VAGRANT_DIR=$REPO_DIR/vagrant
 RUN_DIR=${LBPROV_LAB_RUN_DIR:-$LAB_DIR/.run}
@@ -36,14 +40,9 @@ PROVIDER=${LBPROV_VAGRANT_PROVIDER:-libvirt}
 MODE=local
 [[ -n $PUBLIC_BOX ]] && MODE=public
 
-[[ $NET_PREFIX =~ ^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] || {
-  echo "vagrant-lab: ERROR: LBPROV_LAB_SUBNET must be three octets, e.g. 192.168.56" >&2
-  exit 1
-}
-[[ $PREFIX =~ ^[a-z][a-z0-9-]*$ ]] || {
-  echo "vagrant-lab: ERROR: LBPROV_VAGRANT_PREFIX must match [a-z][a-z0-9-]*" >&2
-  exit 1
-}
+[[ $NET_PREFIX =~ ^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] ||
+  die "LBPROV_LAB_SUBNET must be three octets, e.g. 192.168.56"
+[[ $PREFIX =~ ^[a-z][a-z0-9-]*$ ]] || die "LBPROV_VAGRANT_PREFIX must match [a-z][a-z0-9-]*"
 SUBNET_ADDR=$NET_PREFIX.0
 SUBNET_LEN=24
 CONTROL_IP=$NET_PREFIX.1
@@ -52,10 +51,7 @@ declare -A HOST_IP=([lb1]=$NET_PREFIX.10 [lb2]=$NET_PREFIX.11 [rs1]=$NET_PREFIX.
 # A subset for development (e.g. "lb1 rs1"): the end-to-end scenario needs all five.
 read -ra HOSTS <<<"${LBPROV_VAGRANT_HOSTS:-${ALL_HOSTS[*]}}"
 for _h in "${HOSTS[@]}"; do
-  [[ -n ${HOST_IP[$_h]:-} ]] || {
-    echo "vagrant-lab: ERROR: LBPROV_VAGRANT_HOSTS: unknown host '$_h' (hosts: ${ALL_HOSTS[*]})" >&2
-    exit 1
-  }
+  [[ -n ${HOST_IP[$_h]:-} ]] || die "LBPROV_VAGRANT_HOSTS: unknown host '$_h' (hosts: ${ALL_HOSTS[*]})"
 done
 export LBPROV_VAGRANT_HOSTS="${HOSTS[*]}"
 HTTP_PORT=8080
@@ -68,6 +64,8 @@ MARK="lbprov-vagrant-lab:$RUN_DIR"
 # The default bridge is the namespace lab's: share its lock so lab.sh and this script never run at
 # once; a development bridge gets its own lock.
 if [[ $BRIDGE == lbprov-br0 ]]; then LOCK_FILE=/run/lbprov-lab.lock; else LOCK_FILE=/run/lbprov-lab-$BRIDGE.lock; fi
+LOCK_USER="lab command"
+LOCK_WAIT=900
 
 # Files lbprov and the tests read, exactly where the namespace lab puts them.
 SSH_CONFIG=$RUN_DIR/ssh_config
@@ -107,37 +105,7 @@ export LBPROV_VAGRANT_MODE=$MODE LBPROV_LAB_SUBNET=$NET_PREFIX LBPROV_LAB_BRIDGE
 export LBPROV_VAGRANT_PREFIX=$PREFIX LBPROV_VAGRANT_POOL=$POOL LBPROV_VAGRANT_STATE_DIR=$STATE_DIR
 export LBPROV_VAGRANT_KEYS_DIR=$KEYS_DIR
 
-# ---------------------------------------------------------------------------------------------
-# output and timing
-
-now() { printf '%s' "${EPOCHREALTIME/[.,]/}"; }
-since() {
-  local d=$(($(now) - $1))
-  printf '%d.%03ds' $((d / 1000000)) $(((d % 1000000) / 1000))
-}
-say() { printf 'vagrant-lab: %s\n' "$*"; }
-die() {
-  printf 'vagrant-lab: ERROR: %s\n' "$*" >&2
-  exit 1
-}
-step() {
-  local what=$1 t
-  shift
-  t=$(now)
-  say "$what ..."
-  "$@"
-  say "$what: done in $(since "$t")"
-}
-
 need_root() { [[ $EUID -eq 0 ]] || die "must run as root (libvirt, bridge): try sudo"; }
-
-take_lock() {
-  exec 9>"$LOCK_FILE"
-  if ! flock -n 9; then
-    say "waiting for another lab command (lock $LOCK_FILE) ..."
-    flock -w 900 9 || die "another lab command holds $LOCK_FILE for more than 900s"
-  fi
-}
 
 need_tools() {
   local t missing=()
@@ -146,73 +114,14 @@ need_tools() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# process records: "pid starttime" so a recycled PID is never mistaken for one of ours
-
-proc_start() { awk '$3 != "Z" {print $22}' "/proc/$1/stat" 2>/dev/null || true; }
-
-record_pid() { # name pid
-  mkdir -p "$PID_DIR"
-  printf '%s %s\n' "$2" "$(proc_start "$2")" >"$PID_DIR/$1.pid"
-}
-
-live_pid() {
-  local f=$PID_DIR/$1.pid pid start
-  [[ -f $f ]] || return 1
-  read -r pid start <"$f" || return 1
-  [[ -n ${pid:-} && -n ${start:-} ]] || return 1
-  [[ "$(proc_start "$pid")" == "$start" ]] || return 1
-  printf '%s\n' "$pid"
-}
-
-stop_pid() { # name [grace-seconds]
-  local name=$1 grace=${2:-5} pid i
-  if pid=$(live_pid "$name"); then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 20; i++)); do
-      live_pid "$name" >/dev/null || break
-      sleep 0.05
-    done
-    if live_pid "$name" >/dev/null; then
-      say "  $name (pid $pid) ignored SIGTERM: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      for ((i = 0; i < 100; i++)); do
-        live_pid "$name" >/dev/null || break
-        sleep 0.05
-      done
-    fi
-    live_pid "$name" >/dev/null && die "could not end $name (pid $pid)"
-    say "  stopped $name (pid $pid)"
-  fi
-  rm -f "$PID_DIR/$name.pid"
-}
-
-# ---------------------------------------------------------------------------------------------
 # clashes: the namespace lab, other users of the bridge name or the subnet
-
-link_exists() { [[ -e /sys/class/net/$1 ]]; }
-link_alias() { cat "/sys/class/net/$1/ifalias" 2>/dev/null || true; }
-link_is_ours() { [[ "$(link_alias "$1")" == "$MARK" ]]; }
-
-ip_to_int() {
-  local a b c d
-  IFS=. read -r a b c d <<<"$1"
-  printf '%d' $(((a << 24) | (b << 16) | (c << 8) | d))
-}
-overlaps_lab_subnet() { # a.b.c.d[/len]
-  local addr=${1%/*} len=32 min mask
-  [[ $1 == */* ]] && len=${1#*/}
-  min=$((len < SUBNET_LEN ? len : SUBNET_LEN))
-  ((min == 0)) && return 0
-  mask=$(((0xffffffff << (32 - min)) & 0xffffffff))
-  (($(($(ip_to_int "$addr") & mask)) == $(($(ip_to_int "$SUBNET_ADDR") & mask))))
-}
 
 namespace_hosts_up() { # prints the namespace lab's netns names that exist
   ip netns list 2>/dev/null | awk -v p="$NS_PREFIX" 'index($1, p) == 1 {print $1}'
 }
 
 check_clashes() {
-  local ns dev cidr line first
+  local ns kind what where
   ns=$(namespace_hosts_up | tr '\n' ' ')
   if [[ $BRIDGE == lbprov-br0 && -n $ns ]]; then
     die "the namespace lab is up (network namespaces: $ns) and uses the same bridge and addresses:" \
@@ -226,24 +135,12 @@ check_clashes() {
     die "a network interface named $BRIDGE already exists and was not made by this lab" \
       "(alias '$(link_alias "$BRIDGE")'): remove it, or choose another with LBPROV_LAB_BRIDGE"
   fi
-  while read -r _ dev _ cidr _; do
-    [[ $dev == "$BRIDGE" ]] && continue
-    overlaps_lab_subnet "$cidr" &&
-      die "address $cidr on $dev is inside the lab subnet $SUBNET_ADDR/$SUBNET_LEN: the lab will not share it"
-  done < <(ip -4 -o addr show)
-  local -a f
-  while read -r line; do
-    read -ra f <<<"$line"
-    first=${f[0]:-}
-    case $first in unicast | local | broadcast | multicast | anycast | blackhole | unreachable | prohibit | throw)
-      first=${f[1]:-} ;;
+  if IFS=$'\t' read -r kind what where < <(subnet_clash); then
+    case $kind in
+    address) die "address $what on $where is inside the lab subnet $SUBNET_ADDR/$SUBNET_LEN: the lab will not share it" ;;
+    route) die "a route to $what ('$where') overlaps the lab subnet $SUBNET_ADDR/$SUBNET_LEN" ;;
     esac
-    [[ -z $first || $first == default ]] && continue
-    [[ " $line " == *" dev $BRIDGE "* ]] && continue
-    overlaps_lab_subnet "$first" &&
-      die "a route to $first ('$line') overlaps the lab subnet $SUBNET_ADDR/$SUBNET_LEN"
-  done < <(ip -4 route show table all)
-  return 0
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -276,13 +173,12 @@ start_libvirt() {
     if [[ -S /run/libvirt/virtlogd-sock ]] && timeout 5 virt-admin -c virtlogd:///system srv-list >/dev/null 2>&1; then
       say "  virtlogd is running and not ours: using it"
     else
-      setsid virtlogd >"$LOG_DIR/virtlogd.log" 2>&1 </dev/null 7>&- 8>&- 9>&- &
-      record_pid virtlogd "$!"
+      spawn virtlogd "$LOG_DIR/virtlogd.log" virtlogd
       say "  started virtlogd (pid $(live_pid virtlogd))"
     fi
   fi
   # Children (the QEMU guests) inherit libvirtd's niceness: CPU-heavy guests yield to other work.
-  setsid nice -n "$NICE" unshare --mount --propagation slave -- bash -c '
+  spawn libvirtd "$LOG_DIR/libvirtd.log" nice -n "$NICE" unshare --mount --propagation slave -- bash -c '
     set -eu
     d=/run/lbprov-vagrant/.kvm
     mkdir -p "$d"
@@ -293,8 +189,7 @@ start_libvirt() {
       mount --bind "$d/kvm" /dev/kvm
     fi
     exec libvirtd
-  ' >"$LOG_DIR/libvirtd.log" 2>&1 </dev/null 7>&- 8>&- 9>&- &
-  record_pid libvirtd "$!"
+  '
   for ((i = 0; i < 200; i++)); do
     libvirt_up && break
     live_pid libvirtd >/dev/null || die "libvirtd exited at start: $(tail -n 5 "$LOG_DIR/libvirtd.log")"
@@ -464,32 +359,6 @@ prepare_state_dir() {
   chmod 0755 /run/lbprov-vagrant
 }
 
-write_ssh_files() {
-  local h tmp
-  tmp=$(mktemp "$RUN_DIR/.known_hosts.XXXXXX")
-  for h in "${HOSTS[@]}"; do
-    printf '%s %s\n' "${HOST_IP[$h]}" "$(cut -d' ' -f1,2 "$KEYS_DIR/hosts/$h/ssh_host_ed25519_key.pub")" >>"$tmp"
-  done
-  chmod 0644 "$tmp"
-  mv "$tmp" "$KNOWN_HOSTS"
-  tmp=$(mktemp "$RUN_DIR/.ssh_config.XXXXXX")
-  {
-    printf '# Written by lab/vagrant.sh; use: ssh -F %s lb1\n' "$SSH_CONFIG"
-    for h in "${HOSTS[@]}"; do
-      printf 'Host %s %s\n  HostName %s\n' "$h" "${HOST_IP[$h]}" "${HOST_IP[$h]}"
-    done
-    printf 'Host *\n'
-    printf '  User root\n  Port 22\n'
-    printf '  IdentityFile "%s"\n  IdentitiesOnly yes\n' "$LAB_KEY"
-    printf '  UserKnownHostsFile "%s"\n  GlobalKnownHostsFile /dev/null\n' "$KNOWN_HOSTS"
-    printf '  StrictHostKeyChecking yes\n  UpdateHostKeys no\n  HashKnownHosts no\n'
-    printf '  PasswordAuthentication no\n  KbdInteractiveAuthentication no\n'
-    printf '  ConnectTimeout 30\n  ServerAliveInterval 15\n  LogLevel ERROR\n'
-  } >"$tmp"
-  chmod 0644 "$tmp"
-  mv "$tmp" "$SSH_CONFIG"
-}
-
 # inventory/lab.yaml for this lab's subnet and run dir (identical in content otherwise). With the
 # default subnet and run dir it equals inventory/lab.yaml, which the tests then use as it is.
 write_inventory_copy() {
@@ -503,37 +372,9 @@ write_inventory_copy() {
 # ---------------------------------------------------------------------------------------------
 # control side: bridge, artifact server, apt proxy (the namespace lab's, on the same addresses)
 
-setup_bridge() {
-  if link_exists "$BRIDGE"; then
-    say "  bridge $BRIDGE exists (ours)"
-  else
-    ip link add "$BRIDGE" type bridge stp_state 0 forward_delay 0
-    ip link set "$BRIDGE" alias "$MARK"
-    say "  created bridge $BRIDGE"
-  fi
-  sysctl -qw "net.ipv6.conf.$BRIDGE.disable_ipv6=1" 2>/dev/null || true
-  if ! ip -4 -o addr show dev "$BRIDGE" | grep -q " $CONTROL_IP/$SUBNET_LEN "; then
-    ip addr add "$CONTROL_IP/$SUBNET_LEN" dev "$BRIDGE"
-    say "  control address $CONTROL_IP/$SUBNET_LEN on $BRIDGE"
-  fi
-  ip link set "$BRIDGE" up
-}
-
-remove_bridge() {
-  if link_exists "$BRIDGE"; then
-    if link_is_ours "$BRIDGE"; then
-      ip link del "$BRIDGE"
-      say "  removed bridge $BRIDGE"
-    else
-      say "  bridge $BRIDGE is not ours: left alone"
-    fi
-  fi
-}
-
 verify_against_dsc() { # dir file
   local dir=$1 f=$2 want got
-  want=$(awk -v f="$f" '/^Checksums-Sha256:/ {on = 1; next} /^[^ ]/ {on = 0} on && $3 == f {print $1}' \
-    "$dir"/*.dsc | head -n 1)
+  want=$(dsc_sha256 "$dir" "$f")
   got=$(sha256sum "$dir/$f" | cut -d' ' -f1)
   [[ -n $want ]] || die "no sha256 for $f in the .dsc files"
   [[ $want == "$got" ]] || die "$f: sha256 $got does not match the .dsc ($want)"
@@ -548,22 +389,10 @@ fetch_artifacts() {
     exec 8>"$CACHE_DIR/.artifacts.lock"
     flock -w 600 8 || die "timed out waiting for $CACHE_DIR/.artifacts.lock"
     work=$(mktemp -d "$CACHE_DIR/apt-src-vagrant.XXXXXX")
-    mkdir -p "$work/state/lists/partial" "$work/cache/archives/partial" "$work/etc/sources.list.d" "$work/dl"
-    printf 'deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
-      "$MIRROR" "$SUITE" >"$work/etc/sources.list"
-    cat >"$work/apt.conf" <<EOF
-Dir::State "$work/state";
-Dir::State::status "/var/lib/dpkg/status";
-Dir::Cache "$work/cache";
-Dir::Etc::SourceList "$work/etc/sources.list";
-Dir::Etc::SourceParts "$work/etc/sources.list.d";
-Acquire::Check-Valid-Until "false";
-Acquire::Languages "none";
-EOF
+    write_apt_src_config "$work"
     say "  downloading Debian source packages: ${SOURCE_PACKAGES[*]}"
     APT_CONFIG=$work/apt.conf apt-get -q update >"$work/update.log" 2>&1 ||
       die "apt-get update for deb-src failed: $(tail -n 5 "$work/update.log")"
-    chown _apt "$work/dl" 2>/dev/null || true
     # Some mirrors lack the .debian.tar.xz: apt-get then fails but keeps the verified orig tarballs.
     (cd "$work/dl" && APT_CONFIG=$work/apt.conf apt-get -q source --download-only "${SOURCE_PACKAGES[@]}") \
       >"$work/source.log" 2>&1 || true
@@ -577,21 +406,9 @@ EOF
   else
     say "  artifacts cached: $ARTIFACTS_DIR"
   fi
-  (cd "$ARTIFACTS_DIR" && sha256sum "${ARTIFACTS[@]}") | while read -r sum f; do
-    say "  sha256 $sum  http://$CONTROL_IP:$HTTP_PORT/$f"
-  done
+  list_artifacts "$ARTIFACTS_DIR" "${ARTIFACTS[@]}"
 }
 
-tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-wait_tcp() { # addr port pidname
-  local i
-  for ((i = 0; i < 100; i++)); do
-    tcp_open "$1" "$2" && return 0
-    live_pid "$3" >/dev/null || return 1
-    sleep 0.05
-  done
-  return 1
-}
 # Busy on the control address (or on all addresses): another program's listener on another
 # address (e.g. the namespace lab's, during development on another subnet) does not matter.
 port_busy() { # addr port
@@ -606,9 +423,7 @@ start_http() {
   fi
   port_busy "$CONTROL_IP" "$HTTP_PORT" && die "TCP port $HTTP_PORT is already in use on $CONTROL_IP"
   mkdir -p "$LOG_DIR"
-  setsid "$PYTHON" -m http.server "$HTTP_PORT" --bind "$CONTROL_IP" --directory "$ARTIFACTS_DIR" \
-    >"$LOG_DIR/http.log" 2>&1 </dev/null 7>&- 8>&- 9>&- &
-  record_pid http "$!"
+  spawn http "$LOG_DIR/http.log" "$PYTHON" -m http.server "$HTTP_PORT" --bind "$CONTROL_IP" --directory "$ARTIFACTS_DIR"
   wait_tcp "$CONTROL_IP" "$HTTP_PORT" http || die "artifact server did not start: $(tail -n 5 "$LOG_DIR/http.log")"
   say "  artifact server http://$CONTROL_IP:$HTTP_PORT/ (pid $(live_pid http))"
 }
@@ -636,10 +451,10 @@ start_acng() {
 SupportDir: /usr/lib/apt-cacher-ng
 ReportPage: acng-report.html
 EOF
-  setsid apt-cacher-ng -c "$ACNG_DIR/conf" ForeGround=1 Port="$port" BindAddress="$CONTROL_IP" \
+  spawn acng "$LOG_DIR/apt-cacher-ng.log" \
+    apt-cacher-ng -c "$ACNG_DIR/conf" ForeGround=1 Port="$port" BindAddress="$CONTROL_IP" \
     CacheDir="$ACNG_CACHE" LogDir="$ACNG_DIR/log" SocketPath="$ACNG_DIR/socket" \
-    PidFile="$ACNG_DIR/pid" ExThreshold=0 >"$LOG_DIR/apt-cacher-ng.log" 2>&1 </dev/null 7>&- 8>&- 9>&- &
-  record_pid acng "$!"
+    PidFile="$ACNG_DIR/pid" ExThreshold=0
   wait_tcp "$CONTROL_IP" "$port" acng || die "apt-cacher-ng did not start: $(tail -n 5 "$LOG_DIR/apt-cacher-ng.log")"
   say "  apt proxy http://$CONTROL_IP:$port/ (pid $(live_pid acng), cache $ACNG_CACHE)"
 }
@@ -785,7 +600,7 @@ seeds() {
   say "  seeds in $STATE_DIR/seeds (QEMU fw_cfg opt/lbprov/seed)"
 }
 ssh_and_inventory() {
-  write_ssh_files
+  write_ssh_files "$KEYS_DIR/hosts" 30
   write_inventory_copy
   say "  $KNOWN_HOSTS, $SSH_CONFIG, $INVENTORY_COPY"
 }
@@ -805,8 +620,8 @@ cmd_down() {
   step "guests" guests_down
   step "storage pool" remove_pool
   step "libvirtd and virtlogd (only if started by this lab)" stop_libvirt
-  step "apt proxy" stop_pid acng
-  step "artifact server" stop_pid http
+  step "apt proxy" stop_pid acng 5
+  step "artifact server" stop_pid http 5
   step "bridge" remove_bridge
   rm -rf "$STATE_DIR" "$KEYS_DIR/hosts"
   rmdir "$LIBVIRT_PID_DIR" /run/lbprov-vagrant 2>/dev/null || true
@@ -916,7 +731,7 @@ cmd_down_public() {
     step "guests (vagrant destroy)" vagrant_cmd destroy destroy -f
     rm -rf "$VAGRANT_DOTFILE_PATH"
   fi
-  step "artifact server" stop_pid http
+  step "artifact server" stop_pid http 5
   if [[ $PROVIDER == libvirt ]]; then step "libvirtd and virtlogd (only if started by this lab)" stop_libvirt; fi
   rm -rf "$KEYS_DIR/hosts"
   if [[ -f $SSH_CONFIG ]] && grep -q '^# Written by lab/vagrant.sh' "$SSH_CONFIG"; then rm -f "$SSH_CONFIG" "$KNOWN_HOSTS"; fi
@@ -940,16 +755,6 @@ cmd_status_public() {
   ((up == ${#HOSTS[@]})) && return 0
   ((up == 0)) && return 3
   return 1
-}
-
-cmd_ssh() {
-  local h=${1:-}
-  [[ -n $h ]] || die "usage: vagrant.sh ssh <host> [command...]   hosts: ${HOSTS[*]}"
-  shift
-  [[ -n ${HOST_IP[$h]:-} ]] || die "unknown host '$h'; hosts: ${HOSTS[*]}"
-  [[ -f $SSH_CONFIG ]] || die "the lab is not up ($SSH_CONFIG missing): bash lab/vagrant.sh up"
-  if (($#)); then exec ssh -F "$SSH_CONFIG" "$h" -- "$@"; fi
-  exec ssh -F "$SSH_CONFIG" "$h"
 }
 
 cmd_box() {
