@@ -18,6 +18,8 @@ import {
 } from './support.js';
 
 const PORT = 6379;
+/** The box already holds keepalived and ipvsadm, built from source (vagrant/box-prebuild.sh). */
+const PREBUILT_BOX = process.env.LBPROV_VAGRANT_BOX_VARIANT === 'prebuilt';
 
 interface VerifyCheck {
   type: 'check';
@@ -128,9 +130,8 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
   it('apply builds keepalived 2.2.7 and ipvsadm 1.31 from source on both directors and converges with IPVS (no VRRP-only fallback)', async () => {
     const started = Date.now();
     const applied = keep(await lbprov(['apply', INVENTORY, '--json']));
-    const prebuilt = process.env.LBPROV_VAGRANT_BOX_VARIANT === 'prebuilt';
     console.log(
-      `      apply: ${seconds(Date.now() - started)} (${prebuilt ? 'prebuilt box: keepalived and ipvsadm were built from source at box build time, so lbprov skipped its build step' : 'keepalived and ipvsadm compiled in the emulated directors'})`,
+      `      apply: ${seconds(Date.now() - started)} (${PREBUILT_BOX ? 'prebuilt box: keepalived and ipvsadm were built from source at box build time, so lbprov skipped its build step' : 'keepalived and ipvsadm compiled in the emulated directors'})`,
     );
     expect(applied.code, applied.stdout.slice(-4000) + applied.stderr.slice(-2000)).to.equal(0);
     expect(applied.summary?.flags.join('\n') ?? '').not.to.include('VRRP-ONLY');
@@ -280,9 +281,8 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
   it('lbprov destroy takes away what lbprov made on real kernels: keepalived stopped, VIP gone, ip_vs unloaded, its folders removed, what the box had kept', async () => {
     const started = Date.now();
     const built = ['/usr/local/keepalived', '/usr/man', '/etc/rc.d'];
-    const prebuilt = process.env.LBPROV_VAGRANT_BOX_VARIANT === 'prebuilt';
-    const madeByLbprov = ['/etc/keepalived', ...(prebuilt ? [] : built)];
-    const inTheBox = prebuilt ? built : [];
+    const madeByLbprov = ['/etc/keepalived', ...(PREBUILT_BOX ? [] : built)];
+    const inTheBox = PREBUILT_BOX ? built : [];
     const destroyed = keep(await lbprov(['destroy', INVENTORY, '--yes', '--json'], 1_800_000));
     console.log(`      destroy: ${seconds(Date.now() - started)}`);
     expect(destroyed.code, destroyed.stdout.slice(-4000) + destroyed.stderr.slice(-2000)).to.equal(0);
