@@ -1,5 +1,6 @@
 import type { Finding } from './finding.js';
 import type { ParsedSections } from './rules.js';
+import type { Problem } from './shapes.js';
 
 /** Findings that do not stop a run but that an operator should have read once. */
 export function adviceFor(sections: ParsedSections, env: NodeJS.ProcessEnv): Finding[] {
@@ -55,16 +56,38 @@ function authAdvice({ vrrp }: ParsedSections, env: NodeJS.ProcessEnv): Finding[]
   return findings;
 }
 
+const ARTIFACTS = ['keepalived', 'ipvsadm'] as const;
+
 function sourceAdvice(sections: ParsedSections): Finding[] {
-  return (['keepalived', 'ipvsadm'] as const).flatMap((name) => {
+  return ARTIFACTS.flatMap((name) => {
     const artifact = sections[name];
-    if (artifact === undefined || artifact.source.includes(artifact.version)) return [];
-    return [
-      {
+    if (artifact === undefined) return [];
+    const findings: Finding[] = [];
+    if (!artifact.source.includes(artifact.version)) {
+      findings.push({
         path: [name, 'source'],
         message: `does not mention version ${artifact.version}`,
         hint: `make sure the tarball is ${name} ${artifact.version}, or correct ${name}.version`,
-      },
-    ];
+      });
+    }
+    const unverified = unverifiedSourceProblem(name, artifact);
+    if (unverified !== undefined) findings.push({ path: [name, 'source'], ...unverified });
+    return findings;
   });
+}
+
+/**
+ * Anyone on the path can swap a tarball fetched over plain http, and the build runs as root, so
+ * only a digest makes such a source safe. `lbprov init` says the same the moment a source is chosen.
+ */
+export function unverifiedSourceProblem(
+  name: (typeof ARTIFACTS)[number],
+  artifact: { source: string; sha256?: string | undefined },
+): Required<Problem> | undefined {
+  const plainHttp = /^http:\/\//i.test(artifact.source);
+  if (!plainHttp || (artifact.sha256 ?? '') !== '') return undefined;
+  return {
+    message: `has no ${name}.sha256: an unverified tarball downloaded over plain http will be built and installed as root`,
+    hint: `pin ${name}.sha256 (e.g. with \`sha256sum <tarball>\`) or use an https:// source`,
+  };
 }

@@ -1,3 +1,4 @@
+export { unverifiedSourceProblem } from './advice.js';
 export { loadInventory, validateInventoryText, type LoadResult } from './load.js';
 export { formatDiagnostic, type Diagnostic } from './diagnostic.js';
 export { fieldProblem } from './field-check.js';

@@ -17,7 +17,8 @@ interface Case {
   env?: NodeJS.ProcessEnv;
   /** Expected error: key path, a substring of the line it must point at, and a fragment of message or hint. */
   error?: { path: string; at?: string; says: string };
-  warning?: { path: string; says: string };
+  /** Expected warning: key path, a fragment of its message, and where given the line and a fragment of its hint. */
+  warning?: { path: string; says: string; at?: string; hint?: string };
   /** The inventory must be accepted (warnings allowed). */
   valid?: true;
   /** A warning that must not appear. */
@@ -455,6 +456,43 @@ const cases: Case[] = [
     error: { path: 'keepalived.sha256', at: 'sha256: abc123', says: 'not a SHA-256 digest' },
   },
   { name: 'sha256 of 64 hex digits', edit: replace('sha256: ""', `sha256: ${'AB'.repeat(32)}`), valid: true },
+  {
+    name: 'a plain http source with an empty sha256 warns that it is built as root unverified',
+    warning: {
+      path: 'keepalived.source',
+      at: 'source: http://192.168.56.1:8000/keepalived',
+      says: 'has no keepalived.sha256: an unverified tarball downloaded over plain http will be built and installed as root',
+      hint: 'pin keepalived.sha256 (e.g. with `sha256sum <tarball>`) or use an https:// source',
+    },
+  },
+  {
+    name: 'a plain http source without a sha256 key warns too',
+    warning: {
+      path: 'ipvsadm.source',
+      at: 'source: http://192.168.56.1:8000/ipvsadm',
+      says: 'has no ipvsadm.sha256: an unverified tarball',
+    },
+  },
+  {
+    name: 'an HTTP:// source in capitals is plain http all the same',
+    edit: replace(
+      'source: http://192.168.56.1:8000/keepalived',
+      'source: HTTP://192.168.56.1:8000/keepalived',
+    ),
+    warning: { path: 'keepalived.source', at: 'HTTP://', says: 'unverified tarball' },
+  },
+  {
+    name: 'a plain http source with a sha256 does not warn',
+    edit: replace('sha256: ""', `sha256: ${'ab'.repeat(32)}`),
+    valid: true,
+    noWarning: 'keepalived.source',
+  },
+  {
+    name: 'an https source without a sha256 does not warn',
+    edit: replace('source: http://192.168.56.1:8000/ipvsadm', 'source: https://192.168.56.1:8000/ipvsadm'),
+    valid: true,
+    noWarning: 'ipvsadm.source',
+  },
   // The file as a whole
   {
     name: 'misspelt top-level key',
@@ -529,11 +567,14 @@ describe('inventory validation: one mistake at a time', () => {
         expect(result.inventory).to.equal(undefined);
       }
       if (c.warning) {
-        const { path, says } = c.warning;
+        const { path, says, at, hint } = c.warning;
         const match = result.warnings.find((d) => d.path === path && d.message.includes(says));
         expect(match, `no warning at ${path} saying "${says}"; got:\n${shown.join('\n')}`).to.not.equal(
           undefined,
         );
+        if (at !== undefined) expect(match?.line, 'line').to.equal(lineOf(text, at));
+        if (hint !== undefined) expect(match?.hint).to.include(hint);
+        expect(match?.severity).to.equal('warning');
       }
       if (c.noWarning) {
         expect(result.warnings.map((w) => w.path)).to.not.include(c.noWarning);

@@ -10,7 +10,26 @@ describe('lbprov validate (the built CLI)', function () {
     expect(run.code, run.stdout + run.stderr).to.equal(0);
     expect(run.stdout).to.match(/^inventory\/seed\.yaml: valid/m);
     expect(run.stdout).to.include('warning: service.lb_algo:');
+    // The how-to's plain-http sources, with no digest pinned.
+    expect(run.stdout).to.match(
+      /^inventory\/seed\.yaml:\d+:\d+: warning: keepalived\.source: has no keepalived\.sha256/m,
+    );
+    expect(run.stdout).to.match(
+      /^inventory\/seed\.yaml:\d+:\d+: warning: ipvsadm\.source: has no ipvsadm\.sha256/m,
+    );
     expect(run.stderr).to.equal('');
+  });
+
+  it('warns, with exit 0, that plain-http sources without sha256 are built as root unverified', async () => {
+    const run = await runLbprov(['validate', 'test/fixtures/inventories/base.yaml']);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(run.stdout).to.include(
+      'test/fixtures/inventories/base.yaml:10:11: warning: keepalived.source: has no keepalived.sha256: an unverified tarball downloaded over plain http will be built and installed as root; hint: pin keepalived.sha256 (e.g. with `sha256sum <tarball>`) or use an https:// source\n',
+    );
+    expect(run.stdout).to.include(
+      'test/fixtures/inventories/base.yaml:15:11: warning: ipvsadm.source: has no ipvsadm.sha256:',
+    );
+    expect(run.stdout).to.match(/base\.yaml: valid \(\d+ warnings\)\n$/);
   });
 
   it('checks the length of the password in the environment', async () => {
@@ -71,6 +90,23 @@ describe('lbprov validate (the built CLI)', function () {
       severity: 'error',
     });
     expect(report.warnings).to.be.an('array');
+  });
+
+  it('lists the plain-http warning in --json with its place in the file', async () => {
+    const run = await runLbprov(['validate', '--json', 'test/fixtures/inventories/base.yaml']);
+    expect(run.code).to.equal(0);
+    const report = JSON.parse(run.stdout) as { valid: boolean; warnings: unknown[] };
+    expect(report.valid).to.equal(true);
+    expect(report.warnings).to.deep.include({
+      file: 'test/fixtures/inventories/base.yaml',
+      line: 15,
+      column: 11,
+      path: 'ipvsadm.source',
+      message:
+        'has no ipvsadm.sha256: an unverified tarball downloaded over plain http will be built and installed as root',
+      hint: 'pin ipvsadm.sha256 (e.g. with `sha256sum <tarball>`) or use an https:// source',
+      severity: 'warning',
+    });
   });
 
   it('reports a missing file without a stack trace and points to init', async () => {
