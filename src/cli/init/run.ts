@@ -66,8 +66,8 @@ function assemble(
 ): InventoryFileInput {
   return {
     ssh,
-    keepalived: { ...software.keepalived, sha256: '', prefix: '/usr/local/keepalived' },
-    ipvsadm: { ...software.ipvsadm, sha256: '' },
+    keepalived: { ...software.keepalived, prefix: '/usr/local/keepalived' },
+    ipvsadm: software.ipvsadm,
     vrrp: {
       interface: cluster.vrrp.interface,
       virtual_router_id: cluster.vrrp.virtual_router_id,

@@ -3,8 +3,12 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { fieldProblem, fields, unverifiedSourceProblem } from '../../../src/inventory/index.js';
 import { buildOnce, REPO, runLbprov } from '../inventory/run-cli.js';
 import { PtySession } from './pty-session.js';
+
+const KEEPALIVED_SHA256 = 'ab'.repeat(32);
+const IPVSADM_SHA256 = 'CD'.repeat(32);
 
 /** Each prompt as the user sees it, and what a user who accepts most defaults types. */
 const ANSWERS: [prompt: string, answer: string][] = [
@@ -18,10 +22,11 @@ const ANSWERS: [prompt: string, answer: string][] = [
   ['Real servers', '10.8.80.221, 10.8.80.222=3'],
   ['Redis port', '6380'],
   ['Scheduling algorithm', ''],
-  ['keepalived version', '2.2.7'],
-  ['keepalived 2.2.7 source tarball URL', ''],
-  ['ipvsadm version', ''],
+  ['Versions to build from source', ''],
+  ['keepalived 1.2.0 source tarball URL', ''],
+  ['keepalived 1.2.0 tarball SHA-256', KEEPALIVED_SHA256],
   ['ipvsadm 1.26 source tarball URL', ''],
+  ['ipvsadm 1.26 tarball SHA-256', ''],
   ['VRRP password', 'Zq7secr'],
   ['Keep the password out of the file', ''],
   ['SSH user', 'deploy'],
@@ -37,6 +42,21 @@ const BACKSPACES = '\x7f'.repeat(40);
 
 function withAnswer(prompt: string, answer: string): [string, string][] {
   return ANSWERS.map(([p, a]) => [p, p === prompt ? answer : a]);
+}
+
+const SOFTWARE_START = ANSWERS.findIndex(([p]) => p === 'Versions to build from source');
+const SOFTWARE_END = ANSWERS.findIndex(([p]) => p === 'VRRP password');
+
+/** ANSWERS with the software questions replaced, e.g. for another choice of versions. */
+function withSoftware(software: [string, string][]): [string, string][] {
+  return [...ANSWERS.slice(0, SOFTWARE_START), ...software, ...ANSWERS.slice(SOFTWARE_END)];
+}
+
+/** What validate and init both say about a plain-http source without a digest. */
+function unverifiedWarning(name: 'keepalived' | 'ipvsadm'): string {
+  const problem = unverifiedSourceProblem(name, { source: 'http://example.org/x.tar.gz' });
+  if (problem === undefined) throw new Error('test bug: a plain-http source without sha256 must warn');
+  return problem.message;
 }
 
 async function tempDir(): Promise<string> {
@@ -84,11 +104,17 @@ describe('lbprov init (typed into a terminal)', function () {
       { host: '10.8.80.222', weight: 3 },
     ]);
     expect(written.service).to.deep.include({ port: 6380, lb_algo: 'rr' });
-    expect(written.keepalived).to.deep.include({
-      version: '2.2.7',
-      source: 'http://www.keepalived.org/software/keepalived-2.2.7.tar.gz',
+    expect(written.keepalived).to.deep.equal({
+      version: '1.2.0',
+      source: 'http://www.keepalived.org/software/keepalived-1.2.0.tar.gz',
+      sha256: KEEPALIVED_SHA256,
+      prefix: '/usr/local/keepalived',
     });
-    expect(written.ipvsadm).to.deep.include({ version: '1.26' });
+    expect(written.ipvsadm).to.deep.equal({
+      version: '1.26',
+      source: 'http://www.linuxvirtualserver.org/software/kernel-2.6/ipvsadm-1.26.tar.gz',
+      sha256: '',
+    });
     expect(written.ssh).to.deep.equal({
       user: 'deploy',
       port: 22,
@@ -101,6 +127,75 @@ describe('lbprov init (typed into a terminal)', function () {
 
     const check = await runLbprov(['validate', file], { LBPROV_AUTH_PASS: SECRET });
     expect(check.code, check.stdout).to.equal(0);
+    // The ipvsadm digest was left empty on a plain-http source: init said so, in validate's words.
+    expect(session.screen).to.include(`warning: ipvsadm.source: ${unverifiedWarning('ipvsadm')}; hint:`);
+    expect(check.stdout).to.include(`warning: ipvsadm.source: ${unverifiedWarning('ipvsadm')}`);
+    expect(session.screen + check.stdout).to.not.include(unverifiedWarning('keepalived'));
+  });
+
+  it('offers the current versions over https and writes the digests typed for them', async () => {
+    const file = path.join(await tempDir(), 'current.yaml');
+    const password = 'Zq7secr8';
+    session = startInit(file);
+    await answerAll(
+      session,
+      withSoftware([
+        ['Versions to build from source', DOWN],
+        ['keepalived 2.2.7 source tarball URL', ''],
+        ['keepalived 2.2.7 tarball SHA-256', KEEPALIVED_SHA256],
+        ['ipvsadm 1.31 source tarball URL', ''],
+        ['ipvsadm 1.31 tarball SHA-256', IPVSADM_SHA256],
+      ]).map(([p, a]): [string, string] =>
+        // keepalived 2.x reads 8 characters of the password, 1.2.x only 7.
+        p === 'VRRP password' ? ['VRRP password (1-8 characters', password] : [p, a],
+      ),
+    );
+    expect(await session.exitCode()).to.equal(0);
+    expect(session.screen).to.not.include('unverified tarball');
+    const written = parse(await readFile(file, 'utf8')) as Record<string, Record<string, unknown>>;
+    expect(written.keepalived).to.deep.equal({
+      version: '2.2.7',
+      source: 'https://www.keepalived.org/software/keepalived-2.2.7.tar.gz',
+      sha256: KEEPALIVED_SHA256,
+      prefix: '/usr/local/keepalived',
+    });
+    expect(written.ipvsadm).to.deep.equal({
+      version: '1.31',
+      source: 'https://mirrors.edge.kernel.org/pub/linux/utils/kernel/ipvsadm/ipvsadm-1.31.tar.gz',
+      sha256: IPVSADM_SHA256,
+    });
+    const check = await runLbprov(['validate', file], { LBPROV_AUTH_PASS: password });
+    expect(check.code, check.stdout).to.equal(0);
+    expect(check.stdout).to.not.include('unverified tarball');
+  });
+
+  it("refuses a malformed SHA-256 with the inventory rule's words, and builds a version typed by hand", async () => {
+    const file = path.join(await tempDir(), 'other.yaml');
+    const rule = fieldProblem(fields.sha256, 'abc123');
+    if (rule === undefined) throw new Error('test bug: abc123 must not pass as a SHA-256 digest');
+    session = startInit(file);
+    await answerAll(session, ANSWERS.slice(0, SOFTWARE_START));
+    await session.answer('Versions to build from source', `${DOWN}${DOWN}`);
+    await session.answer('keepalived version to build from source', '2.2.8');
+    await session.answer('keepalived 2.2.8 source tarball URL', '');
+    await session.answer('keepalived 2.2.8 tarball SHA-256', 'abc123');
+    // inquirer wraps its messages at the terminal's width.
+    await session.expect(new RegExp(rule.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s+')));
+    session.type(`${BACKSPACES}${KEEPALIVED_SHA256}\r`);
+    await session.answer('ipvsadm version to build from source', '');
+    await session.answer('ipvsadm 1.31 source tarball URL', '');
+    await session.answer('ipvsadm 1.31 tarball SHA-256', '');
+    await answerAll(session, ANSWERS.slice(SOFTWARE_END));
+    expect(await session.exitCode()).to.equal(0);
+    const written = parse(await readFile(file, 'utf8')) as Record<string, Record<string, unknown>>;
+    expect(written.keepalived).to.deep.include({
+      version: '2.2.8',
+      source: 'https://www.keepalived.org/software/keepalived-2.2.8.tar.gz',
+      sha256: KEEPALIVED_SHA256,
+    });
+    // An https source needs no digest to be worth a warning.
+    expect(written.ipvsadm).to.deep.include({ version: '1.31', sha256: '' });
+    expect(session.screen).to.not.include('unverified tarball');
   });
 
   it('stores the password inline only when asked, in a file only its owner can read', async () => {
@@ -138,10 +233,11 @@ describe('lbprov init (typed into a terminal)', function () {
     await session.answer('Redis port', '');
     await session.expect('Scheduling algorithm');
     session.type(`${DOWN}${DOWN}${DOWN}\r`); // wlc
-    await session.answer('keepalived version', '');
+    await session.answer('Versions to build from source', '');
     await session.answer('source tarball URL', '');
-    await session.answer('ipvsadm version', '');
+    await session.answer('tarball SHA-256', '');
     await session.answer('source tarball URL', '');
+    await session.answer('tarball SHA-256', '');
     await session.answer('VRRP password (1-7 characters', '12345678');
     await session.expect('keepalived 1.2.0 uses at most 7');
     session.type(`${BACKSPACES}1234567\r`);
