@@ -202,6 +202,26 @@ dsc_sha256() { # dir file
     "$1"/*.dsc | head -n 1
 }
 
+# The how-to's own tarballs (keepalived 1.2.0, ipvsadm 1.26), kept in lab/sources/ with their
+# provenance (lab/sources/README.md): the original sites are unreachable, and a clean clone must
+# still serve them. A tarball whose sha256 is not the one pinned there is never served.
+HOWTO_SOURCES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/sources
+HOWTO_ARTIFACTS=(keepalived-1.2.0.tar.gz ipvsadm-1.26.tar.gz)
+
+copy_howto_sources() { # artifacts-dir
+  local dir=$1 f want got
+  for f in "${HOWTO_ARTIFACTS[@]}"; do
+    want=$(awk -v f="$f" '$2 == f {print $1}' "$HOWTO_SOURCES_DIR/SHA256SUMS")
+    [[ -n $want ]] || die "$f has no sha256 in $HOWTO_SOURCES_DIR/SHA256SUMS"
+    if [[ ! -f $dir/$f ]] || [[ $(sha256sum "$dir/$f" | cut -d' ' -f1) != "$want" ]]; then
+      got=$(sha256sum "$HOWTO_SOURCES_DIR/$f" | cut -d' ' -f1)
+      [[ $got == "$want" ]] || die "$HOWTO_SOURCES_DIR/$f: sha256 $got, expected $want (SHA256SUMS)"
+      install -m 0644 "$HOWTO_SOURCES_DIR/$f" "$dir/$f.tmp"
+      mv -f "$dir/$f.tmp" "$dir/$f"
+    fi
+  done
+}
+
 list_artifacts() { # dir file...
   local dir=$1 sum f
   shift

@@ -205,7 +205,8 @@ fetch_artifacts() {
   else
     say "  artifacts cached: $dir"
   fi
-  list_artifacts "$dir" "${ARTIFACTS[@]}"
+  copy_howto_sources "$dir"
+  list_artifacts "$dir" "${HOWTO_ARTIFACTS[@]}" "${ARTIFACTS[@]}"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -406,7 +406,8 @@ fetch_artifacts() {
   else
     say "  artifacts cached: $ARTIFACTS_DIR"
   fi
-  list_artifacts "$ARTIFACTS_DIR" "${ARTIFACTS[@]}"
+  copy_howto_sources "$ARTIFACTS_DIR"
+  list_artifacts "$ARTIFACTS_DIR" "${HOWTO_ARTIFACTS[@]}" "${ARTIFACTS[@]}"
 }
 
 # Busy on the control address (or on all addresses): another program's listener on another
