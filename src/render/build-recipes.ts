@@ -43,6 +43,19 @@ const FIRST_KEEPALIVED_LISTING_CONFIG_OPTIONS = '2.0.0';
 /** ipvsadm 1.26 and older know only libnl-1, which current distributions dropped. */
 const FIRST_IPVSADM_WITH_LIBNL3 = '1.27';
 
+/**
+ * keepalived 1.2.0 computes the VRRP header length as `VRRP_AUTH_LEN + (!empty) ? n * 4 : 0`:
+ * the `?` binds last, so adverts go out without their authentication data. A peer then reads the
+ * password from the wrong bytes and drops every advert ("receive an invalid passwd!"), and both
+ * directors hold the VIP (measured with two 1.2.0 directors on the namespace lab). Later releases
+ * add the missing parentheses; lbprov adds them where the faulty line is present.
+ */
+const VRRP_HD_LEN_FAULTY =
+  'len += VRRP_AUTH_LEN + (!LIST_ISEMPTY(vrrp->vip)) ? LIST_SIZE(vrrp->vip) * sizeof (uint32_t) : 0;';
+const VRRP_HD_LEN_FIXED =
+  'len += VRRP_AUTH_LEN + ((!LIST_ISEMPTY(vrrp->vip)) ? LIST_SIZE(vrrp->vip) * sizeof (uint32_t) : 0);';
+const VRRP_SOURCE = 'keepalived/vrrp/vrrp.c';
+
 const SHIM_INCLUDE_DIR = 'lbprov-include';
 const LVS_MISSING = 'the installed keepalived was built without LVS (VRRP only, defect 10)';
 const IPVSADM_BINARY = '/sbin/ipvsadm';
@@ -77,6 +90,13 @@ export function keepalivedBuildPlan(opts: { version: string; prefix: string; src
       `mkdir -p ${shellQuote(`${shimDir}/net`)} && ` +
       `printf '%s\\n' '#include <linux/ip_vs.h>' > ${shellQuote(`${shimDir}/net/ip_vs.h`)}`,
   };
+  const advertLengthStep: BuildStep = {
+    name: 'VRRP advert length fix',
+    command:
+      `${inSource} if grep -q -F ${shellQuote(VRRP_HD_LEN_FAULTY)} ${VRRP_SOURCE}; then ` +
+      `sed -i ${shellQuote(`s/${escapeSedPattern(VRRP_HD_LEN_FAULTY)}/${escapeSedReplacement(VRRP_HD_LEN_FIXED)}/`)} ${VRRP_SOURCE}; fi && ` +
+      `! grep -q -F ${shellQuote(VRRP_HD_LEN_FAULTY)} ${VRRP_SOURCE}`,
+  };
   return {
     subject: `keepalived ${version}`,
     buildDependencies: legacy
@@ -109,7 +129,7 @@ export function keepalivedBuildPlan(opts: { version: string; prefix: string; src
           ],
         },
     steps: [
-      ...(legacy ? [shimStep] : []),
+      ...(legacy ? [shimStep, advertLengthStep] : []),
       { name: 'configure', command: configure, expectOutput: IPVS_FRAMEWORK_YES },
       { name: 'make', command: `${inSource} make -j"$(nproc)"` },
       { name: 'make install', command: `${inSource} make install` },
@@ -268,6 +288,16 @@ function requirePlainPath(what: string, path: string): void {
         `(the build's Makefiles do not quote paths): ${JSON.stringify(path)}`,
     );
   }
+}
+
+/** A literal for a sed basic regular expression delimited by `/`. */
+function escapeSedPattern(text: string): string {
+  return text.replace(/[\\/.*[\]^$]/g, '\\$&');
+}
+
+/** A literal for a sed replacement delimited by `/`. */
+function escapeSedReplacement(text: string): string {
+  return text.replace(/[\\/&]/g, '\\$&');
 }
 
 function escapeRegExp(text: string): string {

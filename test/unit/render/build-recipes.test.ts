@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import {
   formatBuildPlan,
   installedVersionCheck,
@@ -57,11 +61,50 @@ describe('build plans', () => {
   }
 
   it('keepalived 1.2.0 gets the net/ip_vs.h shim and configure finds it through CPPFLAGS', () => {
-    const [shim, configure] = keepalived('1.2.0').steps;
+    const steps = keepalived('1.2.0').steps;
+    const shim = steps.find((step) => step.name === 'net/ip_vs.h shim');
+    const configure = steps.find((step) => step.name === 'configure');
     expect(shim?.command).to.include("'/usr/local/src/keepalived-1.2.0/lbprov-include/net/ip_vs.h'");
     expect(configure?.command).to.include(
       "CPPFLAGS='-I/usr/local/src/keepalived-1.2.0/lbprov-include' ./configure",
     );
+  });
+
+  describe("keepalived 1.2.0's VRRP advert length (adverts without their password)", () => {
+    const tarball = resolve('lab/sources/keepalived-1.2.0.tar.gz');
+    const vrrpC = 'keepalived-1.2.0/keepalived/vrrp/vrrp.c';
+    const hdLen = (source: string) =>
+      source.split('\n').find((line) => line.includes('len += VRRP_AUTH_LEN'));
+    let work: string;
+    beforeEach(() => {
+      work = mkdtempSync(join(tmpdir(), 'lbprov-k120-'));
+      execFileSync('tar', ['-xzf', tarball, '-C', work, vrrpC]);
+    });
+    afterEach(() => rmSync(work, { recursive: true, force: true }));
+    const fix = () => {
+      const plan = keepalivedBuildPlan({
+        version: '1.2.0',
+        prefix: '/usr/local/keepalived',
+        srcDir: join(work, 'keepalived-1.2.0'),
+      });
+      const step = plan.steps.find((candidate) => candidate.name === 'VRRP advert length fix');
+      return execFileSync('sh', ['-c', step!.command], { encoding: 'utf8' });
+    };
+
+    it("parenthesises the how-to's tarball's faulty line, so the length includes the password", () => {
+      expect(hdLen(readFileSync(join(work, vrrpC), 'utf8'))).to.include('VRRP_AUTH_LEN + (!LIST_ISEMPTY');
+      fix();
+      expect(hdLen(readFileSync(join(work, vrrpC), 'utf8'))?.trim()).to.equal(
+        'len += VRRP_AUTH_LEN + ((!LIST_ISEMPTY(vrrp->vip)) ? LIST_SIZE(vrrp->vip) * sizeof (uint32_t) : 0);',
+      );
+    });
+
+    it('leaves an already fixed source as it is (a re-run, or a later 1.2.x)', () => {
+      fix();
+      const once = readFileSync(join(work, vrrpC), 'utf8');
+      fix();
+      expect(readFileSync(join(work, vrrpC), 'utf8')).to.equal(once);
+    });
   });
 
   it('keepalived 2.2.7 needs no shim', () => {
