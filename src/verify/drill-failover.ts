@@ -22,7 +22,7 @@ import { gatherEvidence } from './gather.js';
 import { findAddress, parseIpAddr } from './ip-addr.js';
 import { POLL_INTERVAL_MS, pollUntil, vipHolders, type WatchedHost } from './poll.js';
 import { initCommand, initCommandByHand } from './service-control.js';
-import { firstSeen, masterDownMs, type Sample } from './timing.js';
+import { firstSeen, takeoverBoundMs, takesOverOneAdvertLate, type Sample } from './timing.js';
 
 /** Beyond keepalived's own bound, how long a drill waits before it calls a transition missing. */
 const GIVE_UP_AFTER_MS = 20_000;
@@ -75,14 +75,16 @@ export async function failoverDrill(context: DrillContext): Promise<DrillResult>
   const { master, backup } = roles(inventory.directors);
   const vip = inventory.vrrp.vip.address;
   const advertInt = inventory.vrrp.advert_int;
-  const expectedTakeover = masterDownMs(advertInt, backup.priority);
-  const expectedPreemption = masterDownMs(advertInt, master.priority);
+  const version = inventory.keepalived.version;
+  const expectedTakeover = takeoverBoundMs(advertInt, backup.priority, version);
+  const expectedPreemption = takeoverBoundMs(advertInt, master.priority, version);
   emit({
     type: 'drill',
     drill: 'failover',
     plan:
       `stop keepalived on the MASTER ${master.name} (TERM, through its init system), time ${vip} moving to the ` +
-      `BACKUP ${backup.name}, start it again and time the preemption; expected within 3 x advert_int + skew: ` +
+      `BACKUP ${backup.name}, start it again and time the preemption; expected within 3 x advert_int + skew` +
+      `${takesOverOneAdvertLate(version) ? ` + advert_int (keepalived ${version} becomes MASTER one advert later)` : ''}: ` +
       `${expectedTakeover} ms (${backup.name}, priority ${backup.priority}) and ${expectedPreemption} ms ` +
       `(${master.name}, priority ${master.priority})`,
   });

@@ -118,7 +118,7 @@ export async function realServerDrill(context: DrillContext, target: string): Pr
   const { inventory, emit, guard } = context;
   const server = findRealServer(inventory, target);
   const port = inventory.service.port;
-  const expectedRemoval = checkRemovalBoundMs(inventory.service);
+  const expectedRemoval = checkRemovalBoundMs(inventory.service, inventory.keepalived.version);
   const expectedReturn = checkReturnBoundMs(inventory.service);
   const hosts = [server, ...inventory.directors];
   return withHosts(context, hosts, new Set([server.name]), 'lbprov drill realserver', async (transports) => {

@@ -1,5 +1,15 @@
 /** What keepalived's own rules predict, for comparing a drill's measurements against. */
 import type { ServiceSettings } from '../model/inventory.js';
+import { keepalivedSyntaxFor } from '../render/keepalived-conf.js';
+import { isVersionBelow } from '../render/version.js';
+
+/**
+ * keepalived 1.2.x becomes MASTER in two scheduler turns: "Transition to MASTER STATE" when its
+ * timer runs out, then "Entering MASTER STATE" (and the VIP) one advert_int later. Measured with
+ * 1.2.0 on the namespace lab: takeover 4.1 s for a 3.6 s Master_Down_Interval; 2.x adds the VIP
+ * at the transition.
+ */
+const FIRST_KEEPALIVED_TAKING_OVER_AT_ONCE = '2.0.0';
 
 /** VRRPv2 skew time: a lower priority waits longer, so the highest-priority BACKUP takes over first. */
 export function skewSeconds(priority: number): number {
@@ -16,14 +26,25 @@ export function masterDownMs(advertInt: number, priority: number): number {
   return Math.round((3 * advertInt + skewSeconds(priority)) * 1000);
 }
 
+export function takesOverOneAdvertLate(version: string): boolean {
+  return isVersionBelow(version, FIRST_KEEPALIVED_TAKING_OVER_AT_ONCE);
+}
+
+/** How long after the last advert a director running keepalived `version` holds the VIP. */
+export function takeoverBoundMs(advertInt: number, priority: number, version: string): number {
+  return masterDownMs(advertInt, priority) + (takesOverOneAdvertLate(version) ? advertInt * 1000 : 0);
+}
+
 /**
  * The longest keepalived's TCP_CHECK takes to remove a dead real server: the wait for the next
  * check (delay_loop), then `retry` more attempts `delay_before_retry` apart, each allowed
- * connect_timeout. A refused connection fails at once, so a stopped Redis goes sooner.
+ * connect_timeout. A refused connection fails at once, so a stopped Redis goes sooner. Before
+ * 1.2.20 TCP_CHECK has no retries (lbprov does not write them): the first failed check removes it.
  */
-export function checkRemovalBoundMs(service: ServiceSettings): number {
+export function checkRemovalBoundMs(service: ServiceSettings, version: string): number {
   const { connect_timeout, retry, delay_before_retry } = service.check;
-  return (service.delay_loop + retry * delay_before_retry + (retry + 1) * connect_timeout) * 1000;
+  const retries = keepalivedSyntaxFor(version) === '1.2' ? 0 : retry;
+  return (service.delay_loop + retries * delay_before_retry + (retries + 1) * connect_timeout) * 1000;
 }
 
 /** A real server back up is re-added after its next successful check: at most one delay_loop away. */

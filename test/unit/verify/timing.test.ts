@@ -7,6 +7,7 @@ import {
   firstSeen,
   masterDownMs,
   skewSeconds,
+  takeoverBoundMs,
   timeliness,
 } from '../../../src/verify/timing.js';
 import type { ServiceSettings } from '../../../src/model/inventory.js';
@@ -38,8 +39,16 @@ describe('drill timing', () => {
     expect(skewSeconds(100)).to.be.greaterThan(skewSeconds(101));
   });
 
+  it('gives keepalived 1.x one more advert_int to take over than 2.x (1.2.0 measured at 4.1 s for a 3.6 s bound)', () => {
+    expect(takeoverBoundMs(1, 100, '2.2.7')).to.equal(3609);
+    expect(takeoverBoundMs(1, 100, '1.2.0')).to.equal(4609);
+    expect(takeoverBoundMs(2, 100, '1.2.24')).to.equal(8609);
+  });
+
   it("bounds keepalived's TCP_CHECK removal and return", () => {
-    expect(checkRemovalBoundMs(SERVICE)).to.equal((6 + 3 * 3 + 4 * 3) * 1000);
+    expect(checkRemovalBoundMs(SERVICE, '2.2.7')).to.equal((6 + 3 * 3 + 4 * 3) * 1000);
+    // Before 1.2.20 TCP_CHECK has no retries: one failed check (connect_timeout) after delay_loop.
+    expect(checkRemovalBoundMs(SERVICE, '1.2.0')).to.equal((6 + 3) * 1000);
     expect(checkReturnBoundMs(SERVICE)).to.equal(9000);
   });
 
