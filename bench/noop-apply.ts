@@ -13,7 +13,7 @@ const inventory = resolve(root, 'inventory/lab.yaml');
 const identity = resolve(root, 'lab/.run/id_ed25519');
 const hosts = ['192.168.56.10', '192.168.56.11', '192.168.56.21', '192.168.56.22'];
 const rounds = Number(process.argv[2] ?? 7);
-process.env.LBPROV_AUTH_PASS ??= 'Lab7Pw9x';
+process.env.LBPROV_AUTH_PASS ??= 'Lab7Pw9';
 
 function time(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
   const started = process.hrtime.bigint();

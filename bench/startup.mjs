@@ -48,7 +48,7 @@ const cases = [
   },
   { name: 'apply --dry-run (refused)', command: lbprov('apply', '--dry-run', inventory), status: 3 },
 ];
-const env = { ...process.env, LBPROV_AUTH_PASS: 'Lab7Pw9x' };
+const env = { ...process.env, LBPROV_AUTH_PASS: 'Lab7Pw9' };
 
 function time(root, { command, status }) {
   const [file, args] = command(root);

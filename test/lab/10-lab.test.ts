@@ -12,6 +12,7 @@ import {
   CONTROL_ADDRESS,
   LAB_HOST_NAMES,
   LAB_HOSTS,
+  LAB_CURRENT_INVENTORY,
   LAB_INVENTORY,
   LAB_KNOWN_HOSTS,
   LAB_SCRIPT,
@@ -199,12 +200,22 @@ describe('lab', function () {
   });
 
   describe('artifacts and packages from the control side', function () {
-    it('serves the source tarballs on the control address, matching the inventory pins', async function () {
-      const inventory = parse(await readFile(LAB_INVENTORY, 'utf8')) as {
-        keepalived: { source: string; sha256: string };
-        ipvsadm: { source: string; sha256: string };
-      };
-      for (const artifact of [inventory.keepalived, inventory.ipvsadm]) {
+    it("serves the how-to's and the current source tarballs on the control address, matching both inventories' pins", async function () {
+      const artifacts = [];
+      for (const file of [LAB_INVENTORY, LAB_CURRENT_INVENTORY]) {
+        const inventory = parse(await readFile(file, 'utf8')) as {
+          keepalived: { source: string; sha256: string };
+          ipvsadm: { source: string; sha256: string };
+        };
+        artifacts.push(inventory.keepalived, inventory.ipvsadm);
+      }
+      expect(artifacts.map((artifact) => artifact.source.split('/').at(-1))).to.deep.equal([
+        'keepalived-1.2.0.tar.gz',
+        'ipvsadm-1.26.tar.gz',
+        'keepalived_2.2.7.orig.tar.gz',
+        'ipvsadm_1.31.orig.tar.gz',
+      ]);
+      for (const artifact of artifacts) {
         expect(artifact.source.startsWith(`${ARTIFACTS_URL}/`)).to.equal(true);
         const out = await labExecOk('client', `curl -fsS --max-time 30 '${artifact.source}' | sha256sum`);
         expect(out.split(' ')[0], artifact.source).to.equal(artifact.sha256);

@@ -227,7 +227,7 @@ describe('lbprov destroy on the namespace lab', function () {
     const result = await destroy(removingPackages);
     expect(nothingHere(result, 'lb1')).to.equal(true);
     expect(steps(result, 'lb2').map((event) => `${event.step} ${event.status}`)).to.deep.equal([
-      'file:/usr/local/src/lbprov/keepalived-2.2.7.tar.gz ok',
+      'file:/usr/local/src/lbprov/keepalived-1.2.0.tar.gz ok',
       'command:mkdir -p /usr/local/src/lbprov changed',
       'packages:libpopt-dev changed',
       'forget-record changed',

@@ -34,8 +34,8 @@ export const HOSTS = {
 export type Host = keyof typeof HOSTS;
 export const HOST_NAMES = Object.keys(HOSTS) as Host[];
 
-/** A test-only sentinel: every captured byte is checked for it. */
-export const AUTH_PASS = 'Lab7Pw9x';
+/** A test-only sentinel: every captured byte is checked for it (7 characters, keepalived 1.2.x's limit). */
+export const AUTH_PASS = 'Lab7Pw9';
 
 export interface ExecResult {
   code: number;

@@ -4,7 +4,8 @@
 import { resolve } from 'node:path';
 import { LAB_INVENTORY, REPO_ROOT, run, type ExecResult } from './lab.js';
 
-export const LAB_AUTH_PASS = 'Lab7Pw9x';
+/** 7 characters: keepalived 1.2.x (the lab inventory's version) reads no more. */
+export const LAB_AUTH_PASS = 'Lab7Pw9';
 export const LBPROV = resolve(REPO_ROOT, 'bin/lbprov');
 
 export interface CliRun extends ExecResult {

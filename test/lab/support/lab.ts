@@ -11,7 +11,10 @@ export const LAB_RUN_DIR = resolve(REPO_ROOT, 'lab', '.run');
 export const LAB_SSH_CONFIG = resolve(LAB_RUN_DIR, 'ssh_config');
 export const LAB_KNOWN_HOSTS = resolve(LAB_RUN_DIR, 'known_hosts');
 export const LAB_IDENTITY_FILE = resolve(LAB_RUN_DIR, 'id_ed25519');
+/** The how-to's versions: keepalived 1.2.0, ipvsadm 1.26. */
 export const LAB_INVENTORY = resolve(REPO_ROOT, 'inventory', 'lab.yaml');
+/** The same cluster with the current releases: keepalived 2.2.7, ipvsadm 1.31. */
+export const LAB_CURRENT_INVENTORY = resolve(REPO_ROOT, 'inventory', 'lab-current.yaml');
 
 export const CONTROL_ADDRESS = '192.168.56.1';
 export const VIP = '192.168.56.200';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { PtySession } from '../init/pty-session.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const ENV = { LBPROV_AUTH_PASS: 'Unit7Pw9' };
+const ENV = { LBPROV_AUTH_PASS: 'Unit7Pw' };
 
 describe('lbprov destroy confirmation', function () {
   this.timeout(30_000);
