@@ -60,14 +60,16 @@ export function parsePlaybook(text: string, file: string): Playbook {
   }
   const handlers = new Set(playbook.handlers.map((handler) => handler.id));
   const earlier = new Set<string>();
+  for (const step of [...playbook.steps, ...playbook.handlers]) {
+    for (const name of step.satisfies) {
+      if (!handlers.has(name))
+        throw new PlaybookError(`${file}: step ${step.id} satisfies unknown handler ${name}`);
+    }
+  }
   for (const step of playbook.steps) {
     for (const name of step.notify) {
       if (!handlers.has(name))
         throw new PlaybookError(`${file}: step ${step.id} notifies unknown handler ${name}`);
-    }
-    for (const name of step.satisfies) {
-      if (!handlers.has(name))
-        throw new PlaybookError(`${file}: step ${step.id} satisfies unknown handler ${name}`);
     }
     for (const dependency of step.depends_on) {
       // Only an earlier step can have changed by the time this one is checked.

@@ -64,6 +64,14 @@ describe('playbook: parsePlaybook', () => {
       says: 'step source-folder notifies unknown handler reload-it',
     },
     {
+      name: 'a handler satisfying an unknown handler (a restart makes a reload unnecessary)',
+      edit: [
+        'args: { name: it, process: it, state: restarted }',
+        'args: { name: it, process: it, state: restarted }\n    satisfies: [reload-it]',
+      ],
+      says: 'step restart-it satisfies unknown handler reload-it',
+    },
+    {
       name: 'a step notifying a step, not a handler',
       edit: ['notify: [restart-it]', 'notify: [conf]'],
       says: 'notifies unknown handler conf',
