@@ -1,0 +1,188 @@
+// Upgrade in place on the namespace lab: the how-to's keepalived 1.2.0 / ipvsadm 1.26 cluster is
+// moved to 2.2.7 / 1.31 by applying inventory/lab-current.yaml, while both directors are sampled
+// for the VIP; then back (downgrade), and destroy leaves every host as it was before. Runs after
+// the destroy tests, on hosts lbprov has emptied.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { LAB_CURRENT_INVENTORY, LAB_INVENTORY, LAB_SSH_CONFIG, labExecOk, VIP } from './support/lab.js';
+import { ensureConverged, LAB_AUTH_PASS, lbprov, type CliRun } from './support/cluster.js';
+import { differences, HOSTS, LEFTOVERS, snapshot, type Snapshot } from './support/snapshot.js';
+
+const DIRECTORS = ['lb1', 'lb2'] as const;
+type DirectorName = (typeof DIRECTORS)[number];
+const SAMPLE_EVERY_S = 0.05;
+/** keepalived 1.2.0's takeover bound in this lab (3 x advert_int + skew + one advert_int, src/verify/timing.ts). */
+const ONE_FAILOVER_MS = 4609;
+
+interface VipSample {
+  at_ns: bigint;
+  host: DirectorName;
+  holds: boolean;
+}
+
+/**
+ * Samples, on each director, whether it holds the VIP, every 50 ms with the host's clock (the lab's
+ * hosts share this machine's clock), until `stop` is called.
+ */
+function sampleVip(): { stop: () => Promise<VipSample[]> } {
+  const loop = `while :; do echo "$(date +%s%N) $(ip -o -4 addr show dev eth0 | grep -c ' ${VIP}/')"; sleep ${SAMPLE_EVERY_S}; done`;
+  const samplers = DIRECTORS.map((host) => {
+    const child = spawn('ssh', ['-F', LAB_SSH_CONFIG, '-o', 'BatchMode=yes', host, '--', loop], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const closed = new Promise<void>((done) => child.on('close', () => done()));
+    return { host, child, closed, output: () => output };
+  });
+  return {
+    stop: async () => {
+      for (const sampler of samplers) sampler.child.kill();
+      await Promise.all(samplers.map((sampler) => sampler.closed));
+      return samplers
+        .flatMap(({ host, output }) =>
+          output()
+            .split('\n')
+            .map((line) => line.split(' '))
+            .filter((fields) => fields.length === 2 && /^\d+$/.test(fields[0]!))
+            .map(([at, count]) => ({ at_ns: BigInt(at!), host, holds: count !== '0' })),
+        )
+        .sort((a, b) => (a.at_ns < b.at_ns ? -1 : a.at_ns > b.at_ns ? 1 : 0));
+    },
+  };
+}
+
+interface VipHistory {
+  samples: number;
+  /** Samples where both directors held the VIP, each confirmed by the other's samples before and after. */
+  onBoth: number;
+  /** Samples where neither held it. */
+  onNeither: number;
+  longestGapMs: number;
+}
+
+function vipHistory(samples: VipSample[]): VipHistory {
+  const byHost = (host: DirectorName) => samples.filter((sample) => sample.host === host);
+  const heldAround = (host: DirectorName, at: bigint): boolean => {
+    const own = byHost(host);
+    const before = own.filter((sample) => sample.at_ns <= at).at(-1);
+    const after = own.find((sample) => sample.at_ns >= at);
+    return before !== undefined && after !== undefined && before.holds && after.holds;
+  };
+  const last = new Map<DirectorName, boolean>();
+  const history: VipHistory = { samples: 0, onBoth: 0, onNeither: 0, longestGapMs: 0 };
+  let gapStart: bigint | undefined;
+  for (const sample of samples) {
+    last.set(sample.host, sample.holds);
+    if (last.size < DIRECTORS.length) continue;
+    history.samples += 1;
+    const other = DIRECTORS.find((host) => host !== sample.host)!;
+    if (sample.holds && heldAround(other, sample.at_ns)) history.onBoth += 1;
+    if ([...last.values()].some(Boolean)) {
+      if (gapStart !== undefined) {
+        history.longestGapMs = Math.max(history.longestGapMs, Number(sample.at_ns - gapStart) / 1e6);
+        gapStart = undefined;
+      }
+    } else {
+      history.onNeither += 1;
+      gapStart ??= sample.at_ns;
+    }
+  }
+  return history;
+}
+
+/** Runs `apply` on `inventory` while both directors are sampled; returns the run and the VIP's history. */
+async function applySampled(inventory: string): Promise<{ run: CliRun; history: VipHistory }> {
+  const sampler = sampleVip();
+  await new Promise((done) => setTimeout(done, 1000));
+  const run = await lbprov(['apply', inventory, '--json']);
+  captured.push(run.stdout, run.stderr);
+  // A restarted MASTER preempts a few seconds after apply returns: keep sampling through that.
+  await new Promise((done) => setTimeout(done, 8000));
+  return { run, history: vipHistory(await sampler.stop()) };
+}
+
+const captured: string[] = [];
+
+function stepOrder(run: CliRun): string[] {
+  return run.events
+    .filter((event) => event.type === 'step' && event.status === 'changed')
+    .map((event) => `${String(event.host)}:${String(event.step)}`);
+}
+
+async function versions(host: DirectorName): Promise<string> {
+  return labExecOk(
+    host,
+    "/usr/local/keepalived/sbin/keepalived -v 2>&1 | grep -o -m1 'Keepalived v[0-9.]*'; grep -a -o -m1 'ipvsadm v[0-9.]*' /sbin/ipvsadm; pidof keepalived >/dev/null && echo running",
+  );
+}
+
+describe("upgrade in place: the how-to's versions to the current ones, and back", function () {
+  let baseline: Snapshot;
+
+  after(() => {
+    for (const text of captured) expect(text).not.to.include(LAB_AUTH_PASS);
+  });
+
+  it("converges the how-to's cluster (keepalived 1.2.0, ipvsadm 1.26) from hosts lbprov has emptied", async function () {
+    this.timeout(1_200_000);
+    baseline = await snapshot();
+    await ensureConverged();
+    for (const host of DIRECTORS)
+      expect(await versions(host)).to.equal('Keepalived v1.2.0\nipvsadm v1.26\nrunning\n');
+  });
+
+  it('upgrades to 2.2.7 / 1.31: the BACKUP first, then the MASTER; the VIP is never on both, and back on the MASTER', async function () {
+    this.timeout(1_200_000);
+    const { run, history } = await applySampled(LAB_CURRENT_INVENTORY);
+    console.log(
+      `      upgrade 1.2.0 -> 2.2.7: ${history.samples} VIP samples every ${SAMPLE_EVERY_S * 1000} ms, on both directors ${history.onBoth}, on neither ${history.onNeither}, longest gap ${Math.round(history.longestGapMs)} ms (one failover: ${ONE_FAILOVER_MS} ms)`,
+    );
+    expect(run.code, run.stdout.slice(-3000)).to.equal(0);
+    const order = stepOrder(run);
+    const backupRestart = order.indexOf('lb2:restart-keepalived');
+    const masterBuild = order.indexOf('lb1:build-keepalived');
+    expect(backupRestart, order.join('\n')).to.be.greaterThan(-1);
+    expect(masterBuild, order.join('\n')).to.be.greaterThan(backupRestart);
+    // A restart has read the new configuration: no reload after it.
+    expect(order.filter((step) => step.endsWith(':reload-keepalived'))).to.deep.equal([]);
+    expect(history.onBoth).to.equal(0);
+    expect(history.longestGapMs).to.be.below(ONE_FAILOVER_MS);
+    for (const host of DIRECTORS)
+      expect(await versions(host)).to.equal('Keepalived v2.2.7\nipvsadm v1.31\nrunning\n');
+    expect(await labExecOk('lb1', 'grep -c "^ *retry 3$" /etc/keepalived/keepalived.conf')).to.equal('2\n');
+    expect(await labExecOk('lb1', `ip -o -4 addr show dev eth0`)).to.include(` ${VIP}/`);
+  });
+
+  it('a second apply of the current versions changes nothing', async function () {
+    this.timeout(600_000);
+    const again = await lbprov(['apply', LAB_CURRENT_INVENTORY, '--json']);
+    captured.push(again.stdout, again.stderr);
+    expect(again.code).to.equal(0);
+    expect(again.summary?.changed).to.equal(0);
+  });
+
+  it("downgrades back to the how-to's versions the same way", async function () {
+    this.timeout(1_200_000);
+    const { run, history } = await applySampled(LAB_INVENTORY);
+    console.log(
+      `      downgrade 2.2.7 -> 1.2.0: ${history.samples} VIP samples, on both ${history.onBoth}, on neither ${history.onNeither}, longest gap ${Math.round(history.longestGapMs)} ms`,
+    );
+    expect(run.code, run.stdout.slice(-3000)).to.equal(0);
+    const order = stepOrder(run);
+    expect(order.indexOf('lb1:build-keepalived')).to.be.greaterThan(order.indexOf('lb2:restart-keepalived'));
+    expect(history.onBoth).to.equal(0);
+    expect(history.longestGapMs).to.be.below(ONE_FAILOVER_MS);
+    for (const host of DIRECTORS)
+      expect(await versions(host)).to.equal('Keepalived v1.2.0\nipvsadm v1.26\nrunning\n');
+  });
+
+  it('destroy then leaves every host as it was before the first apply, packages included', async function () {
+    this.timeout(1_200_000);
+    const result = await lbprov(['destroy', LAB_INVENTORY, '--yes', '--remove-packages', '--json']);
+    captured.push(result.stdout, result.stderr);
+    expect(result.code, result.stdout.slice(-3000)).to.equal(0);
+    for (const host of HOSTS) expect(await labExecOk(host, LEFTOVERS), host).to.equal('');
+    expect(differences(baseline, await snapshot())).to.deep.equal([]);
+  });
+});
