@@ -23,16 +23,24 @@ bash lab/install-deps.sh
 npm run --silent build
 bash lab/lab.sh up
 
-# The lab inventory reads the VRRP password from the environment; never write it to a file.
-export LBPROV_AUTH_PASS=${LBPROV_AUTH_PASS:-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+# The lab inventory reads the VRRP password from the environment; never write it to a file. It pins
+# the how-to's keepalived 1.2.0, which reads at most 7 characters: a longer one is refused.
+if [[ -z ${LBPROV_AUTH_PASS:-} ]]; then
+  LBPROV_AUTH_PASS=$(od -An -tx1 -N4 /dev/urandom | tr -d ' \n')
+  LBPROV_AUTH_PASS=${LBPROV_AUTH_PASS:0:7}
+fi
+export LBPROV_AUTH_PASS
 
-echo; echo "== lbprov apply inventory/lab.yaml (first run builds keepalived and ipvsadm on both directors)"
+echo; echo "== lbprov apply inventory/lab.yaml (a first run builds keepalived 1.2.0 and ipvsadm 1.26 on both directors)"
 ./bin/lbprov apply inventory/lab.yaml
 echo; echo "== lbprov apply again: nothing to change"
 ./bin/lbprov apply inventory/lab.yaml
-if ./bin/lbprov help verify >/dev/null 2>&1; then
-  echo; echo "== lbprov verify inventory/lab.yaml"
-  ./bin/lbprov verify inventory/lab.yaml || true
+# status exits 6 when anything would change: the second apply must have left the cluster converged.
+if ! ./bin/lbprov status inventory/lab.yaml >/dev/null; then
+  echo "demo: the cluster is not converged after the second apply (see: ./bin/lbprov status inventory/lab.yaml)" >&2
+  exit 1
 fi
+echo; echo "== lbprov verify inventory/lab.yaml"
+./bin/lbprov verify inventory/lab.yaml
 echo
 echo "The lab is still up: npm run lab:ssh -- lb1 'ip -o addr show dev eth0'; npm run lab:down when done."
