@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mmdebstrap customize hook for the "prebuilt" variant of the lab box (LBPROV_VAGRANT_BOX_VARIANT=
-# prebuilt, vagrant/build-box.sh): builds keepalived 2.2.7 and ipvsadm 1.31 from the lab's source
-# tarballs inside the box's root filesystem, at native speed on the control machine. lbprov's apply
+# prebuilt, vagrant/build-box.sh): builds the given keepalived and ipvsadm (the how-to's 1.2.0 and
+# 1.26) from the lab's source tarballs inside the box's root filesystem, at native speed on the control machine. lbprov's apply
 # then finds them installed and skips its own build: the CI-sized variant of the Vagrant lab, where
 # compiling under software emulation (minutes per director) would not fit. The build from source
 # itself is proven by the namespace lab (and by the plain box).
@@ -9,7 +9,9 @@
 # The commands are not written here a second time: they are the `$` lines of lbprov's build plans
 # in test/golden/build-*.txt, which the unit tests hold equal to what lbprov's build step runs.
 set -euo pipefail
+#   box-prebuild.sh <root> <artifacts-dir> <golden-dir> (<tarball> <golden-file>)...
 root=$1 artifacts=$2 golden=$3
+shift 3
 src=$root/usr/local/src
 mkdir -p "$src"
 
@@ -31,7 +33,9 @@ build() { # tarball plan
   done < <(plan_commands "$plan")
 }
 
-build keepalived_2.2.7.orig.tar.gz "$golden/build-keepalived-2.2.7.txt"
-build ipvsadm_1.31.orig.tar.gz "$golden/build-ipvsadm-1.31.txt"
+while (($# >= 2)); do
+  build "$1" "$golden/$2"
+  shift 2
+done
 chroot "$root" sh -c "/usr/local/keepalived/sbin/keepalived -v 2>&1 | head -n 1; grep -a -o -m 1 'ipvsadm v[0-9.]* ' /sbin/ipvsadm"
 rm -rf "$src"/* "$root/tmp/lbprov-prebuild.log"

@@ -36,9 +36,15 @@ die() {
 }
 
 # plain: what lbprov expects to find on a fresh host. prebuilt (LBPROV_VAGRANT_BOX_VARIANT=prebuilt):
-# also keepalived's build dependencies and keepalived 2.2.7 + ipvsadm 1.31 already built from the
-# lab's tarballs (vagrant/box-prebuild.sh), for a CI that cannot afford compiling under emulation.
+# also keepalived's build dependencies and the how-to's keepalived 1.2.0 + ipvsadm 1.26 (what
+# inventory/lab.yaml pins) already built from the lab's tarballs (vagrant/box-prebuild.sh), for a CI
+# that cannot afford compiling under emulation. Each entry: tarball and its build plan's golden file.
 VARIANT=${LBPROV_VAGRANT_BOX_VARIANT:-plain}
+PREBUILT=(keepalived-1.2.0.tar.gz build-keepalived-1.2.0.txt ipvsadm-1.26.tar.gz build-ipvsadm-1.26.txt)
+prebuilt_part() { # 0: tarballs, 1: golden files
+  local i
+  for ((i = $1; i < ${#PREBUILT[@]}; i += 2)); do printf '%s\n' "${PREBUILT[i]}"; done
+}
 ARTIFACTS_DIR=$CACHE_DIR/artifacts
 case $VARIANT in
 plain) NAME_PART=debian12 ;;
@@ -54,8 +60,9 @@ box_key() {
     printf '%s\n' "$SUITE" "$MIRROR" "$SECURITY_MIRROR" "$DISK_GB" "$VARIANT" "${PACKAGES[@]}"
     cat "$VAGRANT_DIR/build-box.sh" "$VAGRANT_DIR/box-customize.sh"
     if [[ $VARIANT == prebuilt ]]; then
-      cat "$VAGRANT_DIR/box-prebuild.sh" "$GOLDEN_DIR/build-keepalived-2.2.7.txt" "$GOLDEN_DIR/build-ipvsadm-1.31.txt"
-      sha256sum "$ARTIFACTS_DIR/keepalived_2.2.7.orig.tar.gz" "$ARTIFACTS_DIR/ipvsadm_1.31.orig.tar.gz" 2>/dev/null | cut -d' ' -f1
+      cat "$VAGRANT_DIR/box-prebuild.sh"
+      prebuilt_part 1 | (cd "$GOLDEN_DIR" && xargs cat)
+      prebuilt_part 0 | (cd "$ARTIFACTS_DIR" 2>/dev/null && xargs sha256sum 2>/dev/null | cut -d' ' -f1) || true
     fi
   } | sha256sum | cut -c1-12
 }
@@ -87,7 +94,7 @@ if [[ -f $BOX_FILE ]]; then
   exit 0
 fi
 if [[ $VARIANT == prebuilt ]]; then
-  for f in keepalived_2.2.7.orig.tar.gz ipvsadm_1.31.orig.tar.gz; do
+  for f in $(prebuilt_part 0); do
     [[ -f $ARTIFACTS_DIR/$f ]] || die "the prebuilt box needs $ARTIFACTS_DIR/$f (lab/vagrant.sh up fetches it first)"
   done
 fi
@@ -118,7 +125,7 @@ if ! nice -n 19 mmdebstrap --variant=minbase --mode=root \
   --dpkgopt='path-exclude=/usr/share/locale/*' \
   --skip=cleanup/apt/lists \
   --customize-hook="bash '$VAGRANT_DIR/box-customize.sh' \"\$1\"" \
-  --customize-hook="if [ '$VARIANT' = prebuilt ]; then bash '$VAGRANT_DIR/box-prebuild.sh' \"\$1\" '$ARTIFACTS_DIR' '$GOLDEN_DIR'; fi" \
+  --customize-hook="if [ '$VARIANT' = prebuilt ]; then bash '$VAGRANT_DIR/box-prebuild.sh' \"\$1\" '$ARTIFACTS_DIR' '$GOLDEN_DIR' ${PREBUILT[*]}; fi" \
   "$SUITE" "$work/rootfs" \
   "deb $MIRROR $SUITE main" \
   "deb $MIRROR $SUITE-updates main" \
