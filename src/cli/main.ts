@@ -123,6 +123,11 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end through here with exit code 0.
       return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
+    // Ctrl-C (or a closed terminal) at any prompt: the user's choice, not a bug.
+    if (error instanceof Error && error.name === 'ExitPromptError') {
+      process.stderr.write('\nlbprov: aborted at a prompt\n');
+      return ExitCode.Aborted;
+    }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(
       `lbprov: internal error: ${message}\nThis is a bug in lbprov; please report it with the command you ran.\n`,

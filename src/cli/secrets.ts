@@ -1,13 +1,14 @@
 import type { SecretSource } from '../model/inventory.js';
+import type { AnswerCheck } from './init/answer-checks.js';
 
 export class SecretUnavailableError extends Error {}
 
 import { hasTerminal } from './terminal.js';
 
 /** Prompts load on demand: @inquirer/prompts alone costs ~0.4 s of start-up. */
-async function askMasked(message: string): Promise<string> {
+async function askMasked(message: string, check?: AnswerCheck): Promise<string> {
   const { password } = await import('@inquirer/prompts');
-  return password({ message, mask: '*' });
+  return password({ message, mask: '*', validate: (answer) => check?.(answer) ?? true });
 }
 
 /** Asked once per process: a first setup plans, then applies, with the same answer. */
@@ -20,8 +21,15 @@ export function secretIfSet(source: SecretSource): string | undefined {
   return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
 }
 
-/** An inline secret, or an environment variable; unset on a terminal, it is asked for (masked). */
-export async function resolveSecret(source: SecretSource, label: string): Promise<string> {
+/**
+ * An inline secret, or an environment variable; unset on a terminal, it is asked for (masked) and
+ * the answer must pass `check`, the rule the file and the environment obey.
+ */
+export async function resolveSecret(
+  source: SecretSource,
+  label: string,
+  check: AnswerCheck,
+): Promise<string> {
   if ('value' in source) return source.value;
   const fromEnv = secretIfSet(source);
   if (fromEnv !== undefined) return fromEnv;
@@ -33,7 +41,7 @@ export async function resolveSecret(source: SecretSource, label: string): Promis
   }
   let answer = asked.get(source.env);
   if (!answer) {
-    answer = askMasked(`${label} (${source.env} is not set):`);
+    answer = askMasked(`${label} (${source.env} is not set):`, check);
     asked.set(source.env, answer);
   }
   return answer;

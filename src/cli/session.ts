@@ -1,4 +1,4 @@
-import { formatDiagnostic, loadInventory } from '../inventory/index.js';
+import { checkAuthPass, formatDiagnostic, loadInventory } from '../inventory/index.js';
 import type { Inventory } from '../model/inventory.js';
 import { loadPlaybook, playbookPath, PlaybookError } from '../playbook/load.js';
 import { buildJobs, type ProcedureJob } from '../procedure/jobs.js';
@@ -7,6 +7,7 @@ import { SshTransport } from '../transport/ssh.js';
 import type { Transport } from '../transport/types.js';
 import { SecretMasker } from '../util/mask.js';
 import { ExitCode } from './exit-codes.js';
+import { describeProblem } from './init/answer-checks.js';
 import { resolveSecret, SecretUnavailableError, secretIfSet, sudoPasswordAsker } from './secrets.js';
 
 /** A failure before any host is contacted: the message is for the user, the code is the exit code. */
@@ -71,7 +72,10 @@ export async function openSession(
     authPass = secretIfSet(inventory.vrrp.auth_pass) ?? UNUSED_SECRET;
   } else {
     try {
-      authPass = await resolveSecret(inventory.vrrp.auth_pass, 'VRRP auth_pass');
+      authPass = await resolveSecret(inventory.vrrp.auth_pass, 'VRRP auth_pass', (answer) => {
+        const problem = checkAuthPass(answer, inventory.keepalived.version);
+        return problem && describeProblem(problem);
+      });
     } catch (error) {
       if (error instanceof SecretUnavailableError)
         throw new SetupError(error.message, ExitCode.InvalidInventory);

@@ -4,10 +4,4 @@ export { formatDiagnostic, type Diagnostic } from './diagnostic.js';
 export { fieldProblem } from './field-check.js';
 export { fields, type InventoryFileInput } from './schema.js';
 export { directorAsRealServerProblem, directorVipProblem, sameHost } from './rules.js';
-export {
-  checkAuthPassCharacters,
-  checkAuthPassLength,
-  authPassLimit,
-  parseVip,
-  type Problem,
-} from './shapes.js';
+export { checkAuthPass, authPassLimit, parseVip, type Problem } from './shapes.js';

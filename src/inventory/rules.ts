@@ -1,13 +1,7 @@
 import type { Finding } from './finding.js';
 import { broadcastAddress, formatIpv4, networkAddress, parseIpv4, sameSubnet } from './ipv4.js';
 import type { InventoryFile } from './schema.js';
-import {
-  checkAuthPassCharacters,
-  checkAuthPassLength,
-  parseVip,
-  type ParsedVip,
-  type Problem,
-} from './shapes.js';
+import { checkAuthPass, checkAuthPassLength, parseVip, type ParsedVip, type Problem } from './shapes.js';
 
 /**
  * Rules that relate fields to each other (keepalived.conf(5), ipvsadm(8), defects.md).
@@ -263,7 +257,7 @@ function authPassRules(sections: ParsedSections, env: NodeJS.ProcessEnv): Findin
   }
   const value = env[secret.env];
   if (value === undefined) return [];
-  const problem = checkAuthPassCharacters(value) ?? checkAuthPassLength(value, version);
+  const problem = checkAuthPass(value, version);
   if (!problem) return [];
   return [
     {

@@ -138,7 +138,7 @@ export const checkEnvName: ShapeCheck = (value) =>
  * password also travels through remote commands; an alphabet without shell or glob meaning avoids both.
  */
 export const checkAuthPassCharacters: ShapeCheck = (value) => {
-  if (value === '') return { message: 'is empty', hint: 'give 1 to 8 characters (7 for keepalived 1.2.x)' };
+  if (value === '') return { message: 'is empty', hint: 'give 2 to 8 characters (7 for keepalived 1.2.x)' };
   return /^[A-Za-z0-9._+=@%^,:~-]+$/.test(value)
     ? undefined
     : {
@@ -152,11 +152,23 @@ export function authPassLimit(keepalivedVersion: string | undefined): number {
   return keepalivedVersion !== undefined && /^1\.2(\.|$)/.test(keepalivedVersion) ? 7 : 8;
 }
 
+/**
+ * lbprov masks the password wherever it prints text: a single character cannot be told apart from
+ * ordinary output, so it could be neither masked nor kept out of logs.
+ */
+const AUTH_PASS_MIN_LENGTH = 2;
+
 export function checkAuthPassLength(
   value: string,
   keepalivedVersion: string | undefined,
 ): Problem | undefined {
   const limit = authPassLimit(keepalivedVersion);
+  if (value.length < AUTH_PASS_MIN_LENGTH) {
+    return {
+      message: `is ${value.length} character; lbprov needs at least ${AUTH_PASS_MIN_LENGTH} to keep it out of its output`,
+      hint: `choose a password of ${AUTH_PASS_MIN_LENGTH} to ${limit} characters`,
+    };
+  }
   if (value.length <= limit) return undefined;
   const rule =
     limit === 7
@@ -166,6 +178,11 @@ export function checkAuthPassLength(
     message: `is ${value.length} characters; ${rule} and silently cuts the rest`,
     hint: `choose a password of at most ${limit} characters`,
   };
+}
+
+/** The one rule for a VRRP password, wherever it comes from: the file, the environment or a prompt. */
+export function checkAuthPass(value: string, keepalivedVersion: string | undefined): Problem | undefined {
+  return checkAuthPassCharacters(value) ?? checkAuthPassLength(value, keepalivedVersion);
 }
 
 export interface ParsedVip {

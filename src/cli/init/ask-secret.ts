@@ -1,5 +1,5 @@
 import { confirm, password } from '@inquirer/prompts';
-import { authPassLimit, checkAuthPassCharacters, checkAuthPassLength } from '../../inventory/index.js';
+import { authPassLimit, checkAuthPass } from '../../inventory/index.js';
 import { describeProblem, toValidate } from './answer-checks.js';
 
 export const AUTH_PASS_ENV = 'LBPROV_AUTH_PASS';
@@ -10,10 +10,10 @@ export type SecretAnswer = { stored: 'inline'; value: string } | { stored: 'env'
 export async function askSecret(keepalivedVersion: string): Promise<SecretAnswer> {
   const limit = authPassLimit(keepalivedVersion);
   const value = await password({
-    message: `VRRP password (1-${limit} characters, shared by both directors):`,
+    message: `VRRP password (2-${limit} characters, shared by both directors):`,
     mask: true,
     validate: toValidate((answer) => {
-      const problem = checkAuthPassCharacters(answer) ?? checkAuthPassLength(answer, keepalivedVersion);
+      const problem = checkAuthPass(answer, keepalivedVersion);
       return problem && describeProblem(problem);
     }),
   });

@@ -147,7 +147,7 @@ describe('lbprov init (typed into a terminal)', function () {
         ['ipvsadm 1.31 tarball SHA-256', IPVSADM_SHA256],
       ]).map(([p, a]): [string, string] =>
         // keepalived 2.x reads 8 characters of the password, 1.2.x only 7.
-        p === 'VRRP password' ? ['VRRP password (1-8 characters', password] : [p, a],
+        p === 'VRRP password' ? ['VRRP password (2-8 characters', password] : [p, a],
       ),
     );
     expect(await session.exitCode()).to.equal(0);
@@ -238,7 +238,9 @@ describe('lbprov init (typed into a terminal)', function () {
     await session.answer('tarball SHA-256', '');
     await session.answer('source tarball URL', '');
     await session.answer('tarball SHA-256', '');
-    await session.answer('VRRP password (1-7 characters', '12345678');
+    await session.answer('VRRP password (2-7 characters', 'x');
+    await session.expect('lbprov needs at least 2');
+    session.type(`${BACKSPACES}12345678\r`);
     await session.expect('keepalived 1.2.0 uses at most 7');
     session.type(`${BACKSPACES}1234567\r`);
     await answerAll(

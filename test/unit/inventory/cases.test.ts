@@ -143,6 +143,20 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'auth_pass of 1 character (it could not be masked in output)',
+    edit: replace('{ env: LBPROV_AUTH_PASS }', '"x"'),
+    error: { path: 'vrrp.auth_pass', at: '"x"', says: 'is 1 character; lbprov needs at least 2' },
+  },
+  {
+    name: 'auth_pass from an environment variable of 1 character',
+    env: { LBPROV_AUTH_PASS: 'x' },
+    error: {
+      path: 'vrrp.auth_pass.env',
+      at: 'LBPROV_AUTH_PASS',
+      says: 'LBPROV_AUTH_PASS (from the environment) is 1 character',
+    },
+  },
+  {
     name: 'auth_pass from an environment variable that is set and short is silent',
     env: { LBPROV_AUTH_PASS: 'abc' },
     valid: true,
