@@ -125,6 +125,23 @@ export async function runAction(action: Action, context: ActionContext): Promise
     case 'write_file':
       await writeFileAtomically(context.transport, action, context.needsBackup(action.path));
       return;
+    case 'backup_path': {
+      if (!context.needsBackup(action.path)) return;
+      const path = shellQuote(action.path);
+      const saved = shellQuote(backupPathFor(action.path));
+      // -a keeps modes, owners, times and links, so a restore gives back exactly this.
+      const script = `if [ -e ${path} ] && [ ! -e ${saved} ]; then mkdir -p "$(dirname ${saved})" && cp -a ${path} ${saved}; fi`;
+      const result = await context.transport.exec(script);
+      if (result.code !== 0) {
+        throw new ActionError(
+          `keeping a copy of ${action.path} before it is overwritten failed`,
+          script,
+          tail(`${result.stdout}\n${result.stderr}`),
+          `check the free space for ${backupPathFor(action.path)}, then apply again`,
+        );
+      }
+      return;
+    }
     case 'fetch_on_control': {
       let content: Buffer;
       try {

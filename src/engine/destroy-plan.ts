@@ -48,6 +48,7 @@ function nameOf(entry: UndoRecord): string {
     case 'remove_tree':
       return `Remove ${entry.path}`;
     case 'restore_file':
+    case 'restore_path':
       return `Restore ${entry.path}`;
     case 'remove_dir':
       return `Remove folder ${entry.path}`;
@@ -73,6 +74,8 @@ function descriptionOf(entry: UndoRecord): string {
       return `copy back ${backupPathFor(entry.path)}, the original lbprov saved before it first changed the file`;
     case 'remove_tree':
       return `rm -rf ${entry.path} (lbprov created it)`;
+    case 'restore_path':
+      return `put back ${backupPathFor(entry.path)}, the copy lbprov kept before a build first overwrote it`;
     case 'remove_dir':
       return `rmdir ${entry.path} (lbprov created it; kept if anything else is in it)`;
     case 'shell':
@@ -102,7 +105,7 @@ function planEntry(entry: UndoRecord, record: HostRecord, options: DestroyOption
     };
   }
   const writtenSha =
-    path === undefined || entry.kind === 'remove_tree' || entry.kind === 'remove_dir'
+    path === undefined || entry.kind === 'remove_tree' || entry.kind === 'remove_dir' || entry.kind === 'restore_path'
       ? undefined
       : record.files[path];
   return {

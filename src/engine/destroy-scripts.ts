@@ -95,6 +95,24 @@ export function restoreFileScript(file: FileUndo, backup: string): string {
   ].join('\n');
 }
 
+/**
+ * Puts back what a build overwrote, file or folder, from the copy kept before: copied beside it
+ * first, so the original is gone only once its copy is complete.
+ */
+export function restorePathScript(path: string, backup: string): string {
+  const b = shellQuote(backup);
+  const tmp = `${shellQuote(dirname(path))}/${shellQuote(`.lbprov-restore-${basename(path)}`)}.$$`;
+  return [
+    'set -e',
+    `if [ ! -e ${b} ] && [ ! -L ${b} ]; then ${say('backup-missing')}; exit 0; fi`,
+    `tmp=${tmp}`,
+    `trap 'rm -rf "$tmp"' EXIT`,
+    `cp -a ${b} "$tmp"`,
+    `rm -rf ${shellQuote(path)}`,
+    `mv "$tmp" ${shellQuote(path)}`,
+  ].join('\n');
+}
+
 export function removeTreeScript(path: string): string {
   return ['set -e', absentExit(path), `rm -rf ${shellQuote(path)}`].join('\n');
 }
@@ -195,6 +213,8 @@ export function undoScript(entry: UndoRecord, runId: string, writtenSha?: string
       );
     case 'remove_tree':
       return removeTreeScript(entry.path);
+    case 'restore_path':
+      return restorePathScript(entry.path, backupPathFor(entry.path));
     case 'remove_dir':
       return removeDirScript(entry.path);
     case 'shell':

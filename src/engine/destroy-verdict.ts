@@ -81,6 +81,8 @@ export function previewFacts(steps: UndoStep[]): Fact<unknown>[] {
       case 'remove_tree':
       case 'remove_dir':
         return [pathExistsFact(entry.path)];
+      case 'restore_path':
+        return [pathExistsFact(backupPathFor(entry.path))];
       default:
         return [];
     }
@@ -94,6 +96,10 @@ export function previewFindings(step: Doing, facts: FactValues): Set<Finding> {
   // A folder is judged when destroy reaches it: what is in it now may be lbprov's, removed first.
   if (entry.kind === 'remove_tree' || entry.kind === 'remove_dir') {
     if (!factValue(facts, pathExistsFact(entry.path))) found.add('absent');
+    return found;
+  }
+  if (entry.kind === 'restore_path') {
+    if (!factValue(facts, pathExistsFact(backupPathFor(entry.path)))) found.add('backup-missing');
     return found;
   }
   if (entry.kind !== 'remove_file' && entry.kind !== 'restore_file') return found;

@@ -279,18 +279,24 @@ async function applyUnderLock(transport: Transport, job: HostJob, context: Apply
     for (const name of notified) pending.add(name);
     // Intent first: if the run dies inside this step, destroy still knows what to undo.
     await save({ ...withUndo(record, change.undo), pending_handlers: [...pending] });
-    const backups = new Set(
+    // A copy is kept only of what lbprov found: a path an earlier run recorded is lbprov's own.
+    const backups = new Map(
       change.undo
-        .filter((undo): undo is UndoRecord & { kind: 'restore_file' } => undo.kind === 'restore_file')
-        .map((undo) => undo.path),
+        .filter(
+          (undo): undo is UndoRecord & { kind: 'restore_file' | 'restore_path' } =>
+            undo.kind === 'restore_file' || undo.kind === 'restore_path',
+        )
+        .map((undo) => [undo.path, undo.resource]),
     );
     try {
       for (const action of change.actions) {
         await runAction(action, {
           transport,
           downloads: context.downloads,
-          needsBackup: (path) =>
-            backups.has(path) && !hasResource(probe.record ?? emptyRecord(), `file:${path}`),
+          needsBackup: (path) => {
+            const resource = backups.get(path);
+            return resource !== undefined && !hasResource(probe.record ?? emptyRecord(), resource);
+          },
         });
       }
     } catch (error) {

@@ -27,7 +27,10 @@ const schema = z
       .min(1),
     /** Skip the build when this read-only command's output meets every expectation. */
     installed: z.object({ command: z.string().min(1), expect: z.array(expectation).min(1) }).strict(),
-    /** Paths `make install` creates: destroy removes those that were not there before. */
+    /**
+     * Paths `make install` writes: destroy removes those that were not there before, and puts back
+     * those that were (an operator's own build, say) from a copy kept before the first build.
+     */
     installs: z.array(absolutePath).default([]),
   })
   .strict();
@@ -47,21 +50,28 @@ export const buildModule: Module<BuildArgs> = {
     const installed = factValue(facts, commandFact(args.installed.command));
     const missing = unmet(args.installed.expect, installed.output);
     if (missing.length === 0) return { status: 'ok', reason: `${args.what} is installed` };
-    const actions: Action[] = args.commands.map((command) => ({
-      kind: 'shell',
-      description: `${args.what}: ${command.name}`,
-      script: command.run,
-      ...(command.expect_output ? { expectOutput: command.expect_output } : {}),
-    }));
+    const actions: Action[] = [];
     const undo: UndoRecord[] = [];
     for (const path of args.installs) {
       const presence = factValue(facts, pathPresenceFact(path));
-      if (presence.exists) continue;
+      if (presence.exists) {
+        actions.push({ kind: 'backup_path', path });
+        undo.push({ kind: 'restore_path', resource: `tree:${path}`, path });
+        continue;
+      }
       // make install creates the folders on the way (ipvsadm's /usr/man/man8, /etc/rc.d/init.d):
       // each is recorded once, before what goes into it.
       const folders = createdFoldersUndo(foldersCreatedFor(path, presence.existingAncestor));
       undo.push(...folders.filter((folder) => !undo.some((known) => known.resource === folder.resource)));
       undo.push({ kind: 'remove_tree', resource: `tree:${path}`, path });
+    }
+    for (const command of args.commands) {
+      actions.push({
+        kind: 'shell',
+        description: `${args.what}: ${command.name}`,
+        script: command.run,
+        ...(command.expect_output ? { expectOutput: command.expect_output } : {}),
+      });
     }
     return {
       status: 'change',

@@ -25,7 +25,12 @@ export type Action =
       validate?: string;
     }
   /** The control side downloads once (cached per run), verifies, and uploads (for hosts without a route out). */
-  | { kind: 'fetch_on_control'; url: string; dest: string; sha256?: string };
+  | { kind: 'fetch_on_control'; url: string; dest: string; sha256?: string }
+  /**
+   * Keeps a copy (file or whole folder) of what is at `path` before a command overwrites it, once:
+   * the first copy is the original. The change's undo says `restore_path` for the same path.
+   */
+  | { kind: 'backup_path'; path: string };
 
 /**
  * What destroy will do to take a change back, recorded on the host when the change is applied.
@@ -36,6 +41,8 @@ export type UndoRecord =
   | { kind: 'remove_file'; resource: string; path: string }
   | { kind: 'restore_file'; resource: string; path: string }
   | { kind: 'remove_tree'; resource: string; path: string }
+  /** What a command overwrote (a file or a folder), put back from the copy a `backup_path` action kept. */
+  | { kind: 'restore_path'; resource: string; path: string }
   /** A folder a change created on the way to its file: removed once empty, kept if anything else is in it. */
   | { kind: 'remove_dir'; resource: string; path: string }
   | { kind: 'shell'; resource: string; description: string; script: string }

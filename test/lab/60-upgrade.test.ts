@@ -108,6 +108,15 @@ async function applySampled(inventory: string): Promise<{ run: CliRun; history: 
 
 const captured: string[] = [];
 
+/**
+ * What an operator who followed the how-to by hand may have left where lbprov's builds install:
+ * destroy must put these back as they were, not delete them or leave lbprov's build in their place.
+ */
+const OPERATORS_OWN = {
+  lb1: { path: '/usr/local/keepalived/etc/operator-note', content: 'built by hand from the how-to\n' },
+  lb2: { path: '/sbin/ipvsadm-save', content: "#!/bin/sh\n# the operator's own ipvsadm-save\n" },
+} as const;
+
 function summarise(history: VipHistory): string {
   return (
     `${history.samples} VIP samples every ${SAMPLE_EVERY_S * 1000} ms: on both directors ${history.onBoth} ` +
@@ -139,6 +148,11 @@ describe("upgrade in place: the how-to's versions to the current ones, and back"
   it("converges the how-to's cluster (keepalived 1.2.0, ipvsadm 1.26) from hosts lbprov has emptied", async function () {
     this.timeout(1_200_000);
     baseline = await snapshot();
+    for (const [host, file] of Object.entries(OPERATORS_OWN))
+      await labExecOk(
+        host,
+        `mkdir -p "$(dirname ${file.path})" && printf %s '${file.content}' > ${file.path}`,
+      );
     await ensureConverged();
     for (const host of DIRECTORS)
       expect(await versions(host)).to.equal('Keepalived v1.2.0\nipvsadm v1.26\nrunning\n');
@@ -185,11 +199,20 @@ describe("upgrade in place: the how-to's versions to the current ones, and back"
       expect(await versions(host)).to.equal('Keepalived v1.2.0\nipvsadm v1.26\nrunning\n');
   });
 
-  it('destroy then leaves every host as it was before the first apply, packages included', async function () {
+  it("destroy then leaves every host as it was before the first apply, packages and the operator's own files included", async function () {
     this.timeout(1_200_000);
     const result = await lbprov(['destroy', LAB_INVENTORY, '--yes', '--remove-packages', '--json']);
     captured.push(result.stdout, result.stderr);
     expect(result.code, result.stdout.slice(-3000)).to.equal(0);
+    // The builds overwrote them; destroy put back the copies kept before the first build.
+    expect(await labExecOk('lb1', 'find /usr/local/keepalived | sort')).to.equal(
+      '/usr/local/keepalived\n/usr/local/keepalived/etc\n/usr/local/keepalived/etc/operator-note\n',
+    );
+    for (const [host, file] of Object.entries(OPERATORS_OWN)) {
+      expect(await labExecOk(host, `cat ${file.path}`), host).to.equal(file.content);
+    }
+    await labExecOk('lb1', 'rm -r /usr/local/keepalived');
+    await labExecOk('lb2', `rm ${OPERATORS_OWN.lb2.path}`);
     for (const host of HOSTS) expect(await labExecOk(host, LEFTOVERS), host).to.equal('');
     expect(differences(baseline, await snapshot())).to.deep.equal([]);
   });

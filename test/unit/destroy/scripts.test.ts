@@ -24,6 +24,7 @@ import {
   removeDirScript,
   removeTreeScript,
   restoreFileScript,
+  restorePathScript,
 } from '../../../src/engine/destroy-scripts.js';
 import { shellQuote } from '../../../src/util/shell.js';
 
@@ -148,6 +149,43 @@ describe('undo scripts (run with sh on temporary files)', () => {
     expect(sh(removeTreeScript(tree)).code).to.equal(0);
     expect(existsSync(tree)).to.equal(false);
     expect(findingsIn(sh(removeTreeScript(tree)).stdout)).to.deep.equal(new Set(['absent']));
+  });
+
+  describe('put back what a build overwrote (an operator’s own build), from the copy kept before', () => {
+    it('a folder: lbprov’s build goes, the original comes back whole, modes and links included', () => {
+      const prefix = join(dir, 'keepalived');
+      const backup = join(dir, 'backup', 'keepalived');
+      mkdirSync(join(backup, 'sbin'), { recursive: true });
+      writeFileSync(join(backup, 'sbin', 'keepalived'), 'the operator’s 1.2.0');
+      chmodSync(join(backup, 'sbin', 'keepalived'), 0o750);
+      symlinkSync('sbin/keepalived', join(backup, 'current'));
+      mkdirSync(join(prefix, 'sbin'), { recursive: true });
+      writeFileSync(join(prefix, 'sbin', 'keepalived'), 'lbprov’s 2.2.7');
+      writeFileSync(join(prefix, 'only-in-2.2.7'), 'x');
+
+      const run = sh(restorePathScript(prefix, backup));
+      expect(run, run.stderr).to.include({ code: 0 });
+      expect(readFileSync(join(prefix, 'sbin', 'keepalived'), 'utf8')).to.equal('the operator’s 1.2.0');
+      expect(statSync(join(prefix, 'sbin', 'keepalived')).mode & 0o777).to.equal(0o750);
+      expect(readFileSync(join(prefix, 'current'), 'utf8')).to.equal('the operator’s 1.2.0');
+      expect(existsSync(join(prefix, 'only-in-2.2.7'))).to.equal(false);
+      expect(existsSync(backup), 'the copy stays until the record goes').to.equal(true);
+    });
+
+    it('a file; and with the copy gone, nothing is touched and that is reported', () => {
+      const binary = join(dir, 'ipvsadm');
+      const backup = join(dir, 'ipvsadm.orig');
+      writeFileSync(binary, 'ipvsadm v1.31');
+      writeFileSync(backup, 'ipvsadm v1.26');
+      expect(sh(restorePathScript(binary, backup))).to.include({ code: 0 });
+      expect(readFileSync(binary, 'utf8')).to.equal('ipvsadm v1.26');
+
+      writeFileSync(binary, 'ipvsadm v1.31');
+      const missing = sh(restorePathScript(binary, join(dir, 'no-such-copy')));
+      expect(missing.code).to.equal(0);
+      expect(findingsIn(missing.stdout)).to.deep.equal(new Set(['backup-missing']));
+      expect(readFileSync(binary, 'utf8')).to.equal('ipvsadm v1.31');
+    });
   });
 
   describe('remove a folder lbprov created on the way to its files', () => {

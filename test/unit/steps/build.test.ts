@@ -38,15 +38,14 @@ const absentUnder = (ancestor: string) => ({ exists: false, existingAncestor: an
 const output = (text: string, code = 0) => ({ code, output: text });
 
 const commandsRun = (change: Change) => {
-  expect(change.actions.map((action) => (action.kind === 'shell' ? action.description : ''))).to.deep.equal([
+  const shells = change.actions.filter((action) => action.kind === 'shell');
+  expect(shells.map((action) => action.description)).to.deep.equal([
     'keepalived 2.2.7: configure',
     'keepalived 2.2.7: make',
     'keepalived 2.2.7: make install',
   ]);
-  expect(change.actions.map((action) => (action.kind === 'shell' ? action.script : ''))).to.deep.equal(
-    build.commands.map((command) => command.run),
-  );
-  const [configure, make, install] = change.actions;
+  expect(shells.map((action) => action.script)).to.deep.equal(build.commands.map((command) => command.run));
+  const [configure, make, install] = shells;
   expect(configure).to.deep.include({
     expectOutput: { pattern: 'Use IPVS Framework\\s*:\\s*Yes', meaning: 'configure found no IPVS support' },
   });
@@ -87,8 +86,11 @@ const cases: StepCase[] = [
     expect: {
       status: 'change',
       description: 'build and install keepalived 2.2.7 (the installed keepalived is not 2.2.7)',
-      actions: ['shell', 'shell', 'shell'],
-      undo: [],
+      actions: ['backup_path', 'backup_path', 'shell', 'shell', 'shell'],
+      undo: [
+        { kind: 'restore_path', resource: `tree:${PREFIX}`, path: PREFIX },
+        { kind: 'restore_path', resource: 'tree:/usr/sbin/keepalived', path: '/usr/sbin/keepalived' },
+      ],
       more: commandsRun,
     },
   },
@@ -99,8 +101,11 @@ const cases: StepCase[] = [
     expect: {
       status: 'change',
       description: '(the installed keepalived was built without LVS)',
-      actions: ['shell', 'shell', 'shell'],
-      undo: [],
+      actions: ['backup_path', 'backup_path', 'shell', 'shell', 'shell'],
+      undo: [
+        { kind: 'restore_path', resource: `tree:${PREFIX}`, path: PREFIX },
+        { kind: 'restore_path', resource: 'tree:/usr/sbin/keepalived', path: '/usr/sbin/keepalived' },
+      ],
       more: (change) => expect(change.description).not.to.include('not 2.2.7'),
     },
   },
@@ -111,19 +116,26 @@ const cases: StepCase[] = [
     expect: {
       status: 'change',
       description: 'the installed keepalived is not 2.2.7; the installed keepalived was built without LVS',
-      actions: ['shell', 'shell', 'shell'],
-      undo: [],
+      actions: ['backup_path', 'backup_path', 'shell', 'shell', 'shell'],
+      undo: [
+        { kind: 'restore_path', resource: `tree:${PREFIX}`, path: PREFIX },
+        { kind: 'restore_path', resource: 'tree:/usr/sbin/keepalived', path: '/usr/sbin/keepalived' },
+      ],
     },
   },
   {
-    name: 'undo only for install paths that did not exist before (the prefix was there)',
+    name: 'an install path that was there (an earlier build of its own) is copied first and put back by undo',
     args: build,
     facts: [output(''), present, absentUnder('/usr/sbin')],
     expect: {
       status: 'change',
       description: 'not installed',
-      actions: ['shell', 'shell', 'shell'],
-      undo: [removeTree('/usr/sbin/keepalived')],
+      actions: ['backup_path', 'shell', 'shell', 'shell'],
+      undo: [
+        { kind: 'restore_path', resource: `tree:${PREFIX}`, path: PREFIX },
+        removeTree('/usr/sbin/keepalived'),
+      ],
+      more: (change) => expect(change.actions[0]).to.deep.equal({ kind: 'backup_path', path: PREFIX }),
     },
   },
   {
@@ -171,8 +183,9 @@ const cases: StepCase[] = [
     expect: {
       status: 'change',
       description: 'not installed',
-      actions: ['shell', 'shell', 'shell'],
+      actions: ['backup_path', 'shell', 'shell', 'shell'],
       undo: [
+        { kind: 'restore_path', resource: 'tree:/sbin/ipvsadm', path: '/sbin/ipvsadm' },
         removeDir('/usr/man'),
         removeDir('/usr/man/man8'),
         removeTree('/usr/man/man8/ipvsadm.8'),
