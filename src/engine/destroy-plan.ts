@@ -105,7 +105,10 @@ function planEntry(entry: UndoRecord, record: HostRecord, options: DestroyOption
     };
   }
   const writtenSha =
-    path === undefined || entry.kind === 'remove_tree' || entry.kind === 'remove_dir' || entry.kind === 'restore_path'
+    path === undefined ||
+    entry.kind === 'remove_tree' ||
+    entry.kind === 'remove_dir' ||
+    entry.kind === 'restore_path'
       ? undefined
       : record.files[path];
   return {
