@@ -37,10 +37,12 @@ die() {
 
 # plain: what lbprov expects to find on a fresh host. prebuilt (LBPROV_VAGRANT_BOX_VARIANT=prebuilt):
 # also keepalived's build dependencies and the how-to's keepalived 1.2.0 + ipvsadm 1.26 (what
-# inventory/lab.yaml pins) already built from the lab's tarballs (vagrant/box-prebuild.sh), for a CI
-# that cannot afford compiling under emulation. Each entry: tarball and its build plan's golden file.
+# inventory/lab.yaml pins) already built from the lab's tarballs (vagrant/box-prebuild.sh), plus
+# keepalived 2.2.7 in a prefix of its own for the upgrade test, for a CI that cannot afford
+# compiling keepalived under emulation. Each entry: tarball and its build plan's golden file.
 VARIANT=${LBPROV_VAGRANT_BOX_VARIANT:-plain}
-PREBUILT=(keepalived-1.2.0.tar.gz build-keepalived-1.2.0.txt ipvsadm-1.26.tar.gz build-ipvsadm-1.26.txt)
+PREBUILT=(keepalived-1.2.0.tar.gz build-keepalived-1.2.0.txt ipvsadm-1.26.tar.gz build-ipvsadm-1.26.txt
+  keepalived_2.2.7.orig.tar.gz build-keepalived-2.2.7-own-prefix.txt)
 prebuilt_part() { # 0: tarballs, 1: golden files
   local i
   for ((i = $1; i < ${#PREBUILT[@]}; i += 2)); do printf '%s\n' "${PREBUILT[i]}"; done

@@ -3,13 +3,12 @@
 // for the VIP; then back (downgrade), and destroy leaves every host as it was before. Runs after
 // the destroy tests, on hosts lbprov has emptied.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { LAB_CURRENT_INVENTORY, LAB_INVENTORY, LAB_SSH_CONFIG, labExecOk, VIP } from './support/lab.js';
 import { ensureConverged, LAB_AUTH_PASS, lbprov, type CliRun } from './support/cluster.js';
 import { differences, HOSTS, LEFTOVERS, snapshot, type Snapshot } from './support/snapshot.js';
+import { describeVipHistory, watchVip, type VipHistory } from '../support/vip-watch.js';
 
 const DIRECTORS = ['lb1', 'lb2'] as const;
-type DirectorName = (typeof DIRECTORS)[number];
 const SAMPLE_EVERY_S = 0.05;
 /** keepalived 1.2.0's takeover bound in this lab (3 x advert_int + skew + one advert_int, src/verify/timing.ts). */
 const ONE_FAILOVER_MS = 4609;
@@ -19,91 +18,15 @@ const ONE_FAILOVER_MS = 4609;
  */
 const ADVERT_INT_MS = 1000;
 
-interface VipSample {
-  at_ns: bigint;
-  host: DirectorName;
-  holds: boolean;
-}
-
-/**
- * Samples, on each director, whether it holds the VIP, every 50 ms with the host's clock (the lab's
- * hosts share this machine's clock), until `stop` is called.
- */
-function sampleVip(): { stop: () => Promise<VipSample[]> } {
-  const loop = `while :; do echo "$(date +%s%N) $(ip -o -4 addr show dev eth0 | grep -c ' ${VIP}/')"; sleep ${SAMPLE_EVERY_S}; done`;
-  const samplers = DIRECTORS.map((host) => {
-    const child = spawn('ssh', ['-F', LAB_SSH_CONFIG, '-o', 'BatchMode=yes', host, '--', loop], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const closed = new Promise<void>((done) => child.on('close', () => done()));
-    return { host, child, closed, output: () => output };
-  });
-  return {
-    stop: async () => {
-      for (const sampler of samplers) sampler.child.kill();
-      await Promise.all(samplers.map((sampler) => sampler.closed));
-      return samplers
-        .flatMap(({ host, output }) =>
-          output()
-            .split('\n')
-            .map((line) => line.split(' '))
-            .filter((fields) => fields.length === 2 && /^\d+$/.test(fields[0]!))
-            .map(([at, count]) => ({ at_ns: BigInt(at!), host, holds: count !== '0' })),
-        )
-        .sort((a, b) => (a.at_ns < b.at_ns ? -1 : a.at_ns > b.at_ns ? 1 : 0));
-    },
-  };
-}
-
-interface VipHistory {
-  samples: number;
-  /** Samples after which, as last seen, both directors held the VIP. */
-  onBoth: number;
-  /** Samples after which neither held it. */
-  onNeither: number;
-  /** The longest time both held it: at most one sampling interval more than it really lasted. */
-  longestOverlapMs: number;
-  /** The longest time neither held it, measured the same way. */
-  longestGapMs: number;
-}
-
-/** Replays both directors' samples in time order, each host's state being its last sample. */
-function vipHistory(samples: VipSample[]): VipHistory {
-  const last = new Map<DirectorName, boolean>();
-  const history: VipHistory = { samples: 0, onBoth: 0, onNeither: 0, longestOverlapMs: 0, longestGapMs: 0 };
-  let since: { holders: number; at: bigint } | undefined;
-  const close = (at: bigint) => {
-    if (since === undefined) return;
-    const ms = Number(at - since.at) / 1e6;
-    if (since.holders === 2) history.longestOverlapMs = Math.max(history.longestOverlapMs, ms);
-    if (since.holders === 0) history.longestGapMs = Math.max(history.longestGapMs, ms);
-  };
-  for (const sample of samples) {
-    last.set(sample.host, sample.holds);
-    if (last.size < DIRECTORS.length) continue;
-    history.samples += 1;
-    const holders = [...last.values()].filter(Boolean).length;
-    if (holders === 2) history.onBoth += 1;
-    if (holders === 0) history.onNeither += 1;
-    if (since?.holders !== holders) {
-      close(sample.at_ns);
-      since = { holders, at: sample.at_ns };
-    }
-  }
-  return history;
-}
-
 /** Runs `apply` on `inventory` while both directors are sampled; returns the run and the VIP's history. */
 async function applySampled(inventory: string): Promise<{ run: CliRun; history: VipHistory }> {
-  const sampler = sampleVip();
+  const watch = watchVip(LAB_SSH_CONFIG, DIRECTORS, VIP, SAMPLE_EVERY_S);
   await new Promise((done) => setTimeout(done, 1000));
   const run = await lbprov(['apply', inventory, '--json']);
   captured.push(run.stdout, run.stderr);
   // A restarted MASTER preempts a few seconds after apply returns: keep sampling through that.
   await new Promise((done) => setTimeout(done, 8000));
-  return { run, history: vipHistory(await sampler.stop()) };
+  return { run, history: await watch.stop() };
 }
 
 const captured: string[] = [];
@@ -118,11 +41,7 @@ const OPERATORS_OWN = {
 } as const;
 
 function summarise(history: VipHistory): string {
-  return (
-    `${history.samples} VIP samples every ${SAMPLE_EVERY_S * 1000} ms: on both directors ${history.onBoth} ` +
-    `(longest ${Math.round(history.longestOverlapMs)} ms, a handover must stay below ${ADVERT_INT_MS} ms), ` +
-    `on neither ${history.onNeither} (longest ${Math.round(history.longestGapMs)} ms, one failover: ${ONE_FAILOVER_MS} ms)`
-  );
+  return `${describeVipHistory(history)}, every ${SAMPLE_EVERY_S * 1000} ms; a handover must stay below ${ADVERT_INT_MS} ms on both, one failover (${ONE_FAILOVER_MS} ms) on neither`;
 }
 
 function stepOrder(run: CliRun): string[] {
@@ -131,7 +50,7 @@ function stepOrder(run: CliRun): string[] {
     .map((event) => `${String(event.host)}:${String(event.step)}`);
 }
 
-async function versions(host: DirectorName): Promise<string> {
+async function versions(host: (typeof DIRECTORS)[number]): Promise<string> {
   return labExecOk(
     host,
     "/usr/local/keepalived/sbin/keepalived -v 2>&1 | grep -o -m1 'Keepalived v[0-9.]*'; grep -a -o -m1 'ipvsadm v[0-9.]*' /sbin/ipvsadm; pidof keepalived >/dev/null && echo running",

@@ -3,15 +3,24 @@
 // balances Redis through the VIP by LVS direct routing, survives the loss of the MASTER, and drops a
 // real server whose Redis stops. Run it with test/vagrant/run.sh (lab up, this, lab down).
 import { expect } from 'chai';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { takeoverBoundMs } from '../../src/verify/timing.js';
+import { describeVipHistory, watchPings, watchVip } from '../support/vip-watch.js';
 import {
   AUTH_PASS,
   HOSTS,
   INVENTORY,
+  REPO_ROOT,
+  SSH_CONFIG,
   VIP,
   labIsUp,
   lbprov,
   onHost,
   onHostOk,
+  sleep,
   waitFor,
   type CliRun,
   type Host,
@@ -20,6 +29,33 @@ import {
 const PORT = 6379;
 /** The box already holds keepalived and ipvsadm, built from source (vagrant/box-prebuild.sh). */
 const PREBUILT_BOX = process.env.LBPROV_VAGRANT_BOX_VARIANT === 'prebuilt';
+/** Where the prebuilt box holds keepalived 2.2.7 beside the how-to's 1.2.0 (vagrant/build-box.sh). */
+const PREBUILT_CURRENT_PREFIX = '/usr/local/keepalived-2.2.7';
+/** 3 x advert_int + skew, and one advert_int more for keepalived 1.2.x (src/verify/timing.ts). */
+const TAKEOVER_BOUND_MS = takeoverBoundMs(1, 100, '1.2.0');
+/** Each look at the VIP is an ssh round trip to an emulated guest: allow for the polling itself. */
+const POLL_SLACK_MS = 2000;
+
+/**
+ * This lab's inventory with inventory/lab-current.yaml's keepalived and ipvsadm (2.2.7, 1.31), in a
+ * file of its own: relative paths made absolute. The prebuilt box has 2.2.7 built beside 1.2.0, so
+ * there it names that prefix (lbprov then switches to it, building only ipvsadm); elsewhere lbprov
+ * compiles 2.2.7 in the guests, in the same prefix.
+ */
+function currentVersionsInventory(): string {
+  const document = parseDocument(readFileSync(INVENTORY, 'utf8'));
+  const current = parseDocument(readFileSync(resolve(REPO_ROOT, 'inventory', 'lab-current.yaml'), 'utf8'));
+  for (const section of ['keepalived', 'ipvsadm']) document.set(section, current.get(section));
+  if (PREBUILT_BOX) document.setIn(['keepalived', 'prefix'], PREBUILT_CURRENT_PREFIX);
+  for (const key of ['identity_file', 'known_hosts']) {
+    const value = document.getIn(['ssh', key]);
+    if (typeof value === 'string' && !isAbsolute(value) && !value.startsWith('~'))
+      document.setIn(['ssh', key], resolve(dirname(INVENTORY), value));
+  }
+  const file = join(mkdtempSync(join(tmpdir(), 'lbprov-upgrade-')), 'lab-current.yaml');
+  writeFileSync(file, document.toString());
+  return file;
+}
 
 interface VerifyCheck {
   type: 'check';
@@ -220,13 +256,17 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
     await waitForVip(['lb1']);
     await onHostOk('lb1', 'systemctl stop keepalived');
     const takeover = await waitForVip(['lb2']);
-    console.log(`      failover: lb2 holds the VIP ${seconds(takeover)} after keepalived stopped on lb1`);
+    console.log(
+      `      failover: lb2 holds the VIP ${seconds(takeover)} after keepalived stopped on lb1 (bound ${seconds(TAKEOVER_BOUND_MS)} + ${seconds(POLL_SLACK_MS)} for polling)`,
+    );
+    expect(takeover).to.be.below(TAKEOVER_BOUND_MS + POLL_SLACK_MS);
     expect(await viaVip('ping')).to.equal('PONG');
     const servers = await ipvsRealServers('lb2');
     expect(servers.size).to.equal(2);
     await onHostOk('lb1', 'systemctl start keepalived');
     const preemption = await waitForVip(['lb1']);
     console.log(`      preemption: lb1 took the VIP back ${seconds(preemption)} after keepalived started`);
+    expect(preemption).to.be.below(takeoverBoundMs(1, 101, '1.2.0') + POLL_SLACK_MS);
     expect(await viaVip('ping')).to.equal('PONG');
   });
 
@@ -281,6 +321,49 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
     expect(await ipvsRealServers('lb1')).to.have.all.keys(HOSTS.rs1, HOSTS.rs2);
   });
 
+  it('upgrades in place to keepalived 2.2.7 / ipvsadm 1.31 while a client PINGs through the VIP: the BACKUP first, the VIP never split, PONGs keep coming', async () => {
+    const inventory = currentVersionsInventory();
+    const vip = watchVip(SSH_CONFIG, ['lb1', 'lb2'], VIP, 0.1);
+    const pings = watchPings(SSH_CONFIG, 'client', VIP, PORT, 0.05);
+    await sleep(3000);
+    const started = Date.now();
+    const upgraded = keep(await lbprov(['apply', inventory, '--json'], 3_600_000));
+    const took = Date.now() - started;
+    // The restarted MASTER takes the VIP back some seconds after apply returns.
+    await waitForVip(['lb1']);
+    await sleep(5000);
+    const [vipHistory, pingHistory] = await Promise.all([vip.stop(), pings.stop()]);
+    console.log(
+      `      upgrade 1.2.0 -> 2.2.7 (${PREBUILT_BOX ? `prebuilt box: keepalived 2.2.7 already in ${PREBUILT_CURRENT_PREFIX}, ipvsadm 1.31 built in the guests` : 'both compiled in the guests'}): apply ${seconds(took)}`,
+    );
+    console.log(`      upgrade: ${describeVipHistory(vipHistory)}, every 100 ms`);
+    console.log(
+      `      upgrade: ${pingHistory.sent} PINGs through the VIP (${pingHistory.perSecond.toFixed(1)} per second), ${pingHistory.failed} failed, longest time without PONG ${seconds(pingHistory.longestGapMs)} (one failover: ${seconds(TAKEOVER_BOUND_MS)})`,
+    );
+    expect(upgraded.code, upgraded.stdout.slice(-4000) + upgraded.stderr.slice(-2000)).to.equal(0);
+    const order = upgraded.events
+      .filter((event) => event.type === 'step' && event.status === 'changed')
+      .map((event) => `${String(event.host)}:${String(event.step)}`);
+    const backupRestart = order.indexOf('lb2:restart-keepalived');
+    expect(backupRestart, order.join('\n')).to.be.greaterThan(-1);
+    expect(order.findIndex((step) => step.startsWith('lb1:'))).to.be.greaterThan(backupRestart);
+    for (const host of ['lb1', 'lb2'] as const) {
+      expect(await onHostOk(host, 'keepalived -v 2>&1 | head -n 1'), host).to.match(/^Keepalived v2\.2\.7 /);
+      expect(await onHostOk(host, "grep -a -o -m1 'ipvsadm v[0-9.]*' /sbin/ipvsadm"), host).to.include(
+        'ipvsadm v1.31',
+      );
+    }
+    expect(await ipvsRealServers('lb1')).to.have.all.keys(HOSTS.rs1, HOSTS.rs2);
+    // A handover may show the VIP on both for less than one advert_int; a split brain lasts.
+    expect(vipHistory.longestOverlapMs).to.be.below(1000);
+    expect(vipHistory.longestGapMs).to.be.below(TAKEOVER_BOUND_MS + POLL_SLACK_MS);
+    expect(pingHistory.sent).to.be.greaterThan(0);
+    expect(pingHistory.longestGapMs).to.be.below(TAKEOVER_BOUND_MS + POLL_SLACK_MS);
+    const again = keep(await lbprov(['apply', inventory, '--json']));
+    expect(again.code).to.equal(0);
+    expect(again.summary?.changed).to.equal(0);
+  });
+
   it('lbprov destroy takes away what lbprov made on real kernels: keepalived stopped, VIP gone, ip_vs unloaded, its folders removed, what the box had kept', async () => {
     const started = Date.now();
     const built = ['/usr/local/keepalived', '/usr/man', '/etc/rc.d'];
@@ -308,6 +391,13 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
           .split('\n')
           .slice(0, 2),
       ).to.deep.equal(['0', '0']);
+    }
+    if (PREBUILT_BOX) {
+      // The upgrade built ipvsadm 1.31 over the box's 1.26: destroy put the box's own back.
+      for (const host of ['lb1', 'lb2'] as const)
+        expect(await onHostOk(host, "grep -a -o -m1 'ipvsadm v[0-9.]*' /sbin/ipvsadm"), host).to.include(
+          'ipvsadm v1.26',
+        );
     }
     const again = keep(await lbprov(['destroy', INVENTORY, '--yes', '--json'], 300_000));
     expect(again.code).to.equal(0);

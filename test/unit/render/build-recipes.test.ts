@@ -55,6 +55,17 @@ describe('build plans', () => {
     it(`keepalived ${version} matches the golden file`, () =>
       expectGolden(`build-keepalived-${version}.txt`, formatBuildPlan(keepalived(version))));
   }
+  it('keepalived 2.2.7 in a prefix of its own (the prebuilt Vagrant box keeps it beside 1.2.0) matches the golden file', () =>
+    expectGolden(
+      'build-keepalived-2.2.7-own-prefix.txt',
+      formatBuildPlan(
+        keepalivedBuildPlan({
+          version: '2.2.7',
+          prefix: '/usr/local/keepalived-2.2.7',
+          srcDir: '/usr/local/src/keepalived-2.2.7',
+        }),
+      ),
+    ));
   for (const version of ['1.26', '1.31']) {
     it(`ipvsadm ${version} matches the golden file`, () =>
       expectGolden(`build-ipvsadm-${version}.txt`, formatBuildPlan(ipvsadm(version))));
