@@ -50,6 +50,12 @@ const EXPECTED: Record<string, string> = {
   array: 'a list',
 };
 
+function describeKind(value: unknown): string {
+  if (value === null) return 'empty';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
+}
+
 function describeValue(value: unknown): string {
   if (value === null) return 'empty';
   if (typeof value === 'string') return `"${value}"`;
@@ -62,10 +68,23 @@ export function findingsFromIssues(issues: readonly z.core.$ZodIssue[], context:
   return issues.flatMap((issue) => findingsFromIssue(issue, context));
 }
 
+/** The inline VRRP password: whatever is wrong with it, messages never repeat it. */
+function isSecret(path: PathSegment[]): boolean {
+  return path.length === 2 && path[0] === 'vrrp' && path[1] === 'auth_pass';
+}
+
+/** "put it in quotes", with the value to copy unless it is the password. */
+function quoteHint(path: PathSegment[], shown: string, type: string): string {
+  const example = isSecret(path) ? '' : `, "${shown}"`;
+  return `put it in quotes${example}; YAML reads it unquoted as a ${type}`;
+}
+
 function findingsFromIssue(issue: z.core.$ZodIssue, context: IssueContext): Finding[] {
   const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
   const input = context.valueAt(path);
-  const shown = context.sourceText(path) ?? describeValue(input);
+  const shown = isSecret(path)
+    ? `the password (not shown; ${describeKind(input)})`
+    : (context.sourceText(path) ?? describeValue(input));
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => unknownKey([...path, key], context.keysAt(path)));
@@ -98,10 +117,7 @@ function findingsFromIssue(issue: z.core.$ZodIssue, context: IssueContext): Find
         {
           path,
           message: `is ${shown}; ${issue.message}`,
-          hint:
-            typeof input === 'number'
-              ? `put it in quotes, "${shown}"; YAML reads it unquoted as a number`
-              : undefined,
+          hint: typeof input === 'number' ? quoteHint(path, shown, 'number') : undefined,
         },
       ];
     }
@@ -137,7 +153,7 @@ function wrongType(path: PathSegment[], input: unknown, shown: string, expected:
   const wanted = EXPECTED[expected] ?? expected;
   const finding: Finding = { path, message: `is ${shown}; expected ${wanted}` };
   if (expected === 'string' && (typeof input === 'number' || typeof input === 'boolean')) {
-    finding.hint = `put it in quotes, "${shown}"; YAML reads it unquoted as a ${typeof input}`;
+    finding.hint = quoteHint(path, shown, typeof input);
   } else if (expected === 'number' && typeof input === 'string' && /^\d+$/.test(input)) {
     finding.hint = `write ${input} without quotes`;
   } else if (expected === 'boolean' && typeof input === 'string') {

@@ -23,6 +23,8 @@ interface Case {
   valid?: true;
   /** A warning that must not appear. */
   noWarning?: string;
+  /** Text (a secret) no diagnostic may contain, in any field. */
+  neverShown?: string;
 }
 
 const replace = (from: string, to: string): Edit => ({ replace: [from, to] });
@@ -69,6 +71,7 @@ const cases: Case[] = [
     name: 'auth_pass of 9 characters',
     edit: replace('{ env: LBPROV_AUTH_PASS }', '"123456789"'),
     error: { path: 'vrrp.auth_pass', at: '123456789', says: 'is 9 characters; keepalived uses at most 8' },
+    neverShown: '123456789',
   },
   {
     name: 'auth_pass of 8 characters is fine for keepalived 2.2.7',
@@ -126,7 +129,17 @@ const cases: Case[] = [
   {
     name: 'unquoted numeric auth_pass',
     edit: replace('{ env: LBPROV_AUTH_PASS }', '1111'),
-    error: { path: 'vrrp.auth_pass', at: 'auth_pass: 1111', says: 'put it in quotes, "1111"' },
+    error: {
+      path: 'vrrp.auth_pass',
+      at: 'auth_pass: 1111',
+      says: 'put it in quotes; YAML reads it unquoted',
+    },
+  },
+  {
+    name: 'unquoted numeric auth_pass: the value is never repeated, in the message or the hint',
+    edit: replace('{ env: LBPROV_AUTH_PASS }', '12345678'),
+    error: { path: 'vrrp.auth_pass', at: 'auth_pass: 12345678', says: 'the password (not shown; a number)' },
+    neverShown: '12345678',
   },
   {
     name: 'auth_pass env name of the wrong shape',
@@ -589,6 +602,9 @@ describe('inventory validation: one mistake at a time', () => {
         if (at !== undefined) expect(match?.line, 'line').to.equal(lineOf(text, at));
         if (hint !== undefined) expect(match?.hint).to.include(hint);
         expect(match?.severity).to.equal('warning');
+      }
+      if (c.neverShown !== undefined) {
+        expect(JSON.stringify([...result.errors, ...result.warnings])).not.to.include(c.neverShown);
       }
       if (c.noWarning) {
         expect(result.warnings.map((w) => w.path)).to.not.include(c.noWarning);
