@@ -4,6 +4,7 @@ import { loadPlaybook, playbookPath, PlaybookError } from '../playbook/load.js';
 import { buildJobs, type ProcedureJob } from '../procedure/jobs.js';
 import { PlanError } from '../engine/plan.js';
 import { SshTransport } from '../transport/ssh.js';
+import { sshFileProblems } from '../transport/ssh-files.js';
 import type { Transport } from '../transport/types.js';
 import { SecretMasker } from '../util/mask.js';
 import { ExitCode } from './exit-codes.js';
@@ -111,6 +112,13 @@ export async function openSession(
       );
     }
     throw error;
+  }
+  const fileProblems = await sshFileProblems(jobs.map((job) => job.entry.ssh));
+  if (fileProblems.length > 0) {
+    throw new SetupError(
+      `${fileProblems.join('\n')}\nnothing was contacted; point the inventory's ssh settings at readable regular files`,
+      ExitCode.InvalidInventory,
+    );
   }
   const askSudo = sudoPasswordAsker();
   const sudoPassword = async (): Promise<string> => {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { LocalFileError, readLocalFile } from '../util/local-file.js';
 import os from 'node:os';
 import type { z } from 'zod';
 import type { Inventory } from '../model/inventory.js';
@@ -19,25 +19,24 @@ export interface LoadResult {
   warnings: Diagnostic[];
 }
 
+/** An inventory is a few kilobytes; 4 MiB leaves room for a thousand hosts and stops a device. */
+const MAX_INVENTORY_BYTES = 4 * 1024 * 1024;
+
 const HOW_TO_START = 'run `lbprov init <file>` to write one, or copy inventory/seed.yaml and edit it';
 
 /** Reads and validates an inventory file; never throws for anything the user can fix. */
 export async function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readLocalFile(file, MAX_INVENTORY_BYTES)).toString('utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const message =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a directory, not an inventory file'
-          : `cannot be read (${(error as Error).message})`;
-    return {
-      errors: [fileError(file, message, code === 'ENOENT' || code === 'EISDIR' ? HOW_TO_START : undefined)],
-      warnings: [],
-    };
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    const message = missing
+      ? 'no such file'
+      : error instanceof LocalFileError
+        ? error.reason
+        : `cannot be read (${(error as Error).message})`;
+    return { errors: [fileError(file, message, HOW_TO_START)], warnings: [] };
   }
   return validateInventoryText(text, file, env);
 }

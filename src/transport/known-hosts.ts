@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { readKnownHosts } from './ssh-files.js';
 import { dirname } from 'node:path';
 
 /** One usable line of an OpenSSH known_hosts file. */
@@ -86,13 +87,7 @@ export class KnownHosts {
   ) {}
 
   static async load(file: string): Promise<KnownHosts> {
-    let text = '';
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    return new KnownHosts(file, parseLines(text));
+    return new KnownHosts(file, parseLines(await readKnownHosts(file)));
   }
 
   /** Key types recorded for the host: the connection offers only these, so a match is possible. */
@@ -116,7 +111,7 @@ export class KnownHosts {
   async record(name: string, key: Buffer): Promise<void> {
     await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
     // A last line without its newline would swallow the new entry (and corrupt its own key).
-    const before = await readFile(this.file, 'utf8').catch(() => '');
+    const before = await readKnownHosts(this.file);
     const start = before === '' || before.endsWith('\n') ? '' : '\n';
     await appendFile(this.file, `${start}${name} ${keyTypeOf(key)} ${key.toString('base64')}\n`, {
       mode: 0o600,

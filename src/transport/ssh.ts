@@ -6,6 +6,7 @@ import { shellQuote } from '../util/shell.js';
 import { KnownHosts, fingerprint, hostKeyAlgorithmsFor, knownHostsName, keyTypeOf } from './known-hosts.js';
 import type { ExecOptions, ExecResult, HeldProcess, Transport } from './types.js';
 import { UnreachableError } from './types.js';
+import { readIdentity } from './ssh-files.js';
 
 /**
  * sshd's default MaxSessions is 10; lbprov stays at 8 per connection: one for the lock holder,
@@ -112,13 +113,14 @@ export class SshTransport implements Transport {
     const knownHosts = await KnownHosts.load(target.ssh.known_hosts);
     const check = new HostKeyCheck(target, knownHosts, options.onHostKeyRecorded);
     const knownTypes = knownHosts.keyTypesFor(check.name);
+    const privateKey = target.ssh.identity_file ? await readIdentity(target.ssh.identity_file) : undefined;
     const client = new NodeSSH();
     try {
       await client.connect({
         host: target.host,
         port: target.ssh.port,
         username: target.ssh.user,
-        ...(target.ssh.identity_file ? { privateKeyPath: target.ssh.identity_file } : {}),
+        ...(privateKey !== undefined ? { privateKey } : {}),
         ...(process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
         hostVerifier: check.verifier,
         // Offer only the key types known_hosts has, so a recorded key can match (as OpenSSH does).

@@ -1,0 +1,51 @@
+import { readLocalFile } from '../util/local-file.js';
+
+/** Far above any real key (an RSA-16384 private key is ~13 kB); a device or a mistake stops here. */
+const MAX_IDENTITY_BYTES = 64 * 1024;
+/** A known_hosts of ~100,000 hosts; what is bigger is not one. */
+const MAX_KNOWN_HOSTS_BYTES = 32 * 1024 * 1024;
+
+/** The private key named by ssh.identity_file. */
+export async function readIdentity(path: string): Promise<string> {
+  return (await readLocalFile(path, MAX_IDENTITY_BYTES)).toString('utf8');
+}
+
+/** known_hosts' text; a file that does not exist yet reads as empty (accept-new creates it). */
+export async function readKnownHosts(path: string): Promise<string> {
+  try {
+    return (await readLocalFile(path, MAX_KNOWN_HOSTS_BYTES)).toString('utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+}
+
+/**
+ * Reads every key and known_hosts file the hosts' settings name, once each, before any connection:
+ * what cannot be read is a mistake in the inventory, reported with its key, not a host's fault.
+ */
+export async function sshFileProblems(
+  settings: { identity_file?: string | undefined; known_hosts: string }[],
+): Promise<string[]> {
+  const files = new Map<string, { key: string; read: (path: string) => Promise<unknown> }>();
+  for (const ssh of settings) {
+    if (ssh.identity_file !== undefined)
+      files.set(ssh.identity_file, { key: 'ssh.identity_file', read: readIdentity });
+    files.set(ssh.known_hosts, { key: 'ssh.known_hosts', read: readKnownHosts });
+  }
+  const problems = await Promise.all(
+    [...files].map(async ([path, { key, read }]) => {
+      try {
+        await read(path);
+        return undefined;
+      } catch (error) {
+        const reason =
+          (error as NodeJS.ErrnoException).code === 'ENOENT'
+            ? `${path}: no such file`
+            : (error as Error).message;
+        return `${key}: ${reason}`;
+      }
+    }),
+  );
+  return problems.filter((problem): problem is string => problem !== undefined);
+}
