@@ -44,17 +44,55 @@ const FIRST_KEEPALIVED_LISTING_CONFIG_OPTIONS = '2.0.0';
 const FIRST_IPVSADM_WITH_LIBNL3 = '1.27';
 
 /**
+ * A one-line fix to a release's source, made before it is built: applied where the faulty text is
+ * present (a later release, or a re-run, already has the fix), then checked gone.
+ */
+interface SourceFix {
+  name: string;
+  /** Relative to the source folder. */
+  file: string;
+  faulty: string;
+  fixed: string;
+}
+
+/**
  * keepalived 1.2.0 computes the VRRP header length as `VRRP_AUTH_LEN + (!empty) ? n * 4 : 0`:
  * the `?` binds last, so adverts go out without their authentication data. A peer then reads the
  * password from the wrong bytes and drops every advert ("receive an invalid passwd!"), and both
  * directors hold the VIP (measured with two 1.2.0 directors on the namespace lab). Later releases
- * add the missing parentheses; lbprov adds them where the faulty line is present.
+ * add the missing parentheses.
  */
-const VRRP_HD_LEN_FAULTY =
-  'len += VRRP_AUTH_LEN + (!LIST_ISEMPTY(vrrp->vip)) ? LIST_SIZE(vrrp->vip) * sizeof (uint32_t) : 0;';
-const VRRP_HD_LEN_FIXED =
-  'len += VRRP_AUTH_LEN + ((!LIST_ISEMPTY(vrrp->vip)) ? LIST_SIZE(vrrp->vip) * sizeof (uint32_t) : 0);';
-const VRRP_SOURCE = 'keepalived/vrrp/vrrp.c';
+const VRRP_ADVERT_LENGTH_FIX: SourceFix = {
+  name: 'VRRP advert length fix',
+  file: 'keepalived/vrrp/vrrp.c',
+  faulty: 'len += VRRP_AUTH_LEN + (!LIST_ISEMPTY(vrrp->vip)) ? LIST_SIZE(vrrp->vip) * sizeof (uint32_t) : 0;',
+  fixed:
+    'len += VRRP_AUTH_LEN + ((!LIST_ISEMPTY(vrrp->vip)) ? LIST_SIZE(vrrp->vip) * sizeof (uint32_t) : 0);',
+};
+
+/**
+ * ipvsadm 1.26 without libnl (the kernel's older setsockopt interface) tests `if (s->pe_name)` on
+ * an array, always true: every service command (-A, -a, -d, and -L with -t) fails with "Operation
+ * not supported with specified address family" (measured on Debian 12's kernel). Later releases
+ * test the first character.
+ */
+const IPVSADM_PE_NAME_FIX: SourceFix = {
+  name: 'persistence-engine check fix',
+  file: 'libipvs/libipvs.c',
+  faulty: '#define CHECK_PE(s, ret) if (s->pe_name)',
+  fixed: '#define CHECK_PE(s, ret) if (s->pe_name[0])',
+};
+
+function sourceFixStep(srcDir: string, fix: SourceFix): BuildStep {
+  const faulty = shellQuote(fix.faulty);
+  return {
+    name: fix.name,
+    command:
+      `cd ${shellQuote(srcDir)} && if grep -q -F ${faulty} ${fix.file}; then ` +
+      `sed -i ${shellQuote(`s/${escapeSedPattern(fix.faulty)}/${escapeSedReplacement(fix.fixed)}/`)} ${fix.file}; fi && ` +
+      `! grep -q -F ${faulty} ${fix.file}`,
+  };
+}
 
 const SHIM_INCLUDE_DIR = 'lbprov-include';
 const LVS_MISSING = 'the installed keepalived was built without LVS (VRRP only, defect 10)';
@@ -90,13 +128,6 @@ export function keepalivedBuildPlan(opts: { version: string; prefix: string; src
       `mkdir -p ${shellQuote(`${shimDir}/net`)} && ` +
       `printf '%s\\n' '#include <linux/ip_vs.h>' > ${shellQuote(`${shimDir}/net/ip_vs.h`)}`,
   };
-  const advertLengthStep: BuildStep = {
-    name: 'VRRP advert length fix',
-    command:
-      `${inSource} if grep -q -F ${shellQuote(VRRP_HD_LEN_FAULTY)} ${VRRP_SOURCE}; then ` +
-      `sed -i ${shellQuote(`s/${escapeSedPattern(VRRP_HD_LEN_FAULTY)}/${escapeSedReplacement(VRRP_HD_LEN_FIXED)}/`)} ${VRRP_SOURCE}; fi && ` +
-      `! grep -q -F ${shellQuote(VRRP_HD_LEN_FAULTY)} ${VRRP_SOURCE}`,
-  };
   return {
     subject: `keepalived ${version}`,
     buildDependencies: legacy
@@ -129,7 +160,7 @@ export function keepalivedBuildPlan(opts: { version: string; prefix: string; src
           ],
         },
     steps: [
-      ...(legacy ? [shimStep, advertLengthStep] : []),
+      ...(legacy ? [shimStep, sourceFixStep(srcDir, VRRP_ADVERT_LENGTH_FIX)] : []),
       { name: 'configure', command: configure, expectOutput: IPVS_FRAMEWORK_YES },
       { name: 'make', command: `${inSource} make -j"$(nproc)"` },
       { name: 'make install', command: `${inSource} make install` },
@@ -188,6 +219,7 @@ export function ipvsadmBuildPlan(opts: { version: string; srcDir: string }): Bui
           ],
         },
     steps: [
+      ...(libnl1Era ? [sourceFixStep(srcDir, IPVSADM_PE_NAME_FIX)] : []),
       { name: 'make', command: `${inSource} make${makeArgs}` },
       // `install` depends on `all`: the same arguments keep make from rebuilding differently.
       { name: 'make install', command: `${inSource} make${makeArgs} install` },
