@@ -7,8 +7,11 @@ import {
   isSeq,
   LineCounter,
   parseDocument,
+  visit,
   type Document,
   type Node,
+  type Pair,
+  type YAMLMap,
 } from 'yaml';
 import type { PathSegment } from './diagnostic.js';
 
@@ -31,7 +34,9 @@ export type ParsedYaml = { ok: true; source: YamlSource } | { ok: false; errors:
 
 export function parseYaml(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // yaml's own duplicate check compares every key with every other (40,000 keys: minutes) and
+  // does not name the key; duplicateKeys does both in one pass.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -42,6 +47,16 @@ export function parseYaml(text: string): ParsedYaml {
     return {
       ok: false,
       errors: [{ ...position(firstError.pos[0]), message: firstLine(firstError.message) }],
+    };
+  }
+  const duplicates = duplicateKeys(doc);
+  if (duplicates.length > 0) {
+    return {
+      ok: false,
+      errors: duplicates.map(({ offset, key }) => ({
+        ...position(offset),
+        message: `duplicate key ${JSON.stringify(key)}: each key may appear once in a mapping`,
+      })),
     };
   }
   let data: unknown;
@@ -65,6 +80,40 @@ export function parseYaml(text: string): ParsedYaml {
       },
     },
   };
+}
+
+/** Every repeated key of every mapping, where it is repeated. */
+function duplicateKeys(doc: Document): { offset: number; key: string }[] {
+  const found: { offset: number; key: string }[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = keyText(pair);
+        if (seen.has(key)) found.push({ offset: (pair.key as Node | null)?.range?.[0] ?? 0, key });
+        seen.add(key);
+      }
+    },
+  });
+  return found;
+}
+
+function keyText(pair: Pair): string {
+  return String(isScalar(pair.key) ? pair.key.value : pair.key);
+}
+
+/** Each mapping's pairs by key, built on first use: findings look keys up once each. */
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairOf(map: YAMLMap, key: string): Pair | undefined {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items)
+      if (isPair(pair) && !index.has(keyText(pair))) index.set(keyText(pair), pair);
+    pairIndex.set(map, index);
+  }
+  return index.get(key);
 }
 
 function firstLine(message: string): string {
@@ -93,9 +142,7 @@ function walk(doc: Document, path: readonly PathSegment[]): Walked {
   for (const segment of path) {
     if (isAlias(value)) value = (value.resolve(doc) as Node | undefined) ?? null;
     if (isMap(value)) {
-      const pair = value.items.find(
-        (p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === String(segment),
-      );
+      const pair = pairOf(value as YAMLMap, String(segment));
       if (!pair) return { complete: false, value: null, key: null, deepest };
       key = (pair.key as Node | null) ?? null;
       value = (pair.value as Node | null) ?? null;

@@ -544,7 +544,7 @@ const cases: Case[] = [
   {
     name: 'a key written twice',
     edit: replace('  delay_loop: 6\n', '  delay_loop: 6\n  delay_loop: 7\n'),
-    error: { path: '', at: 'delay_loop: 7', says: 'unique' },
+    error: { path: '', at: 'delay_loop: 7', says: 'duplicate key "delay_loop"' },
   },
   { name: 'an empty file', edit: { text: '' }, error: { path: '', says: 'is empty' } },
   {
