@@ -36,7 +36,7 @@ export async function loadInventory(file: string, env: NodeJS.ProcessEnv = proce
       : error instanceof LocalFileError
         ? error.reason
         : `cannot be read (${(error as Error).message})`;
-    return { errors: [fileError(file, message, HOW_TO_START)], warnings: [] };
+    return { errors: [fileError(file, message, missing ? HOW_TO_START : undefined)], warnings: [] };
   }
   return validateInventoryText(text, file, env);
 }

@@ -43,12 +43,13 @@ export function parseYaml(text: string): ParsedYaml {
   };
   const [firstError] = doc.errors;
   if (firstError) {
-    // Later syntax errors mostly echo the first one, so only the first is worth reading.
-    return {
-      ok: false,
-      errors: [{ ...position(firstError.pos[0]), message: firstLine(firstError.message) }],
-    };
+    // Later syntax errors mostly echo the first one, so only the first is worth reading. The parser
+    // recurses per level: thousands of levels exhaust its stack.
+    const message = /call stack/i.test(firstError.message) ? TOO_DEEP : firstLine(firstError.message);
+    return { ok: false, errors: [{ ...position(firstError.pos[0]), message }] };
   }
+  const tooDeep = firstNodeDeeperThan(doc, MAX_DEPTH);
+  if (tooDeep !== undefined) return { ok: false, errors: [{ ...position(tooDeep), message: TOO_DEEP }] };
   const duplicates = duplicateKeys(doc);
   if (duplicates.length > 0) {
     return {
@@ -80,6 +81,25 @@ export function parseYaml(text: string): ParsedYaml {
       },
     },
   };
+}
+
+/** An inventory is four levels deep; what goes far beyond is not one, and would only cost stack. */
+const MAX_DEPTH = 64;
+const TOO_DEEP = `too deeply nested: an inventory has at most ${MAX_DEPTH} levels`;
+
+/** Where the first node below `limit` levels starts, found without recursion. */
+function firstNodeDeeperThan(doc: Document, limit: number): number | undefined {
+  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (!isCollection(node)) continue;
+    if (depth >= limit) return node.range?.[0] ?? 0;
+    for (const item of node.items) {
+      const child = isPair(item) ? item.value : item;
+      stack.push({ node: child, depth: depth + 1 });
+    }
+  }
+  return undefined;
 }
 
 /** Every repeated key of every mapping, where it is repeated. */

@@ -39,6 +39,18 @@ describe('inventory validation at scale', function () {
     expect(result.errors.at(-1)).to.include({ path: 'unknown_key_19999', line: lastLine });
   });
 
+  it('deep nesting is "too deeply nested" at its line, whether the parser copes (100 levels) or not (20,000)', () => {
+    for (const depth of [100, 20_000]) {
+      const text = `${BASE}extra:\n  deep: ${'['.repeat(depth)}${']'.repeat(depth)}\n`;
+      const result = validateInventoryText(text, 'inventory.yaml', {});
+      expect(result.errors, String(depth)).to.have.length(1);
+      expect(result.errors[0]!.message).to.equal(
+        'YAML syntax: too deeply nested: an inventory has at most 64 levels',
+      );
+      expect(result.errors[0]!.line).to.equal(text.split('\n').length - 1);
+    }
+  });
+
   it('names a duplicate key and where it is repeated', () => {
     const text = BASE.replace('advert_int: 1', 'advert_int: 1\n  advert_int: 2');
     const result = validateInventoryText(text, 'inventory.yaml', {});
