@@ -1,19 +1,37 @@
 // `lbprov destroy` asks before it changes anything, and never without a person to answer. Both cases
-// stop before any host is contacted, so they need no lab: the lab inventory only names the hosts.
+// stop before any host is contacted, so they need no lab: the lab inventory only names the hosts
+// (its key and known_hosts are stand-ins here: lbprov reads them before it asks, and the lab's own
+// exist only while the lab is up).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PtySession } from '../init/pty-session.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ENV = { LBPROV_AUTH_PASS: 'Unit7Pw' };
 
+/** inventory/lab.yaml with a stand-in key and known_hosts, in a folder of its own. */
+function labInventory(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lbprov-confirm-'));
+  writeFileSync(join(dir, 'id_ed25519'), 'a stand-in: never used, no host is contacted\n', { mode: 0o600 });
+  writeFileSync(join(dir, 'known_hosts'), '');
+  const file = join(dir, 'lab.yaml');
+  writeFileSync(
+    file,
+    readFileSync(join(REPO, 'inventory', 'lab.yaml'), 'utf8').replaceAll('../lab/.run/', ''),
+  );
+  return file;
+}
+const INVENTORY = labInventory();
+
 describe('lbprov destroy confirmation', function () {
   this.timeout(30_000);
 
   it('on a terminal: lists the hosts in destroy order, defaults to no, and changes nothing on no', async () => {
-    const session = new PtySession('./bin/lbprov destroy inventory/lab.yaml', { cwd: REPO, env: ENV });
+    const session = new PtySession(`./bin/lbprov destroy ${INVENTORY}`, { cwd: REPO, env: ENV });
     try {
       await session.expect(
         /lb1 \(director \(MASTER\)\)\s+lb2 \(director \(BACKUP\)\)\s+rs1 \(real server\)\s+rs2 \(real server\)/,
@@ -27,7 +45,7 @@ describe('lbprov destroy confirmation', function () {
   });
 
   it('without a terminal and without --yes: refuses with exit code 1 and says to pass --yes', () => {
-    const result = spawnSync('./bin/lbprov', ['destroy', 'inventory/lab.yaml'], {
+    const result = spawnSync('./bin/lbprov', ['destroy', INVENTORY], {
       cwd: REPO,
       encoding: 'utf8',
       env: { ...process.env, ...ENV },
@@ -39,7 +57,7 @@ describe('lbprov destroy confirmation', function () {
 
   it('never asks for the VRRP password, which it does not need: straight to the confirmation', async () => {
     // The session's environment is PATH, HOME and the terminal's: LBPROV_AUTH_PASS is not set.
-    const session = new PtySession('./bin/lbprov destroy inventory/lab.yaml', { cwd: REPO });
+    const session = new PtySession(`./bin/lbprov destroy ${INVENTORY}`, { cwd: REPO });
     try {
       await session.answer('Undo lbprov on these hosts? (y/N)', 'n');
       expect(await session.exitCode()).to.equal(130);
@@ -48,7 +66,7 @@ describe('lbprov destroy confirmation', function () {
       session.kill();
     }
     const { LBPROV_AUTH_PASS: _unset, ...withoutAuthPass } = process.env;
-    const noTerminal = spawnSync('./bin/lbprov', ['destroy', 'inventory/lab.yaml'], {
+    const noTerminal = spawnSync('./bin/lbprov', ['destroy', INVENTORY], {
       cwd: REPO,
       encoding: 'utf8',
       env: withoutAuthPass,
