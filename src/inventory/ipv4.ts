@@ -40,3 +40,17 @@ export function broadcastAddress(address: number, prefixLength: number): number 
 export function formatIpv4(value: number): string {
   return [24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join('.');
 }
+
+/**
+ * Why an address cannot be a host's own unicast address, or undefined when it can be (RFC 1122,
+ * RFC 5771, RFC 6890): lbprov would connect to it, or keepalived would put it on an interface.
+ */
+export function nonUnicastReason(address: number): string | undefined {
+  const first = address >>> 24;
+  if (first === 0) return 'is in 0.0.0.0/8 ("this network"), not a host address';
+  if (first === 127) return 'is a loopback address (127.0.0.0/8): it would reach this machine, not the host';
+  if (first >= 224 && first <= 239) return 'is a multicast address (224.0.0.0/4), not a host address';
+  if (address === 0xffffffff) return 'is the limited broadcast address, not a host address';
+  if (first >= 240) return 'is in the reserved range 240.0.0.0/4, not a host address';
+  return undefined;
+}

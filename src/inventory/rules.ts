@@ -197,6 +197,16 @@ export function directorVipProblem(vip: ParsedVip, host: string): Problem | unde
       hint: 'the VIP must be a free address that keepalived moves between directors',
     };
   }
+  if (
+    vip.prefix_length <= 30 &&
+    (address === networkAddress(vipAddress, vip.prefix_length) ||
+      address === broadcastAddress(vipAddress, vip.prefix_length))
+  ) {
+    return {
+      message: `is the network or broadcast address of the VIP's /${vip.prefix_length} subnet`,
+      hint: "use the director's own address on the VRRP interface",
+    };
+  }
   if (sameSubnet(address, vipAddress, vip.prefix_length)) return undefined;
   const subnet = `${formatIpv4(networkAddress(vipAddress, vip.prefix_length))}/${vip.prefix_length}`;
   return {
@@ -211,18 +221,6 @@ function vipPlacement(sections: ParsedSections): Finding[] {
   const vip = parseVip(vipText);
   if ('message' in vip) return [];
   const findings: Finding[] = [];
-  const address = parseIpv4(vip.address) ?? 0;
-  if (
-    vip.prefix_length <= 30 &&
-    (address === networkAddress(address, vip.prefix_length) ||
-      address === broadcastAddress(address, vip.prefix_length))
-  ) {
-    findings.push({
-      path: ['vrrp', 'vip'],
-      message: `${vip.address} is the network or broadcast address of its /${vip.prefix_length} subnet`,
-      hint: 'choose a free host address inside the subnet',
-    });
-  }
   for (const { entry, index } of withHosts(sections.directors)) {
     const problem = directorVipProblem(vip, entry.host);
     if (problem) findings.push({ path: ['directors', index, 'host'], ...problem });

@@ -1,4 +1,4 @@
-import { isIpv4, parseIpv4 } from './ipv4.js';
+import { broadcastAddress, isIpv4, networkAddress, nonUnicastReason, parseIpv4 } from './ipv4.js';
 
 /**
  * Shape checks for single values. Everything here may end up in a remote shell command or a
@@ -15,7 +15,13 @@ export type ShapeCheck = (value: string) => Problem | undefined;
 const DNS_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 export const checkHost: ShapeCheck = (value) => {
-  if (isIpv4(value)) return undefined;
+  const address = parseIpv4(value);
+  if (address !== undefined) {
+    const reason = nonUnicastReason(address);
+    return reason === undefined
+      ? undefined
+      : { message: `${value} ${reason}`, hint: "the host's own address, e.g. 10.8.80.218" };
+  }
   const looksNumeric = /^[\d.]+$/.test(value);
   if (looksNumeric) {
     return {
@@ -199,10 +205,22 @@ export function parseVip(value: string): ParsedVip | Problem {
       : { message: `"${value}" is not ADDRESS/PREFIX`, hint };
   }
   const [, address = '', prefix = ''] = match;
-  if (parseIpv4(address) === undefined) return { message: `"${address}" is not a valid IPv4 address`, hint };
+  const numeric = parseIpv4(address);
+  if (numeric === undefined) return { message: `"${address}" is not a valid IPv4 address`, hint };
   const prefixLength = Number(prefix);
   if (prefixLength < 1 || prefixLength > 32) {
     return { message: `prefix length ${prefixLength} is outside 1-32`, hint };
+  }
+  const reason = nonUnicastReason(numeric);
+  if (reason !== undefined) return { message: `${address} ${reason}`, hint };
+  if (
+    prefixLength <= 30 &&
+    (numeric === networkAddress(numeric, prefixLength) || numeric === broadcastAddress(numeric, prefixLength))
+  ) {
+    return {
+      message: `${address} is the network or broadcast address of its /${prefixLength} subnet`,
+      hint: 'choose a free host address inside the subnet',
+    };
   }
   return { address, prefix_length: prefixLength };
 }

@@ -214,6 +214,9 @@ describe('lbprov init (typed into a terminal)', function () {
     session = startInit(file);
     await session.answer('Virtual IP with prefix length', '10.8.80.200');
     await session.expect('has no prefix length');
+    // The broadcast address was accepted here once, and the whole setup failed after the last answer.
+    session.type(`${BACKSPACES}10.8.80.255/24\r`);
+    await session.expect('is the network or broadcast address of its /24 subnet');
     session.type(`${BACKSPACES}10.8.80.200/24\r`);
     await session.answer('Network interface', '');
     await session.answer('virtual_router_id', '300');

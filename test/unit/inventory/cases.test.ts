@@ -207,8 +207,46 @@ const cases: Case[] = [
   },
   {
     name: 'VIP prefix too narrow for the directors',
-    edit: replace('200/24', '200/30'),
+    edit: replace('200/24', '200/28'),
     error: { path: 'directors[1].host', at: '192.168.56.11,', says: 'outside the VIP' },
+  },
+  {
+    name: 'VIP the broadcast address of its subnet',
+    edit: replace('192.168.56.200/24', '192.168.56.255/24'),
+    error: {
+      path: 'vrrp.vip',
+      at: '192.168.56.255/24',
+      says: 'network or broadcast address of its /24 subnet',
+    },
+  },
+  {
+    name: 'VIP a multicast address (the VRRP group itself)',
+    edit: replace('192.168.56.200/24', '224.0.0.18/24'),
+    error: { path: 'vrrp.vip', at: '224.0.0.18/24', says: 'is a multicast address' },
+  },
+  {
+    name: 'a real server at 0.0.0.0',
+    edit: replace('192.168.56.21', '0.0.0.0'),
+    error: { path: 'real_servers[0].host', at: '0.0.0.0', says: '("this network"), not a host address' },
+  },
+  {
+    name: 'a director on loopback',
+    edit: replace('192.168.56.10,', '127.0.0.1,'),
+    error: { path: 'directors[0].host', at: '127.0.0.1', says: 'is a loopback address' },
+  },
+  {
+    name: 'the verify client a multicast address',
+    edit: replace('client: 192.168.56.30', 'client: 239.1.2.3'),
+    error: { path: 'verify.client', at: '239.1.2.3', says: 'is a multicast address' },
+  },
+  {
+    name: "a director at the network address of the VIP's subnet",
+    edit: replace('192.168.56.10,', '192.168.56.0,'),
+    error: {
+      path: 'directors[0].host',
+      at: '192.168.56.0,',
+      says: "network or broadcast address of the VIP's /24 subnet",
+    },
   },
   {
     name: "VIP is a director's own address",
