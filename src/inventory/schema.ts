@@ -74,7 +74,17 @@ export const fields = {
     'ovf',
     'twos',
   ]),
-  lbKind: z.enum(['NAT', 'DR', 'TUN']),
+  /**
+   * keepalived knows NAT and TUN too, but lbprov prepares real servers for direct routing only (the
+   * VIP on lo, arp_ignore/arp_announce): NAT needs their default route through the director, TUN an
+   * ipip tunnel on each. Accepting them would converge a cluster that forwards nothing.
+   */
+  lbKind: z.enum(['NAT', 'DR', 'TUN']).refine((kind) => kind === 'DR', {
+    message: "lbprov sets up direct routing only (the how-to's lb_kind DR)",
+    params: {
+      hint: 'use lb_kind: DR; NAT would need the real servers to route through the director, TUN an ipip tunnel on each real server, and lbprov configures neither',
+    },
+  }),
 };
 
 const sshOverride = z.strictObject({

@@ -390,6 +390,16 @@ const cases: Case[] = [
   },
   // Service
   {
+    name: 'lb_kind NAT: refused, lbprov prepares real servers for direct routing only',
+    edit: replace('lb_kind: DR', 'lb_kind: NAT'),
+    error: { path: 'service.lb_kind', at: 'lb_kind: NAT', says: 'lbprov sets up direct routing only' },
+  },
+  {
+    name: 'lb_kind TUN: refused the same way',
+    edit: replace('lb_kind: DR', 'lb_kind: TUN'),
+    error: { path: 'service.lb_kind', at: 'lb_kind: TUN', says: 'ipip tunnel' },
+  },
+  {
     name: "lb_kind dr (the how-to's case)",
     edit: replace('lb_kind: DR', 'lb_kind: dr'),
     error: { path: 'service.lb_kind', at: 'lb_kind: dr', says: 'did you mean DR?' },
