@@ -17,9 +17,13 @@ export type HostKeyVerdict =
   | { kind: 'changed'; knownFingerprints: string[] }
   | { kind: 'revoked' };
 
-/** OpenSSH writes a non-default port as `[host]:port`; port 22 is the bare name. */
+/**
+ * The name ssh looks up and records: lowercased, as ssh(1) does before it reads known_hosts (a
+ * hashed entry never matches a name with capitals), and a non-default port as `[host]:port`.
+ */
 export function knownHostsName(host: string, port: number): string {
-  return port === 22 ? host : `[${host}]:${port}`;
+  const name = host.toLowerCase();
+  return port === 22 ? name : `[${name}]:${port}`;
 }
 
 export function fingerprint(key: Buffer): string {

@@ -313,6 +313,24 @@ describe('transport: known_hosts', () => {
       expect(keyTypeOf(blob)).to.equal('ssh-ed25519');
     });
 
+    it('a host written with capitals finds its hashed entry, as ssh does (it lowercases before the lookup)', async () => {
+      const file = path.join(dir, 'hashed_known_hosts');
+      writeFileSync(file, `${line('lb1.example.com', A)}\n${line('[lb2.example.com]:2222', B)}\n`);
+      execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
+      const hosts = await KnownHosts.load(file);
+      for (const [written, port, blob] of [
+        ['LB1.Example.COM', 22, A],
+        ['Lb2.EXAMPLE.com', 2222, B],
+      ] as const) {
+        const name = knownHostsName(written, port);
+        expect(hosts.verify(name, blob), written).to.deep.equal({ kind: 'match' });
+        // The line ssh-keygen finds for the name ssh would look up is the one lbprov matched.
+        const found = execFileSync('ssh-keygen', ['-F', name, '-f', file], { encoding: 'utf8' });
+        expect(found, written).to.include(blob.toString('base64'));
+        expect(hosts.verify(name, blob === A ? B : A), written).to.have.property('kind', 'changed');
+      }
+    });
+
     it('a file hashed by ssh-keygen -H verifies', async () => {
       const file = path.join(dir, 'hashed_known_hosts');
       writeFileSync(file, `${line('lb1.example.com', A)}\n${line('[10.0.0.10]:2222', B)}\n`);
