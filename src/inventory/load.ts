@@ -1,4 +1,5 @@
 import { LocalFileError, readLocalFile } from '../util/local-file.js';
+import { clip, escapeUnprintable } from '../util/printable.js';
 import os from 'node:os';
 import type { z } from 'zod';
 import type { Inventory } from '../model/inventory.js';
@@ -36,7 +37,10 @@ export async function loadInventory(file: string, env: NodeJS.ProcessEnv = proce
       : error instanceof LocalFileError
         ? error.reason
         : `cannot be read (${(error as Error).message})`;
-    return { errors: [fileError(file, message, missing ? HOW_TO_START : undefined)], warnings: [] };
+    return printable({
+      errors: [fileError(file, message, missing ? HOW_TO_START : undefined)],
+      warnings: [],
+    });
   }
   return validateInventoryText(text, file, env);
 }
@@ -47,6 +51,29 @@ export function validateInventoryText(
   fileName: string,
   env: NodeJS.ProcessEnv = process.env,
 ): LoadResult {
+  return printable(validate(text, fileName, env));
+}
+
+/**
+ * Every diagnostic leaves this module through here: values from the file (keys, host names, the
+ * file's own name) may hold terminal escapes or run to any length.
+ */
+function printable(result: LoadResult): LoadResult {
+  const clean = (d: Diagnostic): Diagnostic => ({
+    ...d,
+    file: escapeUnprintable(d.file),
+    path: clip(escapeUnprintable(d.path), MAX_PATH_CHARACTERS),
+    message: clip(escapeUnprintable(d.message), MAX_MESSAGE_CHARACTERS),
+    ...(d.hint === undefined ? {} : { hint: clip(escapeUnprintable(d.hint), MAX_MESSAGE_CHARACTERS) }),
+  });
+  return { ...result, errors: result.errors.map(clean), warnings: result.warnings.map(clean) };
+}
+
+/** Longer than any message lbprov writes itself: only a quoted value makes one longer. */
+const MAX_MESSAGE_CHARACTERS = 600;
+const MAX_PATH_CHARACTERS = 200;
+
+function validate(text: string, fileName: string, env: NodeJS.ProcessEnv): LoadResult {
   const parsed = parseYaml(text);
   if (!parsed.ok) {
     return {

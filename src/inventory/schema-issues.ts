@@ -1,3 +1,4 @@
+import { clip } from '../util/printable.js';
 import type { z } from 'zod';
 import type { PathSegment } from './diagnostic.js';
 import type { Finding } from './finding.js';
@@ -84,7 +85,7 @@ function findingsFromIssue(issue: z.core.$ZodIssue, context: IssueContext): Find
   const input = context.valueAt(path);
   const shown = isSecret(path)
     ? `the password (not shown; ${describeKind(input)})`
-    : (context.sourceText(path) ?? describeValue(input));
+    : clip(context.sourceText(path) ?? describeValue(input));
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => unknownKey([...path, key], context.keysAt(path)));
@@ -131,7 +132,7 @@ function findingsFromIssue(issue: z.core.$ZodIssue, context: IssueContext): Find
 }
 
 function unknownKey(path: PathSegment[], known: string[]): Finding {
-  const key = String(path[path.length - 1]);
+  const key = clip(String(path[path.length - 1]));
   const renamed = RENAMED_KEYS[key];
   const suggestion = didYouMean(key, known);
   const hint =

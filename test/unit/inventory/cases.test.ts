@@ -23,7 +23,7 @@ interface Case {
   valid?: true;
   /** A warning that must not appear. */
   noWarning?: string;
-  /** Text (a secret) no diagnostic may contain, in any field. */
+  /** Text (a secret, a terminal escape) no diagnostic may contain, in any field. */
   neverShown?: string;
 }
 
@@ -125,6 +125,24 @@ const cases: Case[] = [
     name: 'source with a shell glob',
     edit: replace('ipvsadm_1.31.orig.tar.gz', 'ipvsadm_1.31*.tar.gz'),
     error: { path: 'ipvsadm.source', at: '1.31*', says: 'unsafe in a remote command' },
+  },
+  {
+    name: 'a host name holding a terminal escape (clear screen) is shown escaped',
+    edit: replace('192.168.56.21', '"rs1\\e[2J\\u202e"'),
+    error: { path: 'real_servers[0].host', says: 'rs1\\u{1b}[2J\\u{202e}' },
+    neverShown: '\u001b',
+  },
+  {
+    name: 'an unknown key holding a carriage return and a NUL is shown escaped',
+    edit: replace('allow_vrrp_only: false', 'allow_vrrp_only: false\n"x\\rY\\0": 1'),
+    error: { path: 'x\\rY\\u{0}', says: 'unknown key "x\\rY\\u{0}"' },
+    neverShown: '\r',
+  },
+  {
+    name: 'a 100,000-character value is cut, with a count',
+    edit: replace('192.168.56.21', 'a'.repeat(100_000)),
+    error: { path: 'real_servers[0].host', says: '... (' },
+    neverShown: 'a'.repeat(1000),
   },
   {
     name: 'unquoted numeric auth_pass',
