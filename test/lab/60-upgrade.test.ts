@@ -68,10 +68,9 @@ describe("upgrade in place: the how-to's versions to the current ones, and back"
     this.timeout(1_200_000);
     baseline = await snapshot();
     for (const [host, file] of Object.entries(OPERATORS_OWN))
-      await labExecOk(
-        host,
-        `mkdir -p "$(dirname ${file.path})" && printf %s '${file.content}' > ${file.path}`,
-      );
+      await labExecOk(host, `mkdir -p "$(dirname ${file.path})" && cat > ${file.path}`, {
+        input: file.content,
+      });
     await ensureConverged();
     for (const host of DIRECTORS)
       expect(await versions(host)).to.equal('Keepalived v1.2.0\nipvsadm v1.26\nrunning\n');
