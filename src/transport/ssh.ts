@@ -27,6 +27,23 @@ export interface SshConnectOptions {
   /** Reports a host key that accept-new recorded, so the run can say so. */
   onHostKeyRecorded?: (host: string, fingerprint: string) => void;
   readyTimeoutMs?: number;
+  /** How often an idle connection is probed; after KEEPALIVE_COUNT_MAX unanswered probes it is dropped. */
+  keepaliveIntervalMs?: number;
+}
+
+/**
+ * A host whose network dies mid-run is given up after 3 unanswered keepalives (15 s by default),
+ * as OpenSSH's ServerAliveCountMax would; its commands then end and the run goes on without it.
+ */
+const KEEPALIVE_INTERVAL_MS = 5000;
+const KEEPALIVE_COUNT_MAX = 3;
+/** How long a goodbye may take before the socket is simply closed: a dead peer never answers it. */
+const CLOSE_GRACE_MS = 2000;
+
+interface Link {
+  /** Why the connection ended before close() (a keepalive timeout, a reset). */
+  lost?: Error;
+  closed: boolean;
 }
 
 type SudoMode = { kind: 'none' } | { kind: 'passwordless' } | { kind: 'password'; password: string };
@@ -107,6 +124,8 @@ export class SshTransport implements Transport {
     readonly host: string,
     private readonly client: NodeSSH,
     private readonly sudo: SudoMode,
+    /** Shared by both views of one connection (with and without sudo). */
+    private readonly link: Link,
   ) {}
 
   static async connect(target: SshTarget, options: SshConnectOptions = {}): Promise<SshTransport> {
@@ -128,6 +147,8 @@ export class SshTransport implements Transport {
           ? { algorithms: { serverHostKey: hostKeyAlgorithmsFor(knownTypes) as ServerHostKeyAlgorithm[] } }
           : {}),
         readyTimeout: options.readyTimeoutMs ?? 15000,
+        keepaliveInterval: options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
+        keepaliveCountMax: KEEPALIVE_COUNT_MAX,
       });
     } catch (error) {
       client.dispose();
@@ -138,10 +159,18 @@ export class SshTransport implements Transport {
         connectHint(error, target),
       );
     }
-    const transport = new SshTransport(target.name, client, { kind: 'none' });
+    // node-ssh listens for errors only while connecting; a later one (a keepalive timeout) would
+    // otherwise be thrown as an uncaught 'error' event.
+    const link: Link = { closed: false };
+    client.connection?.on('error', (error: Error) => (link.lost ??= error));
+    client.connection?.on('close', () => {
+      link.closed = true;
+      link.lost ??= new Error('the connection closed');
+    });
+    const transport = new SshTransport(target.name, client, { kind: 'none' }, link);
     if (!target.ssh.become || target.ssh.user === 'root') return transport;
     try {
-      return new SshTransport(target.name, client, await transport.negotiateSudo(options.sudoPassword));
+      return new SshTransport(target.name, client, await transport.negotiateSudo(options.sudoPassword), link);
     } catch (error) {
       client.dispose();
       throw error;
@@ -211,13 +240,15 @@ export class SshTransport implements Transport {
             channel.on('exit', (exitCode: number | null) => {
               code = exitCode ?? -1;
             });
-            channel.on('close', () =>
+            channel.on('close', () => {
+              // No exit status and a lost connection: the command's fate is unknown, not a failure of its own.
+              if (code === -1 && this.link.lost) return reject(this.lostError());
               resolve({
                 code,
                 stdout: Buffer.concat(stdout).toString('utf8'),
                 stderr: Buffer.concat(stderr).toString('utf8'),
-              }),
-            );
+              });
+            });
             if (options.stdin !== undefined) channel.end(options.stdin);
             else channel.end();
           });
@@ -230,11 +261,19 @@ export class SshTransport implements Transport {
     callback: (error: Error | undefined, channel: ClientChannel) => void,
   ): void {
     const connection = this.client.connection;
-    if (!connection) {
-      callback(new Error(`connection to ${this.host} was lost`), undefined as unknown as ClientChannel);
+    if (!connection || this.link.lost) {
+      callback(this.lostError(), undefined as unknown as ClientChannel);
       return;
     }
     connection.exec(command, (error, channel) => callback(error ?? undefined, channel));
+  }
+
+  private lostError(): UnreachableError {
+    return new UnreachableError(
+      this.host,
+      `the connection to ${this.host} was lost (${this.link.lost?.message ?? 'closed'})`,
+      'check the host and the network to it, then run lbprov again: it finishes what this run started',
+    );
   }
 
   async hold(script: string, readyMarker: string): Promise<HeldProcess> {
@@ -247,7 +286,8 @@ export class SshTransport implements Transport {
         const closed = new Promise<void>((done) => channel.on('close', () => done()));
         const release = async (): Promise<void> => {
           channel.end();
-          await closed;
+          // A lost connection never closes the channel: close() then ends it all.
+          await settledWithin(closed, CLOSE_GRACE_MS);
         };
         channel.on('data', (chunk: Buffer) => {
           output += chunk.toString('utf8');
@@ -281,11 +321,43 @@ export class SshTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    const connection = this.client.connection;
     if (this.sftp) {
-      const sftp = await this.sftp.catch(() => undefined);
+      const sftp = await settledWithin(
+        this.sftp.catch(() => undefined),
+        CLOSE_GRACE_MS,
+      );
       sftp?.end();
     }
+    if (!connection || this.link.closed) {
+      this.client.dispose();
+      return;
+    }
+    this.link.lost ??= new Error('closed by lbprov');
+    const closed = new Promise<void>((done) => connection.once('close', () => done()));
     this.client.dispose();
+    if (
+      (await settledWithin(
+        closed.then(() => 'closed' as const),
+        CLOSE_GRACE_MS,
+      )) !== 'closed'
+    ) {
+      connection.destroy();
+    }
+  }
+}
+
+/** The promise's value, or undefined when it has not settled within `ms` (the timer never keeps node alive). */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((done) => {
+    timer = setTimeout(() => done(undefined), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
