@@ -45,7 +45,7 @@ export function buildProgram(): Command {
     .argument('<inventory>', 'inventory file (YAML)')
     .option('--dry-run', 'show what would change, with diffs; change nothing on any host')
     .option('--json', 'print one JSON event per line; the last line is the summary')
-    .option('--limit <hosts>', 'only these hosts (names or addresses, comma-separated)')
+    .option('--limit <hosts>', LIMIT_HELP, collect, [])
     .option('--concurrency <n>', 'hosts contacted at once (default 16)')
     .option('--diff', 'also show file diffs for changes made')
     .action(async (file: string, opts: ApplyOptions) => {
@@ -61,7 +61,7 @@ export function buildProgram(): Command {
     .option('--yes', 'do not ask for confirmation (required without a terminal)')
     .option('--remove-packages', 'also remove the packages lbprov installed (build dependencies, Redis)')
     .option('--json', 'print one JSON event per line; the last line is the summary')
-    .option('--limit <hosts>', 'only these hosts (names or addresses, comma-separated)')
+    .option('--limit <hosts>', LIMIT_HELP, collect, [])
     .action(async (file: string, opts: DestroyCommandOptions) => {
       const { destroyCommand } = await import('./commands/destroy.js');
       process.exitCode = await destroyCommand(file, opts);
@@ -111,6 +111,14 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+const LIMIT_HELP =
+  'only these hosts: names, addresses, a group (directors, real_servers) or a glob (rs*); comma-separated or repeated';
+
+/** A repeatable option: every occurrence counts (the last one does not silently win). */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 export async function main(argv: string[]): Promise<number> {

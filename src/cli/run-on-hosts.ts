@@ -19,7 +19,7 @@ export async function reportSetupError(work: () => Promise<number>): Promise<num
 /** The session of a command that reports through a renderer: --json keeps the inventory's warnings off stderr. */
 export function openRunSession(
   file: string,
-  options: { json?: boolean; limit?: string },
+  options: { json?: boolean; limit?: string[] },
   vrrpSecret: 'required' | 'when-set' = 'required',
 ): Promise<Session> {
   return openSession(file, {

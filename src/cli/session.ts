@@ -8,6 +8,7 @@ import { sshFileProblems } from '../transport/ssh-files.js';
 import type { Transport } from '../transport/types.js';
 import { SecretMasker } from '../util/mask.js';
 import { ExitCode } from './exit-codes.js';
+import { selectHosts } from './host-selection.js';
 import { describeProblem } from './init/answer-checks.js';
 import { resolveSecret, SecretUnavailableError, secretIfSet, sudoPasswordAsker } from './secrets.js';
 
@@ -31,23 +32,13 @@ export interface Session {
   ): Promise<Transport>;
 }
 
-export function parseLimit(limit: string | undefined): Set<string> | undefined {
-  if (!limit) return undefined;
-  return new Set(
-    limit
-      .split(',')
-      .map((name) => name.trim())
-      .filter(Boolean),
-  );
-}
-
 const UNUSED_SECRET = 'lbprov-not-asked';
 
 /** Inventory -> validated model -> secrets -> per-host jobs. Warnings go to `warn`. */
 export async function openSession(
   file: string,
   options: {
-    limit?: string;
+    limit?: readonly string[];
     warn: (message: string) => void;
     /**
      * Commands that write no keepalived.conf (destroy, verify, drill) take the VRRP password when
@@ -84,19 +75,14 @@ export async function openSession(
     }
   }
   masker.add(authPass);
-  const limit = parseLimit(options.limit);
-  if (limit) {
-    const known = new Set(
-      [...inventory.directors, ...inventory.real_servers].flatMap((entry) => [entry.name, entry.host]),
+  const selection = selectHosts(inventory, options.limit ?? []);
+  if (selection && 'unknown' in selection) {
+    throw new SetupError(
+      `--limit selects no host with ${selection.unknown.join(', ')}; the inventory has: ${selection.known.join(', ')} (globs such as 'rs*' work too)`,
+      ExitCode.Usage,
     );
-    const unknown = [...limit].filter((name) => !known.has(name));
-    if (unknown.length > 0) {
-      throw new SetupError(
-        `--limit names hosts the inventory does not have: ${unknown.join(', ')}`,
-        ExitCode.Usage,
-      );
-    }
   }
+  const limit = selection?.hosts;
   let jobs: ProcedureJob[];
   try {
     const [director, realServer] = await Promise.all([

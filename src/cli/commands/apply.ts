@@ -12,7 +12,7 @@ import { SetupError, type Session } from '../session.js';
 export interface ApplyOptions {
   dryRun?: boolean;
   json?: boolean;
-  limit?: string;
+  limit?: string[];
   concurrency?: string;
   diff?: boolean;
 }

@@ -12,7 +12,7 @@ import { openRunSession, reportSetupError, runOnHosts } from '../run-on-hosts.js
 export interface DestroyCommandOptions {
   dryRun?: boolean;
   json?: boolean;
-  limit?: string;
+  limit?: string[];
   yes?: boolean;
   removePackages?: boolean;
 }
