@@ -9,6 +9,10 @@ import type { VerifyOptions } from './commands/verify.js';
 
 // Each command loads its modules when it runs: `--help` and `validate` stay fast.
 
+/** package.json's version, the one npm publishes: written once, read here (dist/cli -> ../..). */
+const VERSION = (nodeModule.createRequire(import.meta.url)('../../package.json') as { version: string })
+  .version;
+
 /**
  * The outside of lbprov: parses arguments, picks a command, and turns every outcome into an exit code.
  * No stack trace reaches the user; an unexpected error is reported as a bug with exit code 70.
@@ -16,7 +20,7 @@ import type { VerifyOptions } from './commands/verify.js';
 export function buildProgram(): Command {
   const program = new Command('lbprov')
     .description('Provision a Redis load balancer (keepalived VRRP + LVS direct routing) over SSH')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError('(run `lbprov --help` for usage)')
     .exitOverride();
 
