@@ -138,9 +138,10 @@ export async function run(request: RunRequest): Promise<RunOutcome> {
         }),
       ),
     );
-    const failedHere = members.find(
-      (state) => state.failure || state.unreachable || state.tally.failed > 0 || state.locked,
-    );
+    // A host that could not be reached is left out, as Ansible leaves it out of the play; the next
+    // group still runs (keepalived's health check keeps an unready real server out of the pool). A
+    // host that failed stops the next groups: what broke there may break them too.
+    const failedHere = members.find((state) => state.failure || state.tally.failed > 0 || state.locked);
     if (failedHere && !READ_ONLY.has(request.mode)) stopAfter ??= failedHere.job.name;
   }
 

@@ -159,6 +159,19 @@ describe('engine: run (fake transport)', () => {
       .that.includes('/var/lib/lbprov/state.json');
   });
 
+  it('apply with a real server unreachable: the directors after it still run (not "rs1 failed first"), exit code Unreachable', async () => {
+    const { outcome } = await runWith('apply', [
+      {
+        job: jobFor('rs1', 0),
+        connect: () => Promise.reject(new UnreachableError('rs1', 'connection refused', 'is sshd running?')),
+      },
+      { job: jobFor('lb2', 1), answers: answers(CONVERGED) },
+    ]);
+    expect(outcome.exitCode, JSON.stringify(outcome.hosts)).to.equal(RunExit.Unreachable);
+    expect(outcome.hosts.rs1).to.deep.include({ unreachable: true, failed: 0 });
+    expect(outcome.hosts.lb2).to.deep.include({ ok: 1, failed: 0 });
+  });
+
   it('an unreachable host: exit code Unreachable, the others still planned', async () => {
     const { outcome } = await runWith('dry-run', [
       {
