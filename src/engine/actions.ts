@@ -4,6 +4,7 @@ import type { Transport } from '../transport/types.js';
 import type { Action } from '../steps/types.js';
 import { shellQuote } from '../util/shell.js';
 import { backupPathFor } from './record.js';
+import { MAX_SOURCE_BYTES } from '../steps/fetch.js';
 
 /** A failed action: what ran, what it said, what to do. */
 export class ActionError extends Error {
@@ -70,13 +71,15 @@ export async function writeFileAtomically(
 export class ControlDownloads {
   private readonly cache = new Map<string, Promise<Buffer>>();
 
+  constructor(private readonly maxBytes = MAX_SOURCE_BYTES) {}
+
   get(url: string, sha256?: string): Promise<Buffer> {
     let pending = this.cache.get(url);
     if (!pending) {
       pending = (async () => {
         const response = await fetch(url);
         if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-        return Buffer.from(await response.arrayBuffer());
+        return readCapped(response, url, this.maxBytes);
       })();
       this.cache.set(url, pending);
     }
@@ -87,6 +90,25 @@ export class ControlDownloads {
       return content;
     });
   }
+}
+
+/** The body, read as it arrives and abandoned as soon as it passes `max` bytes. */
+async function readCapped(response: Response, url: string, max: number): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (!response.body) return Buffer.alloc(0);
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw new Error(`${url} serves more than ${max} bytes: not a source tarball`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
 }
 
 export interface ActionContext {

@@ -24,8 +24,19 @@ const schema = z
 
 type FetchArgs = z.output<typeof schema>;
 
+/**
+ * A source tarball is a few megabytes (keepalived 2.2.7: 1.2 MB); a URL that serves more is not
+ * one, and must not fill the host's or this machine's memory or disk.
+ */
+export const MAX_SOURCE_BYTES = 256 * 1024 * 1024;
+
 /** The download script: to a temp name, verified, then renamed, so a half download is never taken for a file. */
-export function downloadScript(url: string, dest: string, sha256?: string): string {
+export function downloadScript(
+  url: string,
+  dest: string,
+  sha256?: string,
+  maxBytes = MAX_SOURCE_BYTES,
+): string {
   const u = shellQuote(url);
   const d = shellQuote(dest);
   const tmp = shellQuote(`${dest}.lbprov-part`);
@@ -33,9 +44,11 @@ export function downloadScript(url: string, dest: string, sha256?: string): stri
     'set -e',
     `mkdir -p "$(dirname ${d})"`,
     `trap 'rm -f ${tmp}' EXIT`,
-    `if command -v curl >/dev/null; then curl -fsSL --retry 2 -o ${tmp} ${u};`,
+    `if command -v curl >/dev/null; then curl -fsSL --retry 2 --max-filesize ${maxBytes} -o ${tmp} ${u};`,
     `elif command -v wget >/dev/null; then wget -q -O ${tmp} ${u};`,
     `else echo 'neither curl nor wget is installed on this host' >&2; exit 1; fi`,
+    // curl stops at the cap itself; wget cannot, so its result is measured.
+    `if [ "$(wc -c < ${tmp})" -gt ${maxBytes} ]; then echo ${shellQuote(`${url} serves more than ${maxBytes} bytes: not a source tarball`)} >&2; exit 1; fi`,
     ...(sha256
       ? [
           `actual=$(sha256sum ${tmp} | cut -d' ' -f1)`,

@@ -55,7 +55,9 @@ const cases: StepCase[] = [
       undo: [remove],
       more(change) {
         const { script } = onlyAction(change, 'shell');
-        expect(script).to.include(`curl -fsSL --retry 2 -o '${DEST}.lbprov-part' '${URL_}'`);
+        expect(script).to.include(
+          `curl -fsSL --retry 2 --max-filesize 268435456 -o '${DEST}.lbprov-part' '${URL_}'`,
+        );
         expect(script).to.include(`if [ "$actual" != '${SUM}' ]`);
         expect(script).to.include(`mv -f '${DEST}.lbprov-part' '${DEST}'`);
         expect(change.description).not.to.include('through lbprov');
@@ -179,6 +181,14 @@ describe('steps: fetch', () => {
       const dest = path.join(dir, 'sub', 'k.tar.gz');
       expect(run(downloadScript(`file://${dir}/source.tar.gz`, dest, SUM)).code).to.equal(0);
       expect(readFileSync(dest, 'utf8')).to.equal('keepalived tarball');
+      expect(existsSync(`${dest}.lbprov-part`)).to.equal(false);
+    });
+
+    it('a source larger than the cap: fails, nothing at dest (a URL serving endless data fills nothing)', () => {
+      const dest = path.join(dir, 'k.tar.gz');
+      const result = run(downloadScript(`file://${dir}/source.tar.gz`, dest, undefined, 10));
+      expect(result.code).not.to.equal(0);
+      expect(existsSync(dest)).to.equal(false);
       expect(existsSync(`${dest}.lbprov-part`)).to.equal(false);
     });
 
