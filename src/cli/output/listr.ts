@@ -24,6 +24,11 @@ function waiter(): Waiter {
 export class ListrRenderer implements Renderer {
   private readonly waiters = new Map<string, Waiter>();
   private readonly hostEnds = new Map<string, Waiter>();
+  /** Per host: settled with the reason it could not be reached, or undefined once it answered. */
+  private readonly reached = new Map<
+    string,
+    { promise: Promise<string | undefined>; resolve(reason: string | undefined): void }
+  >();
   private readonly afterward: string[] = [];
   private readonly done: Promise<void>;
 
@@ -33,13 +38,21 @@ export class ListrRenderer implements Renderer {
   ) {
     const tasks: ListrTask[] = outline.hosts.map((host) => {
       this.hostEnds.set(host.name, waiter());
+      let resolve!: (reason: string | undefined) => void;
+      const promise = new Promise<string | undefined>((done) => (resolve = done));
+      this.reached.set(host.name, { promise, resolve });
       return {
         title: `${host.name}: ${host.role}`,
-        task: (_ctx, task) =>
-          task.newListr(
+        // Its steps appear once the host answered; a host that cannot be reached fails here,
+        // visibly, instead of ending with a check mark over a column of "not run".
+        task: async (_ctx, task) => {
+          const unreachable = await promise;
+          if (unreachable !== undefined) throw new Error(`${host.name}: UNREACHABLE: ${unreachable}`);
+          return task.newListr(
             host.steps.map((step) => this.stepTask(host.name, step)),
             { concurrent: false, exitOnError: false },
-          ),
+          );
+        },
       };
     });
     const listr = new Listr(tasks, {
@@ -101,6 +114,7 @@ export class ListrRenderer implements Renderer {
   handle(event: EngineEvent): void {
     switch (event.type) {
       case 'step':
+        this.reached.get(event.host)?.resolve(undefined);
         this.waiterFor(event.host, event.step).resolve(event);
         if (event.diff && this.options.showDiffs)
           this.afterward.push(`--- ${event.host}: ${event.name}`, indent(event.diff, '  '));
@@ -115,6 +129,9 @@ export class ListrRenderer implements Renderer {
           this.afterward.push(`[${event.host}] UNREACHABLE`, ...errorLines(event.error));
         else if (event.error && event.failed > 0 && !event.error.command)
           this.afterward.push(`[${event.host}] failed`, ...errorLines(event.error));
+        this.reached
+          .get(event.host)
+          ?.resolve(event.unreachable ? (event.error?.message ?? 'unreachable') : undefined);
         this.hostEnds.get(event.host)?.resolve(undefined);
         return;
       case 'summary':
@@ -127,6 +144,7 @@ export class ListrRenderer implements Renderer {
 
   async finish(): Promise<void> {
     for (const end of this.hostEnds.values()) end.resolve(undefined);
+    for (const reached of this.reached.values()) reached.resolve(undefined);
     await this.done;
     process.stdout.write(`${this.afterward.join('\n')}\n`);
   }
