@@ -3,16 +3,38 @@ import { run, type RunOutcome, type RunRequest } from '../engine/run.js';
 import type { Renderer } from './output/types.js';
 import { openSession, SetupError, type Session } from './session.js';
 
-/** A failure before any host is contacted is the user's to fix: one line and its exit code, not a bug report. */
-export async function reportSetupError(work: () => Promise<number>): Promise<number> {
+/**
+ * A failure before any host is contacted is the user's to fix: one line and its exit code, not a
+ * bug report. With --json it is events like any run's: the error, then the summary line last.
+ */
+export async function reportSetupError(
+  work: () => Promise<number>,
+  json?: { mode: string },
+): Promise<number> {
+  const started = Date.now();
   try {
     return await work();
   } catch (error) {
-    if (error instanceof SetupError) {
+    if (!(error instanceof SetupError)) throw error;
+    if (!json) {
       process.stderr.write(`lbprov: ${error.message}\n`);
       return error.exitCode;
     }
-    throw error;
+    const events = [
+      { type: 'error', message: error.message, exit_code: error.exitCode },
+      {
+        type: 'summary',
+        hosts: {},
+        mode: json.mode,
+        changed: 0,
+        duration_ms: Date.now() - started,
+        exit_code: error.exitCode,
+        flags: [],
+        error: error.message,
+      },
+    ];
+    process.stdout.write(events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    return error.exitCode;
   }
 }
 
@@ -25,9 +47,11 @@ export function openRunSession(
   return openSession(file, {
     vrrpSecret,
     ...(options.limit ? { limit: options.limit } : {}),
-    warn: (message) => {
-      if (!options.json) process.stderr.write(`${message}\n`);
-    },
+    // With --json the inventory's warnings are events too, not text beside them.
+    warn: (message) =>
+      options.json
+        ? process.stdout.write(`${JSON.stringify({ type: 'warning', message })}\n`)
+        : process.stderr.write(`${message}\n`),
   });
 }
 

@@ -84,19 +84,22 @@ export async function applyCommand(file: string, options: ApplyOptions): Promise
 }
 
 async function converge(file: string, options: ApplyOptions): Promise<number> {
-  return reportSetupError(async () => {
-    const concurrency = parseConcurrency(options.concurrency);
-    const session = await openRunSession(file, options);
-    const renderer = await chooseRenderer(session, {
-      json: options.json ?? false,
-      showDiffs: Boolean(options.dryRun || options.diff),
-    });
-    const outcome = await runOnHosts(session, renderer, {
-      mode: options.dryRun ? 'dry-run' : 'apply',
-      jobs: session.jobs,
-      concurrency,
-      flagsFor: procedureFlags(session.inventory),
-    });
-    return outcome.exitCode;
-  });
+  return reportSetupError(
+    async () => {
+      const concurrency = parseConcurrency(options.concurrency);
+      const session = await openRunSession(file, options);
+      const renderer = await chooseRenderer(session, {
+        json: options.json ?? false,
+        showDiffs: Boolean(options.dryRun || options.diff),
+      });
+      const outcome = await runOnHosts(session, renderer, {
+        mode: options.dryRun ? 'dry-run' : 'apply',
+        jobs: session.jobs,
+        concurrency,
+        flagsFor: procedureFlags(session.inventory),
+      });
+      return outcome.exitCode;
+    },
+    options.json ? { mode: options.dryRun ? 'dry-run' : 'apply' } : undefined,
+  );
 }

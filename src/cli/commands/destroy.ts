@@ -84,21 +84,24 @@ function chooseRenderer(options: DestroyCommandOptions): Renderer {
 
 /** `lbprov destroy` and `lbprov destroy --dry-run`. */
 export async function destroyCommand(file: string, options: DestroyCommandOptions): Promise<number> {
-  return reportSetupError(async () => {
-    const session = await openRunSession(file, options, 'when-set');
-    const jobs = destroyJobs(session.inventory, session.jobs);
-    const refused = await confirmed(jobs, options);
-    if (refused !== undefined) return refused;
-    // The inventory keeps the choice for every destroy; the flag makes it for this one.
-    const undoOptions = {
-      removePackages: (options.removePackages ?? false) || session.inventory.destroy.remove_packages,
-    };
-    const outcome = await runOnHosts(session, chooseRenderer(options), {
-      mode: options.dryRun ? 'destroy-dry-run' : 'destroy',
-      work: options.dryRun ? destroyPreviewWork(undoOptions) : destroyWork(undoOptions),
-      jobs,
-      concurrency: CONCURRENCY,
-    });
-    return outcome.exitCode;
-  });
+  return reportSetupError(
+    async () => {
+      const session = await openRunSession(file, options, 'when-set');
+      const jobs = destroyJobs(session.inventory, session.jobs);
+      const refused = await confirmed(jobs, options);
+      if (refused !== undefined) return refused;
+      // The inventory keeps the choice for every destroy; the flag makes it for this one.
+      const undoOptions = {
+        removePackages: (options.removePackages ?? false) || session.inventory.destroy.remove_packages,
+      };
+      const outcome = await runOnHosts(session, chooseRenderer(options), {
+        mode: options.dryRun ? 'destroy-dry-run' : 'destroy',
+        work: options.dryRun ? destroyPreviewWork(undoOptions) : destroyWork(undoOptions),
+        jobs,
+        concurrency: CONCURRENCY,
+      });
+      return outcome.exitCode;
+    },
+    options.json ? { mode: options.dryRun ? 'destroy-dry-run' : 'destroy' } : undefined,
+  );
 }

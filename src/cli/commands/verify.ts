@@ -23,24 +23,32 @@ export function connectEntry(session: Session, warn: (message: string) => void) 
 
 /** `lbprov verify`: what a careful operator checks after an apply, each with its evidence. */
 export async function verifyCommand(file: string, options: VerifyOptions): Promise<number> {
+  // With --json a warning is an event like the checks, not text beside them.
   const warn = (message: string): void => {
-    process.stderr.write(`${message}\n`);
+    if (options.json) process.stdout.write(`${JSON.stringify({ type: 'warning', message })}\n`);
+    else process.stderr.write(`${message}\n`);
   };
-  return reportSetupError(async () => {
-    const session = await openSession(file, { warn, vrrpSecret: 'when-set' });
-    const evidence = await collectClusterEvidence(session.inventory, connectEntry(session, warn));
-    const checks = session.masker.maskDeep(assessCluster(session.inventory, evidence));
-    const summary = summarize(checks);
-    const exitCode = verifyExitCode(summary, { unreachable: ExitCode.Unreachable, failed: ExitCode.Drifted });
-    const lines = options.json
-      ? jsonLines(checks, summary, exitCode)
-      : [
-          `lbprov verify: ${session.inventory.file}`,
-          '',
-          ...reportLines(checks),
-          ...summaryLines(checks, summary, exitCode),
-        ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-    return exitCode;
-  });
+  return reportSetupError(
+    async () => {
+      const session = await openSession(file, { warn, vrrpSecret: 'when-set' });
+      const evidence = await collectClusterEvidence(session.inventory, connectEntry(session, warn));
+      const checks = session.masker.maskDeep(assessCluster(session.inventory, evidence));
+      const summary = summarize(checks);
+      const exitCode = verifyExitCode(summary, {
+        unreachable: ExitCode.Unreachable,
+        failed: ExitCode.Drifted,
+      });
+      const lines = options.json
+        ? jsonLines(checks, summary, exitCode)
+        : [
+            `lbprov verify: ${session.inventory.file}`,
+            '',
+            ...reportLines(checks),
+            ...summaryLines(checks, summary, exitCode),
+          ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+      return exitCode;
+    },
+    options.json ? { mode: 'verify' } : undefined,
+  );
 }
