@@ -1,10 +1,9 @@
 // Watches, during a change, where the VIP is and whether a client still gets PONG through it: the
-// upgrade tests of both labs (namespace and Vagrant) share it. Each sampler is one long-lived ssh
-// session running a shell loop on the host, stamped with that host's clock (the labs' hosts run on
-// this machine's clock, or on guests synchronised to it at boot: compared within one host only for
-// PINGs, across directors for the VIP).
+// upgrade tests of both labs (namespace and Vagrant) share it. A VIP sampler is one long-lived ssh
+// session running a shell loop on a director, stamped with that host's clock (the namespace lab's
+// hosts share this machine's clock; the Vagrant guests set theirs from it at boot).
 import { spawn } from 'node:child_process';
-import { shellQuote } from '../../src/util/shell.js';
+import { connect } from 'node:net';
 
 interface Sampler {
   stop: () => Promise<string>;
@@ -121,34 +120,53 @@ export interface PingHistory {
 }
 
 /**
- * From `client`, a Redis PING through `vip` on a fresh TCP connection every `everyS` seconds (a new
- * connection each time: after a failover the new director has no entry for an old one), each
- * allowed one second. Pure bash (/dev/tcp), so the rate does not hang on process start-up.
+ * A Redis PING through `vip` every `everyMs` from this machine (on the lab's bridge, neither
+ * director nor real server: LVS-DR replies come straight from the real server), each on a fresh
+ * TCP connection (after a failover the new director has no entry for an old one) and allowed one
+ * second. One process for the whole watch: a shell loop in an emulated guest managed 1.5 a second.
  */
-export function watchPings(
-  sshConfig: string,
-  client: string,
-  vip: string,
-  port: number,
-  everyS: number,
-): { stop: () => Promise<PingHistory> } {
-  const ping = `exec 3<>/dev/tcp/${vip}/${port} && printf 'PING\\r\\n' >&3 && read -r -t 1 reply <&3 && [ "$reply" = "$(printf '+PONG\\r')" ]`;
-  const loop = `while :; do t=$(date +%s%N); if timeout 1 bash -c ${shellQuote(ping)}; then r=ok; else r=fail; fi; echo "$t $r"; sleep ${everyS}; done`;
-  const sampler = remoteLoop(sshConfig, client, `bash -c ${shellQuote(loop)}`);
+export function watchPings(vip: string, port: number, everyMs: number): { stop: () => Promise<PingHistory> } {
+  const results: { at: number; ok: boolean }[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const at = performance.now();
+      results.push({ at, ok: await pingOnce(vip, port) });
+      await new Promise((done) => setTimeout(done, Math.max(0, everyMs - (performance.now() - at))));
+    }
+  })();
   return {
     stop: async () => {
-      const pings = stamped(await sampler.stop());
-      const oks = pings.filter((p) => p.word === 'ok').map((p) => p.at_ns);
+      stopped = true;
+      await loop;
+      const oks = results.filter((r) => r.ok).map((r) => r.at);
       let longest = 0;
-      for (let i = 1; i < oks.length; i += 1)
-        longest = Math.max(longest, Number(oks[i]! - oks[i - 1]!) / 1e6);
-      const spanS = pings.length > 1 ? Number(pings.at(-1)!.at_ns - pings[0]!.at_ns) / 1e9 : 0;
+      for (let i = 1; i < oks.length; i += 1) longest = Math.max(longest, oks[i]! - oks[i - 1]!);
+      const spanS = results.length > 1 ? (results.at(-1)!.at - results[0]!.at) / 1000 : 0;
       return {
-        sent: pings.length,
-        failed: pings.filter((p) => p.word !== 'ok').length,
-        perSecond: spanS > 0 ? (pings.length - 1) / spanS : 0,
+        sent: results.length,
+        failed: results.filter((r) => !r.ok).length,
+        perSecond: spanS > 0 ? (results.length - 1) / spanS : 0,
         longestGapMs: longest,
       };
     },
   };
+}
+
+function pingOnce(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    let reply = '';
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => finish(false));
+    socket.on('error', () => finish(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+    });
+  });
 }

@@ -327,7 +327,7 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
   it('upgrades in place to keepalived 2.2.7 / ipvsadm 1.31 while a client PINGs through the VIP: the BACKUP first, the VIP never split, PONGs keep coming', async () => {
     const inventory = currentVersionsInventory();
     const vip = watchVip(SSH_CONFIG, ['lb1', 'lb2'], VIP, 0.1);
-    const pings = watchPings(SSH_CONFIG, 'client', VIP, PORT, 0.05);
+    const pings = watchPings(VIP, PORT, 50);
     await sleep(3000);
     const started = Date.now();
     const upgraded = keep(await lbprov(['apply', inventory, '--json'], 3_600_000));
@@ -341,7 +341,7 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
     );
     console.log(`      upgrade: ${describeVipHistory(vipHistory)}, every 100 ms`);
     console.log(
-      `      upgrade: ${pingHistory.sent} PINGs through the VIP (${pingHistory.perSecond.toFixed(1)} per second), ${pingHistory.failed} failed, longest time without PONG ${seconds(pingHistory.longestGapMs)} (one failover: ${seconds(TAKEOVER_BOUND_MS)})`,
+      `      upgrade: ${pingHistory.sent} PINGs through the VIP from this machine (${pingHistory.perSecond.toFixed(1)} per second), ${pingHistory.failed} failed, longest time without PONG ${seconds(pingHistory.longestGapMs)} (one failover: ${seconds(TAKEOVER_BOUND_MS)})`,
     );
     expect(upgraded.code, upgraded.stdout.slice(-4000) + upgraded.stderr.slice(-2000)).to.equal(0);
     const order = upgraded.events
@@ -360,8 +360,9 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
     // A handover may show the VIP on both for less than one advert_int; a split brain lasts.
     expect(vipHistory.longestOverlapMs).to.be.below(1000);
     expect(vipHistory.longestGapMs).to.be.below(TAKEOVER_BOUND_MS + POLL_SLACK_MS);
-    expect(pingHistory.sent).to.be.greaterThan(0);
-    expect(pingHistory.longestGapMs).to.be.below(TAKEOVER_BOUND_MS + POLL_SLACK_MS);
+    expect(pingHistory.perSecond).to.be.at.least(10);
+    // No longer without PONG than one failover, plus the one-second allowance of the PING that failed.
+    expect(pingHistory.longestGapMs).to.be.below(TAKEOVER_BOUND_MS + 1000);
     const again = keep(await lbprov(['apply', inventory, '--json']));
     expect(again.code).to.equal(0);
     expect(again.summary?.changed).to.equal(0);
