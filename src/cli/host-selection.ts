@@ -1,4 +1,5 @@
 import type { Inventory } from '../model/inventory.js';
+import { globToRegExp } from '../util/glob.js';
 
 /** The groups --limit knows, as the inventory names its sections. */
 const GROUPS = ['directors', 'real_servers'] as const;
@@ -24,7 +25,8 @@ export function selectHosts(
   const hosts = new Set<string>();
   const unknown: string[] = [];
   for (const pattern of patterns) {
-    const matches = globMatcher(pattern);
+    const glob = globToRegExp(pattern);
+    const matches = (text: string) => glob.test(text);
     const selected = entries.filter(
       ({ entry, group }) => group === pattern || matches(entry.name) || matches(entry.host),
     );
@@ -35,15 +37,4 @@ export function selectHosts(
     return { unknown, known: [...GROUPS, ...entries.map(({ entry }) => entry.name)] };
   }
   return { hosts };
-}
-
-/** `*` and `?` as in a shell; everything else literal. */
-function globMatcher(pattern: string): (text: string) => boolean {
-  const expression = new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
-  return (text) => expression.test(text);
 }

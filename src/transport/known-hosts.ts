@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { readKnownHosts } from './ssh-files.js';
+import { globToRegExp } from '../util/glob.js';
 import { dirname } from 'node:path';
 
 /** One usable line of an OpenSSH known_hosts file. */
@@ -57,14 +58,6 @@ function parseLines(text: string): KnownHostLine[] {
   return lines;
 }
 
-function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, 'i');
-}
-
 function patternsMatch(patterns: string, name: string): boolean {
   if (patterns.startsWith('|1|')) {
     const [, , salt, hash] = patterns.split('|');
@@ -75,8 +68,8 @@ function patternsMatch(patterns: string, name: string): boolean {
   let matched = false;
   for (const pattern of patterns.split(',')) {
     if (pattern.startsWith('!')) {
-      if (globToRegExp(pattern.slice(1)).test(name)) return false;
-    } else if (globToRegExp(pattern).test(name)) {
+      if (globToRegExp(pattern.slice(1), { ignoreCase: true }).test(name)) return false;
+    } else if (globToRegExp(pattern, { ignoreCase: true }).test(name)) {
       matched = true;
     }
   }
