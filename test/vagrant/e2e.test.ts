@@ -357,8 +357,9 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
       );
     }
     expect(await ipvsRealServers('lb1')).to.have.all.keys(HOSTS.rs1, HOSTS.rs2);
-    // A handover may show the VIP on both for less than one advert_int; a split brain lasts.
-    expect(vipHistory.longestOverlapMs).to.be.below(1000);
+    // A preemption shows the VIP on both for a moment; a split brain lasts advert after advert. On
+    // emulated guests a sampler can stall (828 ms measured for one handover): two advert_int.
+    expect(vipHistory.longestOverlapMs).to.be.below(2000);
     expect(vipHistory.longestGapMs).to.be.below(TAKEOVER_BOUND_MS + POLL_SLACK_MS);
     expect(pingHistory.perSecond).to.be.at.least(10);
     // No longer without PONG than one failover, plus the one-second allowance of the PING that failed.
