@@ -5,14 +5,14 @@ import { errorLines, indent, STATUS_WORD, summaryLines } from './words.js';
 
 type StepEvent = Extract<EngineEvent, { type: 'step' }>;
 
-interface Waiter {
-  promise: Promise<StepEvent | undefined>;
-  resolve(event: StepEvent | undefined): void;
+interface Waiter<T = StepEvent | undefined> {
+  promise: Promise<T>;
+  resolve(value: T): void;
 }
 
-function waiter(): Waiter {
-  let resolve!: (event: StepEvent | undefined) => void;
-  const promise = new Promise<StepEvent | undefined>((done) => (resolve = done));
+function waiter<T = StepEvent | undefined>(): Waiter<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => (resolve = done));
   return { promise, resolve };
 }
 
@@ -25,10 +25,7 @@ export class ListrRenderer implements Renderer {
   private readonly waiters = new Map<string, Waiter>();
   private readonly hostEnds = new Map<string, Waiter>();
   /** Per host: settled with the reason it could not be reached, or undefined once it answered. */
-  private readonly reached = new Map<
-    string,
-    { promise: Promise<string | undefined>; resolve(reason: string | undefined): void }
-  >();
+  private readonly reached = new Map<string, Waiter<string | undefined>>();
   private readonly afterward: string[] = [];
   private readonly done: Promise<void>;
 
@@ -38,15 +35,14 @@ export class ListrRenderer implements Renderer {
   ) {
     const tasks: ListrTask[] = outline.hosts.map((host) => {
       this.hostEnds.set(host.name, waiter());
-      let resolve!: (reason: string | undefined) => void;
-      const promise = new Promise<string | undefined>((done) => (resolve = done));
-      this.reached.set(host.name, { promise, resolve });
+      const reached = waiter<string | undefined>();
+      this.reached.set(host.name, reached);
       return {
         title: `${host.name}: ${host.role}`,
         // Its steps appear once the host answered; a host that cannot be reached fails here,
         // visibly, instead of ending with a check mark over a column of "not run".
         task: async (_ctx, task) => {
-          const unreachable = await promise;
+          const unreachable = await reached.promise;
           if (unreachable !== undefined) throw new Error(`${host.name}: UNREACHABLE: ${unreachable}`);
           return task.newListr(
             host.steps.map((step) => this.stepTask(host.name, step)),
