@@ -52,7 +52,7 @@ case $VARIANT in
 plain) NAME_PART=debian12 ;;
 prebuilt)
   NAME_PART=debian12-prebuilt
-  PACKAGES+=(gcc make libc6-dev linux-libc-dev pkg-config libssl-dev libnl-3-dev libnl-genl-3-dev libpopt-dev)
+  PACKAGES+=(gcc make libc6-dev linux-libc-dev pkg-config libssl-dev libnl-3-dev libnl-genl-3-dev libpopt-dev patch)
   ;;
 *) die "LBPROV_VAGRANT_BOX_VARIANT must be plain or prebuilt, not '$VARIANT'" ;;
 esac

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   formatBuildPlan,
   installedVersionCheck,
@@ -81,20 +81,40 @@ describe('build plans', () => {
     );
   });
 
-  // Each one-line fix, applied to the how-to's own tarball as the build would, then again.
-  const fixes = [
+  // Each source patch, applied to the how-to's own tarball as the build would, then again.
+  const keepalived120 = (srcDir: string) =>
+    keepalivedBuildPlan({ version: '1.2.0', prefix: '/usr/local/keepalived', srcDir });
+  const patches = [
     {
       what: "keepalived 1.2.0's VRRP advert length (adverts without their password)",
       tarball: 'keepalived-1.2.0.tar.gz',
       file: 'keepalived-1.2.0/keepalived/vrrp/vrrp.c',
-      plan: (srcDir: string) =>
-        keepalivedBuildPlan({ version: '1.2.0', prefix: '/usr/local/keepalived', srcDir }),
+      plan: keepalived120,
       step: 'VRRP advert length fix',
-      marker: 'len += VRRP_AUTH_LEN',
-      before:
+      before: [
         '\t\tlen += VRRP_AUTH_LEN + (!LIST_ISEMPTY(vrrp->vip)) ? LIST_SIZE(vrrp->vip) * sizeof (uint32_t) : 0;',
-      after:
+      ],
+      after: [
         '\t\tlen += VRRP_AUTH_LEN + ((!LIST_ISEMPTY(vrrp->vip)) ? LIST_SIZE(vrrp->vip) * sizeof (uint32_t) : 0);',
+      ],
+    },
+    {
+      what: "keepalived 1.2.0's stop (sockets closed before the priority-0 advert)",
+      tarball: 'keepalived-1.2.0.tar.gz',
+      file: 'keepalived-1.2.0/keepalived/vrrp/vrrp_daemon.c',
+      plan: keepalived120,
+      step: 'VRRP stop advert fix',
+      // stop_vrrp, then reload_vrrp_thread, which must keep closing its sockets first.
+      before: [
+        '\tfree_vrrp_sockpool(vrrp_data);',
+        '\t\tshutdown_vrrp_instances();',
+        '\tfree_vrrp_sockpool(vrrp_data);',
+      ],
+      after: [
+        '\t\tshutdown_vrrp_instances();',
+        '\tfree_vrrp_sockpool(vrrp_data);',
+        '\tfree_vrrp_sockpool(vrrp_data);',
+      ],
     },
     {
       what: "ipvsadm 1.26's persistence-engine check (every service command refused without libnl)",
@@ -102,39 +122,57 @@ describe('build plans', () => {
       file: 'ipvsadm-1.26/libipvs/libipvs.c',
       plan: (srcDir: string) => ipvsadmBuildPlan({ version: '1.26', srcDir }),
       step: 'persistence-engine check fix',
-      marker: '#define CHECK_PE',
-      before: '#define CHECK_PE(s, ret) if (s->pe_name)\t\t\t\\',
-      after: '#define CHECK_PE(s, ret) if (s->pe_name[0])\t\t\t\\',
+      before: ['#define CHECK_PE(s, ret) if (s->pe_name)\t\t\t\\'],
+      after: ['#define CHECK_PE(s, ret) if (s->pe_name[0])\t\t\t\\'],
     },
   ];
-  for (const fix of fixes) {
-    describe(fix.what, () => {
-      const line = (path: string) =>
-        readFileSync(path, 'utf8')
+  for (const patch of patches) {
+    describe(patch.what, () => {
+      const changedLines = (path: string) => {
+        const expected = new Set([...patch.before, ...patch.after]);
+        return readFileSync(path, 'utf8')
           .split('\n')
-          .find((text) => text.includes(fix.marker));
+          .filter((text) => expected.has(text));
+      };
       let work: string;
       beforeEach(() => {
-        work = mkdtempSync(join(tmpdir(), 'lbprov-fix-'));
-        execFileSync('tar', ['-xzf', resolve('lab/sources', fix.tarball), '-C', work, fix.file]);
+        work = mkdtempSync(join(tmpdir(), 'lbprov-patch-'));
+        execFileSync('tar', ['-xzf', resolve('lab/sources', patch.tarball), '-C', work, patch.file]);
       });
       afterEach(() => rmSync(work, { recursive: true, force: true }));
       const run = () => {
-        const step = fix.plan(join(work, fix.file.split('/')[0]!)).steps.find((s) => s.name === fix.step);
-        execFileSync('sh', ['-c', step!.command]);
+        const step = patch
+          .plan(join(work, patch.file.split('/')[0]!))
+          .steps.find((s) => s.name === patch.step);
+        return spawnSync('sh', ['-c', step!.command], { encoding: 'utf8' });
       };
 
-      it("fixes the faulty line of the how-to's tarball", () => {
-        expect(line(join(work, fix.file))).to.equal(fix.before);
-        run();
-        expect(line(join(work, fix.file))).to.equal(fix.after);
+      it("patches the how-to's tarball", () => {
+        expect(changedLines(join(work, patch.file))).to.deep.equal(patch.before);
+        expect(run().status).to.equal(0);
+        expect(changedLines(join(work, patch.file))).to.deep.equal(patch.after);
       });
 
-      it('leaves an already fixed source as it is (a re-run, or a later release)', () => {
+      it('leaves an already patched source as it is (a re-run, or a later release)', () => {
         run();
-        const once = readFileSync(join(work, fix.file), 'utf8');
-        run();
-        expect(readFileSync(join(work, fix.file), 'utf8')).to.equal(once);
+        const once = readFileSync(join(work, patch.file), 'utf8');
+        expect(run().status).to.equal(0);
+        expect(readFileSync(join(work, patch.file), 'utf8')).to.equal(once);
+        expect(
+          readdirSync(dirname(join(work, patch.file))).filter((name) => /\.(orig|rej)$/.test(name)),
+        ).to.deep.equal([]);
+      });
+
+      it('fails, changing nothing, on a source the patch does not fit', () => {
+        const path = join(work, patch.file);
+        const altered = readFileSync(path, 'utf8').replace(
+          patch.before[0]!,
+          `${patch.before[0]!} /* local change */`,
+        );
+        writeFileSync(path, altered);
+        const result = run();
+        expect(result.status).to.not.equal(0);
+        expect(readFileSync(path, 'utf8')).to.equal(altered);
       });
     });
   }
