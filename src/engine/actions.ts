@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { dirname, basename } from 'node:path';
 import type { Transport } from '../transport/types.js';
 import type { Action } from '../steps/types.js';
 import { shellQuote } from '../util/shell.js';
-import { backupPathFor } from './record.js';
+import { backupPathFor, STAGE_DIR } from './record.js';
 import { MAX_SOURCE_BYTES } from '../steps/fetch.js';
 
 /** A failed action: what ran, what it said, what to do. */
@@ -24,7 +24,7 @@ export async function writeFileAtomically(
   file: { path: string; content: Buffer; mode: number; owner: string; group: string; validate?: string },
   backup: boolean,
 ): Promise<void> {
-  const stage = `/tmp/.lbprov-stage-${createHash('sha256').update(file.path).update(String(Math.random())).digest('hex').slice(0, 16)}`;
+  const stage = `${STAGE_DIR}/${randomBytes(8).toString('hex')}`;
   await transport.upload(stage, file.content);
   const dest = shellQuote(file.path);
   const dir = shellQuote(dirname(file.path));

@@ -7,9 +7,25 @@ import { sha256 } from '../steps/file-change.js';
 import type { Transport } from '../transport/types.js';
 import { ActionError, ControlDownloads, runAction, writeFileAtomically } from './actions.js';
 import type { Emit, StepError, StepStatus } from './events.js';
-import { LOCK_BUSY, LOCK_READY, lockFact, lockHolderScript, type LockState } from './lock.js';
+import {
+  LOCK_BUSY,
+  LOCK_READY,
+  lockFact,
+  lockHolderScript,
+  STAGE_UNWRITABLE,
+  type LockState,
+} from './lock.js';
 import { checkStep, factsFor, type PlannedStep } from './plan.js';
-import { emptyRecord, hasResource, RECORD_PATH, recordFact, withUndo, type HostRecord } from './record.js';
+import {
+  emptyRecord,
+  hasResource,
+  RECORD_DIR,
+  RECORD_PATH,
+  recordFact,
+  STAGE_DIR,
+  withUndo,
+  type HostRecord,
+} from './record.js';
 
 export interface HostJob {
   name: string;
@@ -149,6 +165,8 @@ export function reportPlan(job: HostJob, probe: HostProbe, emit: Emit): HostTall
 export function hasWork(job: HostJob, probe: HostProbe): boolean {
   if ((probe.record?.pending_handlers.length ?? 0) > 0) return true;
   if (probe.record?.last_run && !probe.record.last_run.finished) return true;
+  // They may hold secrets: the run sweeps them under the lock.
+  if (probe.lock.staged > 0) return true;
   return planSteps(job, probe).some(({ result }) => result.status === 'change' || result.status === 'fail');
 }
 
@@ -181,7 +199,23 @@ export async function withHostLock<T>(
     const who = holder.banner.replace(LOCK_BUSY, '').replace(LOCK_READY, '').trim();
     throw new LockedError(`another lbprov run holds the lock on ${job.name} (${who || 'unknown holder'})`);
   }
+  if (holder.banner.includes(STAGE_UNWRITABLE)) {
+    await holder.release();
+    throw new ActionError(
+      `lbprov could not prepare ${STAGE_DIR} on ${job.name}`,
+      `prepare ${STAGE_DIR} (under the lock)`,
+      holder.banner.replace(STAGE_UNWRITABLE, '').replace(LOCK_READY, '').trim(),
+      `check that ${RECORD_DIR} is on a writable file system with free space`,
+    );
+  }
   try {
+    if (probe.lock.staged > 0) {
+      context.emit({
+        type: 'warning',
+        host: job.name,
+        message: `removed ${probe.lock.staged} staged file(s) a run that died had uploaded but not yet put in place`,
+      });
+    }
     if (probe.lock.held === false && probe.lock.stale) {
       context.emit({
         type: 'warning',

@@ -5,6 +5,11 @@ import type { UndoRecord } from '../steps/types.js';
 export const RECORD_DIR = '/var/lib/lbprov';
 export const RECORD_PATH = `${RECORD_DIR}/state.json`;
 export const BACKUP_DIR = `${RECORD_DIR}/backup`;
+/**
+ * Uploads wait here until the root script that consumes them runs (keepalived.conf holds the VRRP
+ * password): readable by the connecting user and root only, emptied at the start of every run.
+ */
+export const STAGE_DIR = `${RECORD_DIR}/stage`;
 
 export function backupPathFor(path: string): string {
   return `${BACKUP_DIR}${path}`;

@@ -168,7 +168,10 @@ describe('engine against a real sshd (lab host `client`)', function () {
     child.kill('SIGKILL');
     await new Promise((done) => child.on('close', done));
 
-    const leftovers = await labExec(HOST, "find /etc/lbprov-test /var/lib/lbprov /tmp -name '.lbprov-*'");
+    const leftovers = await labExec(
+      HOST,
+      "find /etc/lbprov-test /var/lib/lbprov /tmp -name '.lbprov-*'; ls -A /var/lib/lbprov/stage",
+    );
     expect(leftovers.stdout.trim()).to.equal('');
     expect(await labExecOk(HOST, 'cat /etc/lbprov-test/app.conf')).to.equal(vars.content);
     const record = JSON.parse(await labExecOk(HOST, 'cat /var/lib/lbprov/state.json')) as {
@@ -182,6 +185,29 @@ describe('engine against a real sshd (lab host `client`)', function () {
     expect(stepEvents(resumed.events).find((event) => event.step === 'slow')?.status).to.equal('changed');
     const settled = await runGeneric(HOST, vars);
     expect(summaryOf(settled.events).changed).to.equal(0);
+  });
+
+  it('keeps staged uploads out of /tmp, and the next run, even a converged one, removes what a dead run staged', async () => {
+    const tmpBefore = await labExecOk(HOST, "find /tmp -maxdepth 1 -name '.lbprov-*' | sort");
+    await labExecOk(
+      HOST,
+      `printf 'token=${SENTINEL}\\n' > /var/lib/lbprov/stage/0123456789abcdef; printf 'token=x\\n' > /etc/lbprov-test/app.conf`,
+    );
+    const rewrite = await runGeneric(HOST, vars, { secrets: [SENTINEL] });
+    expect(rewrite.exitCode).to.equal(0);
+    expect(JSON.stringify(rewrite.events)).to.include('removed 1 staged file(s)').and.not.include(SENTINEL);
+    expect(await labExecOk(HOST, 'ls -A /var/lib/lbprov/stage')).to.equal('');
+    expect(await labExecOk(HOST, "find /tmp -maxdepth 1 -name '.lbprov-*' | sort")).to.equal(tmpBefore);
+    expect(await labExecOk(HOST, 'stat -c "%U %a" /var/lib/lbprov /var/lib/lbprov/stage')).to.equal(
+      'root 711\nroot 700\n',
+    );
+
+    await labExecOk(HOST, "printf 'left\\n' > /var/lib/lbprov/stage/fedcba9876543210");
+    const converged = await runGeneric(HOST, vars);
+    expect(converged.exitCode).to.equal(0);
+    expect(summaryOf(converged.events).changed).to.equal(0);
+    expect(JSON.stringify(converged.events)).to.include('removed 1 staged file(s)');
+    expect(await labExecOk(HOST, 'ls -A /var/lib/lbprov/stage')).to.equal('');
   });
 
   it('keeps a notified handler across a failed run and fires it once on the next', async () => {
@@ -227,6 +253,8 @@ describe('engine against a real sshd (lab host `client`)', function () {
         'changed',
       );
       expect(await labExecOk(HOST, 'stat -c %U /etc/lbprov-test/app.conf')).to.equal('root\n');
+      // ops uploads over SFTP into a stage only ops (and root) can enter.
+      expect(await labExecOk(HOST, 'stat -c "%U %a" /var/lib/lbprov/stage')).to.equal('ops 700\n');
 
       await labExecOk(HOST, "printf 'token=by-ask\\n' > /etc/lbprov-test/app.conf");
       const withPassword = await runGeneric(HOST, vars, { becomeFrom: 'ask', sudoPassword: password });

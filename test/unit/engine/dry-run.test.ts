@@ -227,6 +227,13 @@ const rows: Row[] = [
     hasWork: true,
   },
   {
+    name: 'files a dead run staged (they may hold secrets), converged steps: the plan is quiet, but an apply has work (to sweep them)',
+    answers: (base) => ({ ...base, 'lbprov-lock': raw.lockFreeWithStaged(2) }),
+    statuses: ALL_OK,
+    tally: { ok: 5, changed: 0, failed: 0 },
+    hasWork: true,
+  },
+  {
     name: 'a step that cannot work: failed with its reason and hint; there is work (to report it)',
     answers: (base) => ({ ...base, [keyOf('conf')]: raw.directory }),
     statuses: { ...ALL_OK, conf: 'failed' },
@@ -276,6 +283,6 @@ describe('engine: dry-run plan and hasWork (fake transport)', () => {
     const { probe: hostProbe } = await probe(answers);
     expect(hostProbe.host).to.deep.equal(DEBIAN);
     expect(hostProbe.record).to.deep.equal(finished);
-    expect(hostProbe.lock).to.deep.equal({ held: true, holder: 'alice@ops run r9' });
+    expect(hostProbe.lock).to.deep.equal({ held: true, holder: 'alice@ops run r9', staged: 0 });
   });
 });

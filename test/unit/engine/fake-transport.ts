@@ -49,8 +49,9 @@ export const raw = {
   }),
   record: (record: HostRecord | undefined): Raw =>
     record ? { output: `${JSON.stringify(record, null, 2)}\n`, code: 0 } : { output: '', code: 1 },
-  lockFree: { output: 'free\n', code: 0 } as Raw,
-  lockHeld: (holder: string): Raw => ({ output: `held\n${holder}\n`, code: 0 }),
+  lockFree: { output: 'free\nstaged 0\n', code: 0 } as Raw,
+  lockHeld: (holder: string): Raw => ({ output: `held\nstaged 0\n${holder}\n`, code: 0 }),
+  lockFreeWithStaged: (count: number): Raw => ({ output: `free\nstaged ${count}\n`, code: 0 }),
 };
 
 const PART =

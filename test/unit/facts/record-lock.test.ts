@@ -38,21 +38,33 @@ describe('facts: the host record', () => {
 
 describe('facts: the host lock', () => {
   const rows: { name: string; output: string; state: LockState }[] = [
-    { name: 'free, no info file', output: 'free\n', state: { held: false } },
+    {
+      name: 'free, no info file, nothing staged',
+      output: 'free\nstaged 0\n',
+      state: { held: false, staged: 0 },
+    },
     {
       name: 'held: the holder from the info file',
-      output: 'held\nalice@ops run 20240101T000000-abc since 2024-01-01T00:00:00Z\npid 4242\n',
-      state: { held: true, holder: 'alice@ops run 20240101T000000-abc since 2024-01-01T00:00:00Z pid 4242' },
+      output: 'held\nstaged 0\nalice@ops run 20240101T000000-abc since 2024-01-01T00:00:00Z\npid 4242\n',
+      state: {
+        held: true,
+        holder: 'alice@ops run 20240101T000000-abc since 2024-01-01T00:00:00Z pid 4242',
+        staged: 0,
+      },
     },
     {
       name: 'held without an info file: an unknown holder',
-      output: 'held\n',
-      state: { held: true, holder: 'unknown holder' },
+      output: 'held\nstaged 1\n',
+      state: { held: true, holder: 'unknown holder', staged: 1 },
     },
     {
-      name: 'free but an info file is left: a stale trace of a run that died',
-      output: 'free\nbob@ci run 20240102T000000-def since 2024-01-02T00:00:00Z\npid 17\n',
-      state: { held: false, stale: 'bob@ci run 20240102T000000-def since 2024-01-02T00:00:00Z pid 17' },
+      name: 'free but an info file and two staged files are left: the traces of a run that died',
+      output: 'free\nstaged 2\nbob@ci run 20240102T000000-def since 2024-01-02T00:00:00Z\npid 17\n',
+      state: {
+        held: false,
+        stale: 'bob@ci run 20240102T000000-def since 2024-01-02T00:00:00Z pid 17',
+        staged: 2,
+      },
     },
   ];
   for (const row of rows) it(row.name, () => expect(lockFact.parse(row.output, 0)).to.deep.equal(row.state));
