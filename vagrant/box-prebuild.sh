@@ -15,14 +15,20 @@ shift 3
 src=$root/usr/local/src
 mkdir -p "$src"
 
-# The plan's step commands, in order (its verify command comes after "verify:").
-plan_commands() { awk '/^verify:/ { exit } /^  \$ / { sub(/^  \$ /, ""); print }' "$1"; }
+# The plan's step commands, in order, each ended by a NUL: `  $ ` opens one, `  > ` continues it
+# (a patch step's diff), and its verify command comes after "verify:".
+plan_commands() {
+  awk '/^verify:/ { exit }
+    /^  \$ / { if (open) printf "%s%c", command, 0; command = substr($0, 5); open = 1; next }
+    /^  > / { command = command "\n" substr($0, 5); next }
+    END { if (open) printf "%s%c", command, 0 }' "$1"
+}
 
 build() { # tarball plan
   local tarball=$1 plan=$2 command
   cp "$artifacts/$tarball" "$src/"
   tar -xzf "$src/$tarball" -C "$src"
-  while IFS= read -r command; do
+  while IFS= read -r -d '' command; do
     printf 'box-prebuild: %s\n' "$command"
     chroot "$root" sh -euc "$command" >"$root/tmp/lbprov-prebuild.log" 2>&1 ||
       { tail -n 40 "$root/tmp/lbprov-prebuild.log"; exit 1; }

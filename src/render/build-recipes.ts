@@ -346,13 +346,19 @@ export function formatBuildPlan(plan: BuildPlan): string {
     '',
   ];
   for (const step of plan.steps) {
-    lines.push(`step: ${step.name}`, `  $ ${step.command}`);
+    lines.push(`step: ${step.name}`, ...formatCommand(step.command));
     if (step.expectOutput) lines.push(...formatExpectation(step.expectOutput));
   }
-  lines.push('', 'verify:', `  $ ${plan.verify.command}`);
+  lines.push('', 'verify:', ...formatCommand(plan.verify.command));
   for (const expectation of plan.verify.expect) lines.push(...formatExpectation(expectation));
   lines.push('', 'installs:', ...plan.installedPaths.map((path) => `  ${path}`), '');
   return lines.join('\n');
+}
+
+/** `  $ ` opens a command, `  > ` continues it (a patch step's diff spans lines). */
+function formatCommand(command: string): string[] {
+  const [first = '', ...rest] = command.split('\n');
+  return [`  $ ${first}`, ...rest.map((line) => `  > ${line}`)];
 }
 
 function formatExpectation(expectation: OutputExpectation): string[] {
