@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { LAB_HOSTS, LAB_INVENTORY, labExec, labExecOk, run, VIP } from './support/lab.js';
 import { stripVTControlCharacters } from 'node:util';
+import { masterDownMs } from '../../src/verify/timing.js';
 import { LAB_AUTH_PASS, LBPROV, lbprov, type CliRun } from './support/cluster.js';
 
 const PROCEDURE_HOSTS = ['lb1', 'lb2', 'rs1', 'rs2'] as const;
@@ -144,9 +145,13 @@ describe('the documented procedure on the namespace lab', function () {
     const takeover = await waitForVip(['lb2']);
     await labExecOk('lb1', 'service keepalived start');
     const preemption = await waitForVip(['lb1']);
+    // keepalived stopped on the MASTER says goodbye (a priority-0 advert): the BACKUP takes over
+    // after its skew, not after Master_Down_Interval. keepalived 1.2.0 as released closed its
+    // sockets first and never said it (4.1 s measured); lbprov's build patches that.
+    const withoutGoodbye = masterDownMs(1, 100);
     console.log(
-      `      failover: BACKUP took the VIP ${takeover} ms after the MASTER stopped (expected about 3 x advert_int = 3000 ms); preemption ${preemption} ms after it started`,
+      `      failover: BACKUP took the VIP ${takeover} ms after the MASTER stopped (${withoutGoodbye} ms without the goodbye advert); preemption ${preemption} ms after it started`,
     );
-    expect(takeover).to.be.below(30_000);
+    expect(takeover).to.be.below(withoutGoodbye);
   });
 });

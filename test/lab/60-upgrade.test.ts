@@ -7,11 +7,16 @@ import { LAB_CURRENT_INVENTORY, LAB_INVENTORY, LAB_SSH_CONFIG, labExecOk, VIP } 
 import { ensureConverged, LAB_AUTH_PASS, lbprov, type CliRun } from './support/cluster.js';
 import { differences, HOSTS, LEFTOVERS, snapshot, type Snapshot } from './support/snapshot.js';
 import { describeVipHistory, watchVip, type VipHistory } from '../support/vip-watch.js';
+import { masterDownMs } from '../../src/verify/timing.js';
 
 const DIRECTORS = ['lb1', 'lb2'] as const;
 const SAMPLE_EVERY_S = 0.05;
-/** keepalived 1.2.0's takeover bound in this lab (3 x advert_int + skew + one advert_int, src/verify/timing.ts). */
-const ONE_FAILOVER_MS = 4609;
+/**
+ * A stopped MASTER says goodbye (a priority-0 advert), so the BACKUP takes the VIP after its skew
+ * (plus one advert_int for 1.2.x), never after Master_Down_Interval (lb2: 3609 ms), which is what
+ * keepalived 1.2.0 as released made it wait.
+ */
+const WITHOUT_GOODBYE_MS = masterDownMs(1, 100);
 /**
  * A handover (preemption) puts the VIP on the new MASTER a moment before the old one hears its
  * advert and lets go; a split brain lasts advert after advert. One advert_int tells them apart.
@@ -41,7 +46,7 @@ const OPERATORS_OWN = {
 } as const;
 
 function summarise(history: VipHistory): string {
-  return `${describeVipHistory(history)}, every ${SAMPLE_EVERY_S * 1000} ms; a handover must stay below ${ADVERT_INT_MS} ms on both, one failover (${ONE_FAILOVER_MS} ms) on neither`;
+  return `${describeVipHistory(history)}, every ${SAMPLE_EVERY_S * 1000} ms; a handover must stay below ${ADVERT_INT_MS} ms on both, Master_Down_Interval (${WITHOUT_GOODBYE_MS} ms) on neither`;
 }
 
 function stepOrder(run: CliRun): string[] {
@@ -89,7 +94,7 @@ describe("upgrade in place: the how-to's versions to the current ones, and back"
     // A restart has read the new configuration: no reload after it.
     expect(order.filter((step) => step.endsWith(':reload-keepalived'))).to.deep.equal([]);
     expect(history.longestOverlapMs).to.be.below(ADVERT_INT_MS);
-    expect(history.longestGapMs).to.be.below(ONE_FAILOVER_MS);
+    expect(history.longestGapMs).to.be.below(WITHOUT_GOODBYE_MS);
     for (const host of DIRECTORS)
       expect(await versions(host)).to.equal('Keepalived v2.2.7\nipvsadm v1.31\nrunning\n');
     expect(await labExecOk('lb1', 'grep -c "^ *retry 3$" /etc/keepalived/keepalived.conf')).to.equal('2\n');
@@ -112,7 +117,7 @@ describe("upgrade in place: the how-to's versions to the current ones, and back"
     const order = stepOrder(run);
     expect(order.indexOf('lb1:build-keepalived')).to.be.greaterThan(order.indexOf('lb2:restart-keepalived'));
     expect(history.longestOverlapMs).to.be.below(ADVERT_INT_MS);
-    expect(history.longestGapMs).to.be.below(ONE_FAILOVER_MS);
+    expect(history.longestGapMs).to.be.below(WITHOUT_GOODBYE_MS);
     for (const host of DIRECTORS)
       expect(await versions(host)).to.equal('Keepalived v1.2.0\nipvsadm v1.26\nrunning\n');
   });
