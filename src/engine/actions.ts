@@ -4,7 +4,7 @@ import type { Transport } from '../transport/types.js';
 import type { Action } from '../steps/types.js';
 import { shellQuote } from '../util/shell.js';
 import { backupPathFor, STAGE_DIR } from './record.js';
-import { MAX_SOURCE_BYTES } from '../steps/fetch.js';
+import { downloadScript, FETCHED_SHA256_PREFIX, MAX_SOURCE_BYTES } from '../steps/fetch.js';
 
 /** A failed action: what ran, what it said, what to do. */
 export class ActionError extends Error {
@@ -73,7 +73,7 @@ export class ControlDownloads {
 
   constructor(private readonly maxBytes = MAX_SOURCE_BYTES) {}
 
-  get(url: string, sha256?: string): Promise<Buffer> {
+  get(url: string): Promise<Buffer> {
     let pending = this.cache.get(url);
     if (!pending) {
       pending = (async () => {
@@ -83,12 +83,7 @@ export class ControlDownloads {
       })();
       this.cache.set(url, pending);
     }
-    return pending.then((content) => {
-      const actual = createHash('sha256').update(content).digest('hex');
-      if (sha256 && actual !== sha256)
-        throw new Error(`${url}: sha256 is ${actual}, the inventory wants ${sha256}`);
-      return content;
-    });
+    return pending;
   }
 }
 
@@ -122,7 +117,15 @@ function tail(text: string, lines = 40): string {
   return text.split('\n').slice(-lines).join('\n').trim();
 }
 
-export async function runAction(action: Action, context: ActionContext): Promise<void> {
+/** What a fetch action brought to the host, for the record. */
+export interface Fetched {
+  dest: string;
+  sha256: string;
+}
+
+type FetchAction = Extract<Action, { kind: 'fetch' }>;
+
+export async function runAction(action: Action, context: ActionContext): Promise<Fetched | undefined> {
   switch (action.kind) {
     case 'shell': {
       const result = await context.transport.exec(action.script);
@@ -164,24 +167,72 @@ export async function runAction(action: Action, context: ActionContext): Promise
       }
       return;
     }
-    case 'fetch_on_control': {
-      let content: Buffer;
-      try {
-        content = await context.downloads.get(action.url, action.sha256);
-      } catch (error) {
-        throw new ActionError(
-          `lbprov could not download ${action.url}`,
-          `download ${action.url} (on this machine)`,
-          (error as Error).message,
-          'check the URL and sha256 in the inventory, and that this machine can reach it',
-        );
-      }
-      await writeFileAtomically(
-        context.transport,
-        { path: action.dest, content, mode: 0o644, owner: 'root', group: 'root' },
-        context.needsBackup(action.dest),
-      );
-      return;
-    }
+    case 'fetch':
+      return action.via === 'control' ? fetchOnControl(action, context) : fetchOnHost(action, context);
   }
+}
+
+async function fetchOnHost(action: FetchAction, context: ActionContext): Promise<Fetched> {
+  const script = downloadScript(action.url, action.dest, action.expected?.sha256);
+  const result = await context.transport.exec(script);
+  const fetched = new RegExp(`^${FETCHED_SHA256_PREFIX}([0-9a-f]{64})$`, 'm').exec(result.stdout)?.[1];
+  if (fetched !== undefined) refuseUnexpected(action, fetched);
+  if (result.code !== 0 || fetched === undefined) {
+    throw new ActionError(
+      `download ${action.url} failed (exit code ${result.code})`,
+      script,
+      tail(`${result.stdout}\n${result.stderr}`),
+      'check the URL in the inventory and that the host reaches it (or set fetch: control)',
+    );
+  }
+  return { dest: action.dest, sha256: fetched };
+}
+
+async function fetchOnControl(action: FetchAction, context: ActionContext): Promise<Fetched> {
+  let content: Buffer;
+  try {
+    content = await context.downloads.get(action.url);
+  } catch (error) {
+    throw new ActionError(
+      `lbprov could not download ${action.url}`,
+      `download ${action.url} (on this machine)`,
+      (error as Error).message,
+      'check the URL in the inventory, and that this machine can reach it',
+    );
+  }
+  const fetched = createHash('sha256').update(content).digest('hex');
+  refuseUnexpected(action, fetched);
+  await writeFileAtomically(
+    context.transport,
+    { path: action.dest, content, mode: 0o644, owner: 'root', group: 'root' },
+    context.needsBackup(action.dest),
+  );
+  return { dest: action.dest, sha256: fetched };
+}
+
+/**
+ * A tarball other than the one expected is never built. Without a sha256 in the inventory, the
+ * first tarball lbprov fetched to a destination is the one expected there later (trust on first
+ * use, as ssh does with host keys): a changed tarball for the same version is refused until the
+ * inventory pins it.
+ */
+function refuseUnexpected(action: FetchAction, fetched: string): void {
+  const expected = action.expected;
+  if (!expected || fetched === expected.sha256) return;
+  const where = `download ${action.url} to ${action.dest}`;
+  if (expected.from === 'inventory') {
+    throw new ActionError(
+      `${action.url} is not the tarball the inventory pins (sha256 ${fetched}, the inventory wants ${expected.sha256})`,
+      where,
+      '',
+      'check the URL and the sha256 in the inventory',
+    );
+  }
+  throw new ActionError(
+    `${action.url} is not the tarball lbprov fetched to ${action.dest} on this host before ` +
+      `(sha256 ${fetched}, recorded ${expected.sha256}): a changed tarball for the same version is refused`,
+    where,
+    '',
+    `if the new tarball is expected, pin it: sha256: ${fetched} for this source in the inventory`,
+  );
 }

@@ -2,7 +2,7 @@ import { buildProbeScript, parseProbeOutput, uniqueFacts } from '../facts/batch.
 import type { Fact, FactValues } from '../facts/fact.js';
 import { factValue } from '../facts/fact.js';
 import { hostFacts, type HostFacts } from '../facts/host.js';
-import type { CheckResult, UndoRecord } from '../steps/types.js';
+import type { CheckResult, HostContext, UndoRecord } from '../steps/types.js';
 import { sha256 } from '../steps/file-change.js';
 import type { Transport } from '../transport/types.js';
 import { ActionError, ControlDownloads, runAction, writeFileAtomically } from './actions.js';
@@ -88,8 +88,12 @@ interface Verdict {
   result: CheckResult;
 }
 
+function hostContext(job: HostJob, probe: HostProbe): HostContext {
+  return { name: job.name, facts: probe.host, fetched: probe.record?.fetched ?? {} };
+}
+
 export function planSteps(job: HostJob, probe: HostProbe): Verdict[] {
-  const host = { name: job.name, facts: probe.host };
+  const host = hostContext(job, probe);
   return job.steps.map((step) => ({ step, result: checkStep(step, probe.facts, host, job.vars) }));
 }
 
@@ -262,7 +266,7 @@ async function applyUnderLock(transport: Transport, job: HostJob, context: Apply
     await saveRecord(transport, record);
     recordSaved = true;
   };
-  const host = { name: job.name, facts: probe.host };
+  const host = hostContext(job, probe);
   let facts: FactValues = probe.facts;
   let changedSoFar = false;
   let failed = false;
@@ -322,9 +326,10 @@ async function applyUnderLock(transport: Transport, job: HostJob, context: Apply
         )
         .map((undo) => [undo.path, undo.resource]),
     );
+    const fetched: Record<string, string> = {};
     try {
       for (const action of change.actions) {
-        await runAction(action, {
+        const outcome = await runAction(action, {
           transport,
           downloads: context.downloads,
           needsBackup: (path) => {
@@ -332,6 +337,7 @@ async function applyUnderLock(transport: Transport, job: HostJob, context: Apply
             return resource !== undefined && !hasResource(probe.record ?? emptyRecord(), resource);
           },
         });
+        if (outcome) fetched[outcome.dest] = outcome.sha256;
       }
     } catch (error) {
       failed = true;
@@ -353,8 +359,13 @@ async function applyUnderLock(transport: Transport, job: HostJob, context: Apply
       ),
     );
     for (const handler of step.satisfies) pending.delete(handler);
-    if (Object.keys(written).length > 0 || step.satisfies.length > 0) {
-      await save({ ...record, files: { ...record.files, ...written }, pending_handlers: [...pending] });
+    if (Object.keys(written).length > 0 || Object.keys(fetched).length > 0 || step.satisfies.length > 0) {
+      await save({
+        ...record,
+        files: { ...record.files, ...written },
+        ...(Object.keys(fetched).length > 0 ? { fetched: { ...record.fetched, ...fetched } } : {}),
+        pending_handlers: [...pending],
+      });
     }
     changedSoFar = true;
     tally.changed += 1;

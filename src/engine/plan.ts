@@ -3,7 +3,7 @@ import { hostFacts, type HostFacts } from '../facts/host.js';
 import { fill, holds, TemplateError } from '../playbook/template.js';
 import type { PlaybookStep } from '../playbook/load.js';
 import { modules } from '../steps/registry.js';
-import { ArgsError, type CheckResult, type Module } from '../steps/types.js';
+import { ArgsError, type CheckResult, type HostContext, type Module } from '../steps/types.js';
 
 /** A playbook step with its arguments filled in for one host and validated by its module. */
 export interface PlannedStep {
@@ -62,7 +62,7 @@ export function conditionVars(vars: Record<string, unknown>, facts: HostFacts): 
 export function checkStep(
   step: PlannedStep,
   facts: FactValues,
-  host: { name: string; facts: HostFacts },
+  host: HostContext,
   vars: Record<string, unknown>,
 ): CheckResult {
   const scope = conditionVars(vars, host.facts);

@@ -21,6 +21,11 @@ export interface HostRecord {
   undo: UndoRecord[];
   /** sha256 of what lbprov last wrote to each file, so destroy can tell if someone changed it since. */
   files: Record<string, string>;
+  /**
+   * sha256 of each source tarball lbprov fetched, by destination: without a sha256 in the
+   * inventory, a later fetch to the same place must bring the same tarball.
+   */
+  fetched?: Record<string, string>;
   /** Handlers notified but not yet run: a failed run leaves them here for the next one. */
   pending_handlers: string[];
   /** The latest run that changed something; `finished` is absent when it was interrupted. */

@@ -30,6 +30,9 @@ type FetchArgs = z.output<typeof schema>;
  */
 export const MAX_SOURCE_BYTES = 256 * 1024 * 1024;
 
+/** The download script's line that says what it fetched, whether it keeps it or not. */
+export const FETCHED_SHA256_PREFIX = 'lbprov-sha256=';
+
 /** The download script: to a temp name, verified, then renamed, so a half download is never taken for a file. */
 export function downloadScript(
   url: string,
@@ -49,9 +52,10 @@ export function downloadScript(
     `else echo 'neither curl nor wget is installed on this host' >&2; exit 1; fi`,
     // curl stops at the cap itself; wget cannot, so its result is measured.
     `if [ "$(wc -c < ${tmp})" -gt ${maxBytes} ]; then echo ${shellQuote(`${url} serves more than ${maxBytes} bytes: not a source tarball`)} >&2; exit 1; fi`,
+    `actual=$(sha256sum ${tmp} | cut -d' ' -f1)`,
+    `echo "${FETCHED_SHA256_PREFIX}$actual"`,
     ...(sha256
       ? [
-          `actual=$(sha256sum ${tmp} | cut -d' ' -f1)`,
           `if [ "$actual" != ${shellQuote(sha256)} ]; then echo "sha256 mismatch for ${url}: got $actual, want ${sha256}" >&2; exit 1; fi`,
         ]
       : []),
@@ -89,14 +93,22 @@ export const fetchModule: Module<FetchArgs> = {
     fileFact(args.dest, { content: false }),
     ...(args.via === 'auto' ? [reachFact(args.url, args.dest, args.sha256)] : []),
   ],
-  check(args, facts) {
+  check(args, facts, host) {
     const state = factValue(facts, fileFact(args.dest, { content: false }));
-    if (state.exists && (!args.sha256 || state.sha256 === args.sha256)) {
+    const recorded = host.fetched[args.dest];
+    const expected = args.sha256
+      ? { sha256: args.sha256, from: 'inventory' as const }
+      : recorded
+        ? { sha256: recorded, from: 'record' as const }
+        : undefined;
+    if (state.exists && (!expected || state.sha256 === expected.sha256)) {
       return {
         status: 'ok',
-        reason: args.sha256
-          ? `${args.dest} is there with the wanted sha256`
-          : `${args.dest} is there (no sha256 given)`,
+        reason: !expected
+          ? `${args.dest} is there (no sha256 given)`
+          : expected.from === 'inventory'
+            ? `${args.dest} is there with the wanted sha256`
+            : `${args.dest} is there with the sha256 recorded when lbprov fetched it`,
       };
     }
     const via =
@@ -105,19 +117,13 @@ export const fetchModule: Module<FetchArgs> = {
           ? 'host'
           : 'control'
         : args.via;
-    const action: Action =
-      via === 'control'
-        ? {
-            kind: 'fetch_on_control',
-            url: args.url,
-            dest: args.dest,
-            ...(args.sha256 ? { sha256: args.sha256 } : {}),
-          }
-        : {
-            kind: 'shell',
-            description: `download ${args.url}`,
-            script: downloadScript(args.url, args.dest, args.sha256),
-          };
+    const action: Action = {
+      kind: 'fetch',
+      via,
+      url: args.url,
+      dest: args.dest,
+      ...(expected ? { expected } : {}),
+    };
     return {
       status: 'change',
       change: {

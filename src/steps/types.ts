@@ -24,8 +24,18 @@ export type Action =
       group: string;
       validate?: string;
     }
-  /** The control side downloads once (cached per run), verifies, and uploads (for hosts without a route out). */
-  | { kind: 'fetch_on_control'; url: string; dest: string; sha256?: string }
+  /**
+   * A source tarball to `dest`: the host downloads it, or lbprov does (once per run) and uploads it
+   * (for hosts without a route out). Checked against `expected` before it reaches `dest`; the engine
+   * records the sha256 of what it fetched, which later runs expect when the inventory pins none.
+   */
+  | {
+      kind: 'fetch';
+      via: 'host' | 'control';
+      url: string;
+      dest: string;
+      expected?: { sha256: string; from: 'inventory' | 'record' };
+    }
   /**
    * Keeps a copy (file or whole folder) of what is at `path` before a command overwrites it, once:
    * the first copy is the original. The change's undo says `restore_path` for the same path.
@@ -69,6 +79,8 @@ export interface HostContext {
   /** The host's label. */
   name: string;
   facts: HostFacts;
+  /** sha256 of each source lbprov fetched on this host, by destination (from the host record). */
+  fetched: Readonly<Record<string, string>>;
 }
 
 /** A built-in module: validated arguments, the facts it reads, and a pure check. */

@@ -16,8 +16,8 @@ const SENTINEL = 'Sentinel-7Qx9';
 const SNAPSHOT =
   'find /etc/lbprov-test /etc/sysctl.d /tmp/lbprov-test /var/lib/lbprov /run -maxdepth 3 -type f 2>/dev/null | sort | while read -r f; do echo "$f $(sha256sum < "$f" | cut -c1-16)"; done; cat /proc/sys/net/ipv4/ip_forward';
 
-async function artifactSha(): Promise<string> {
-  const response = await fetch(`${ARTIFACTS_URL}/ipvsadm_1.31.orig.tar.gz`);
+async function artifactSha(name = 'ipvsadm_1.31.orig.tar.gz'): Promise<string> {
+  const response = await fetch(`${ARTIFACTS_URL}/${name}`);
   return createHash('sha256')
     .update(Buffer.from(await response.arrayBuffer()))
     .digest('hex');
@@ -208,6 +208,57 @@ describe('engine against a real sshd (lab host `client`)', function () {
     expect(summaryOf(converged.events).changed).to.equal(0);
     expect(JSON.stringify(converged.events)).to.include('removed 1 staged file(s)');
     expect(await labExecOk(HOST, 'ls -A /var/lib/lbprov/stage')).to.equal('');
+  });
+
+  it('without a sha256 in the inventory, records what it fetched and refuses another tarball there until one is pinned', async () => {
+    const fetchedTo = async () =>
+      (
+        JSON.parse(await labExecOk(HOST, 'cat /var/lib/lbprov/state.json')) as {
+          fetched?: Record<string, string>;
+        }
+      ).fetched ?? {};
+    const host = '/tmp/lbprov-test/artifact.tar.gz';
+    const control = '/tmp/lbprov-test/uploaded.tar.gz';
+    try {
+      await labExecOk(HOST, `rm -f ${host} ${control}`);
+      const unpinned = { ...vars, sha256: '' };
+      expect((await runGeneric(HOST, unpinned)).exitCode).to.equal(0);
+      expect(await fetchedTo()).to.include({ [host]: vars.sha256, [control]: vars.sha256 });
+
+      // The same destination, another tarball (a changed upstream file, say): the host's download.
+      const other = {
+        url: `${ARTIFACTS_URL}/ipvsadm-1.26.tar.gz`,
+        sha256: await artifactSha('ipvsadm-1.26.tar.gz'),
+      };
+      await labExecOk(HOST, `rm -f ${host}`);
+      const refused = await runGeneric(HOST, { ...unpinned, url: other.url });
+      expect(refused.exitCode).to.equal(2);
+      const failure = stepEvents(refused.events).find((event) => event.step === 'tarball');
+      expect(failure?.status).to.equal('failed');
+      expect(failure?.error?.message).to.include(
+        `is not the tarball lbprov fetched to ${host} on this host before`,
+      );
+      expect(failure?.error?.hint).to.include(`sha256: ${other.sha256}`);
+      expect((await labExec(HOST, `ls ${host} ${host}.lbprov-part`)).stdout).to.equal('');
+
+      // lbprov's own download and upload (via control) is held to the same record.
+      await labExecOk(HOST, `cp ${control} ${host} && rm -f ${control}`);
+      const throughLbprov = await runGeneric(HOST, { ...unpinned, url: other.url });
+      expect(throughLbprov.exitCode).to.equal(2);
+      const steps = stepEvents(throughLbprov.events);
+      expect(steps.find((event) => event.step === 'tarball')?.status).to.equal('ok');
+      const uploadRefused = steps.find((event) => event.step === 'tarball-via-control');
+      expect(uploadRefused?.status).to.equal('failed');
+      expect(uploadRefused?.error?.message).to.include(`is not the tarball lbprov fetched to ${control}`);
+      expect((await labExec(HOST, `ls ${control}`)).stdout).to.equal('');
+
+      // Pinned in the inventory: taken, and recorded.
+      const pinned = await runGeneric(HOST, { ...vars, ...other });
+      expect(pinned.exitCode).to.equal(0);
+      expect(await fetchedTo()).to.include({ [host]: other.sha256, [control]: other.sha256 });
+    } finally {
+      expect((await runGeneric(HOST, vars)).exitCode).to.equal(0);
+    }
   });
 
   it('keeps a notified handler across a failed run and fires it once on the next', async () => {

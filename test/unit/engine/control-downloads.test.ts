@@ -1,7 +1,6 @@
 // fetch: control downloads on this machine: read as the body arrives, abandoned past the cap (a URL
-// serving endless data does not fill lbprov's memory), checked against the sha256.
+// serving endless data does not fill lbprov's memory).
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ControlDownloads } from '../../../src/engine/actions.js';
@@ -32,11 +31,8 @@ describe('engine: downloads on the control side', () => {
     server.close();
   });
 
-  it('a source within the cap, with its sha256', async () => {
-    const sum = createHash('sha256').update('keepalived tarball').digest('hex');
-    expect((await new ControlDownloads(1000).get(`${base}/small`, sum)).toString()).to.equal(
-      'keepalived tarball',
-    );
+  it('a source within the cap, read whole', async () => {
+    expect((await new ControlDownloads(1000).get(`${base}/small`)).toString()).to.equal('keepalived tarball');
   });
 
   it('a URL that serves without end: refused once past the cap', async () => {

@@ -168,6 +168,7 @@ describe('facts: files', () => {
       const result = lineInFileModule.check(args, new Map([[`file:${at('big')}`, state]]), {
         name: 'here',
         facts: DEBIAN,
+        fetched: {},
       });
       expect(result).to.deep.include({ status: 'fail' });
     });

@@ -205,7 +205,7 @@ describe('playbook: the shipped playbooks', () => {
               const result = checkStep(
                 { ...step, module: NO_CHECK },
                 new Map(),
-                { name: job.name, facts: kind.facts },
+                { name: job.name, facts: kind.facts, fetched: {} },
                 job.vars,
               );
               if (result.status !== 'skip') applies.add(step.id);

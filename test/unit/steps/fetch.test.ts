@@ -39,42 +39,71 @@ const cases: StepCase[] = [
     expect: {
       status: 'change',
       description: `download ${URL_} again (sha256 differs)`,
-      actions: ['shell'],
+      actions: ['fetch'],
       undo: [remove],
       diff: null,
     },
   },
   {
-    name: 'absent, via host: the host downloads, verifies and renames; undo removes it',
+    name: 'absent, via host: the host downloads, checked against the sha256; undo removes it',
     args: byHost,
     facts: [absent],
     expect: {
       status: 'change',
       description: `download ${URL_} to ${DEST}`,
-      actions: ['shell'],
+      actions: ['fetch'],
       undo: [remove],
       more(change) {
-        const { script } = onlyAction(change, 'shell');
-        expect(script).to.include(
-          `curl -fsSL --retry 2 --max-filesize 268435456 -o '${DEST}.lbprov-part' '${URL_}'`,
-        );
-        expect(script).to.include(`if [ "$actual" != '${SUM}' ]`);
-        expect(script).to.include(`mv -f '${DEST}.lbprov-part' '${DEST}'`);
+        expect(onlyAction(change, 'fetch')).to.deep.equal({
+          kind: 'fetch',
+          via: 'host',
+          url: URL_,
+          dest: DEST,
+          expected: { sha256: SUM, from: 'inventory' },
+        });
         expect(change.description).not.to.include('through lbprov');
       },
     },
   },
   {
-    name: 'absent, via host, no sha256: no verification in the script',
+    name: 'absent, via host, no sha256 and none recorded: nothing to check against',
     args: { ...byHost, sha256: '' },
     facts: [absent],
     expect: {
       status: 'change',
       description: 'download',
-      actions: ['shell'],
+      actions: ['fetch'],
       undo: [remove],
-      more: (change) => expect(onlyAction(change, 'shell').script).not.to.include('sha256sum'),
+      more: (change) => expect(onlyAction(change, 'fetch')).not.to.have.property('expected'),
     },
+  },
+  {
+    name: 'no sha256 in the inventory, the recorded tarball present: ok',
+    args: { ...byHost, sha256: '' },
+    fetched: { [DEST]: SUM },
+    facts: [fileWithoutContent(SUM)],
+    expect: { status: 'ok', reason: `${DEST} is there with the sha256 recorded when lbprov fetched it` },
+  },
+  {
+    name: 'no sha256 in the inventory, another file where lbprov fetched one: fetched again, expecting the recorded sha256',
+    args: { ...byHost, sha256: '' },
+    fetched: { [DEST]: SUM },
+    facts: [fileWithoutContent(sha('replaced by someone'))],
+    expect: {
+      status: 'change',
+      description: 'again (sha256 differs)',
+      actions: ['fetch'],
+      undo: [remove],
+      more: (change) =>
+        expect(onlyAction(change, 'fetch').expected).to.deep.equal({ sha256: SUM, from: 'record' }),
+    },
+  },
+  {
+    name: 'a sha256 in the inventory wins over the recorded one (a new tarball, pinned on purpose)',
+    args: byHost,
+    fetched: { [DEST]: sha('the tarball fetched first') },
+    facts: [fileWithoutContent(SUM)],
+    expect: { status: 'ok', reason: 'with the wanted sha256' },
   },
   {
     name: 'absent, via control: lbprov downloads and uploads, with the sha256 to check',
@@ -83,14 +112,15 @@ const cases: StepCase[] = [
     expect: {
       status: 'change',
       description: [`download ${URL_} to ${DEST}`, 'through lbprov'],
-      actions: ['fetch_on_control'],
+      actions: ['fetch'],
       undo: [remove],
       more: (change) =>
-        expect(onlyAction(change, 'fetch_on_control')).to.deep.equal({
-          kind: 'fetch_on_control',
+        expect(onlyAction(change, 'fetch')).to.deep.equal({
+          kind: 'fetch',
+          via: 'control',
           url: URL_,
           dest: DEST,
-          sha256: SUM,
+          expected: { sha256: SUM, from: 'inventory' },
         }),
     },
   },
@@ -101,20 +131,20 @@ const cases: StepCase[] = [
     expect: {
       status: 'change',
       description: 'again (sha256 differs)',
-      actions: ['fetch_on_control'],
+      actions: ['fetch'],
       undo: [remove],
     },
   },
   {
-    name: 'via control without sha256: the action carries none',
+    name: 'via control without sha256: the action expects none',
     args: { ...byControl, sha256: '' },
     facts: [absent],
     expect: {
       status: 'change',
       description: 'through lbprov',
-      actions: ['fetch_on_control'],
+      actions: ['fetch'],
       undo: [remove],
-      more: (change) => expect(onlyAction(change, 'fetch_on_control')).not.to.have.property('sha256'),
+      more: (change) => expect(onlyAction(change, 'fetch')).not.to.have.property('expected'),
     },
   },
   {
@@ -124,9 +154,9 @@ const cases: StepCase[] = [
     expect: {
       status: 'change',
       description: `download ${URL_} to ${DEST}`,
-      actions: ['shell'],
+      actions: ['fetch'],
       undo: [remove],
-      more: (change) => expect(change.description).not.to.include('through lbprov'),
+      more: (change) => expect(onlyAction(change, 'fetch').via).to.equal('host'),
     },
   },
   {
@@ -136,8 +166,9 @@ const cases: StepCase[] = [
     expect: {
       status: 'change',
       description: ['cannot reach', 'through lbprov'],
-      actions: ['fetch_on_control'],
+      actions: ['fetch'],
       undo: [remove],
+      more: (change) => expect(onlyAction(change, 'fetch').via).to.equal('control'),
     },
   },
   {
@@ -169,17 +200,19 @@ describe('steps: fetch', () => {
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
     const run = (script: string) => {
       try {
-        execFileSync('sh', ['-c', script], { stdio: 'pipe' });
-        return { code: 0, stderr: '' };
+        const stdout = execFileSync('sh', ['-c', script], { stdio: 'pipe' }).toString();
+        return { code: 0, stdout, stderr: '' };
       } catch (error) {
-        const failed = error as { status: number; stderr: Buffer };
-        return { code: failed.status, stderr: failed.stderr.toString() };
+        const failed = error as { status: number; stdout: Buffer; stderr: Buffer };
+        return { code: failed.status, stdout: failed.stdout.toString(), stderr: failed.stderr.toString() };
       }
     };
 
-    it('the right sha256: the file is at dest, no temp file left', () => {
+    it('the right sha256: the file is at dest, no temp file left, and the script says what it fetched', () => {
       const dest = path.join(dir, 'sub', 'k.tar.gz');
-      expect(run(downloadScript(`file://${dir}/source.tar.gz`, dest, SUM)).code).to.equal(0);
+      const result = run(downloadScript(`file://${dir}/source.tar.gz`, dest, SUM));
+      expect(result.code).to.equal(0);
+      expect(result.stdout).to.equal(`lbprov-sha256=${SUM}\n`);
       expect(readFileSync(dest, 'utf8')).to.equal('keepalived tarball');
       expect(existsSync(`${dest}.lbprov-part`)).to.equal(false);
     });

@@ -44,8 +44,11 @@ export const RHEL: HostFacts = {
   kernel: '5.14.0-362.el9.x86_64',
 };
 
-export function hostContext(overrides: Partial<HostFacts> = {}): HostContext {
-  return { name: 'lb1', facts: { ...DEBIAN, ...overrides } };
+export function hostContext(
+  overrides: Partial<HostFacts> = {},
+  fetched: Record<string, string> = {},
+): HostContext {
+  return { name: 'lb1', facts: { ...DEBIAN, ...overrides }, fetched };
 }
 
 export function sha(text: string | Buffer): string {
@@ -128,7 +131,15 @@ export type Expected =
     };
 
 export type StepCase =
-  | { name: string; args: unknown; facts: Given; host?: Partial<HostFacts>; expect: Expected }
+  | {
+      name: string;
+      args: unknown;
+      facts: Given;
+      host?: Partial<HostFacts>;
+      /** The host record's sha256 per fetched destination. */
+      fetched?: Record<string, string>;
+      expect: Expected;
+    }
   /** Arguments the module must refuse, with a fragment of the message. */
   | { name: string; args: unknown; rejects: string };
 
@@ -152,7 +163,11 @@ export function checkCase<A>(module: Module<A>, row: StepCase): CheckResult | un
     return undefined;
   }
   const args = module.parseArgs(row.args);
-  const result = module.check(args, declaredFacts(module, args, row.facts), hostContext(row.host));
+  const result = module.check(
+    args,
+    declaredFacts(module, args, row.facts),
+    hostContext(row.host, row.fetched),
+  );
   const wanted = row.expect;
   expect(result.status, show(result)).to.equal(wanted.status);
   if (result.status === 'change' && wanted.status === 'change') {
