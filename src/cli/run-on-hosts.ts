@@ -42,10 +42,10 @@ export async function reportSetupError(
 export function openRunSession(
   file: string,
   options: { json?: boolean; limit?: string[] },
-  vrrpSecret: 'required' | 'when-set' = 'required',
+  secrets: 'required' | 'when-set' = 'required',
 ): Promise<Session> {
   return openSession(file, {
-    vrrpSecret,
+    secrets,
     ...(options.limit ? { limit: options.limit } : {}),
     // With --json the inventory's warnings are events too, not text beside them.
     warn: (message) =>

@@ -1,5 +1,11 @@
-import { checkAuthPass, formatDiagnostic, loadInventory } from '../inventory/index.js';
-import type { Inventory } from '../model/inventory.js';
+import {
+  checkAuthPass,
+  checkRedisPassword,
+  formatDiagnostic,
+  loadInventory,
+  type Problem,
+} from '../inventory/index.js';
+import type { Inventory, SecretSource } from '../model/inventory.js';
 import { loadPlaybook, playbookPath, PlaybookError } from '../playbook/load.js';
 import { buildJobs, type ProcedureJob } from '../procedure/jobs.js';
 import { PlanError } from '../engine/plan.js';
@@ -41,10 +47,10 @@ export async function openSession(
     limit?: readonly string[];
     warn: (message: string) => void;
     /**
-     * Commands that write no keepalived.conf (destroy, verify, drill) take the VRRP password when
-     * it is at hand, to mask it, but never ask for it or fail without it.
+     * Commands that write no configuration (destroy, verify, drill) take the VRRP and Redis
+     * passwords when they are at hand, to mask them, but never ask for them or fail without them.
      */
-    vrrpSecret?: 'required' | 'when-set';
+    secrets?: 'required' | 'when-set';
   },
 ): Promise<Session> {
   const loaded = await loadInventory(file);
@@ -58,23 +64,9 @@ export async function openSession(
   for (const warning of loaded.warnings) options.warn(formatDiagnostic(warning));
   const inventory = loaded.inventory;
   const masker = new SecretMasker();
-  let authPass: string;
-  if (options.vrrpSecret === 'when-set') {
-    // The jobs still render keepalived.conf, which these commands never send: a stand-in will do.
-    authPass = secretIfSet(inventory.vrrp.auth_pass) ?? UNUSED_SECRET;
-  } else {
-    try {
-      authPass = await resolveSecret(inventory.vrrp.auth_pass, 'VRRP auth_pass', (answer) => {
-        const problem = checkAuthPass(answer, inventory.keepalived.version);
-        return problem && describeProblem(problem);
-      });
-    } catch (error) {
-      if (error instanceof SecretUnavailableError)
-        throw new SetupError(error.message, ExitCode.InvalidInventory);
-      throw error;
-    }
-  }
-  masker.add(authPass);
+  const secrets = await runSecrets(inventory, options.secrets ?? 'required');
+  masker.add(secrets.authPass);
+  if (secrets.redisPassword !== undefined) masker.add(secrets.redisPassword);
   const selection = selectHosts(inventory, options.limit ?? []);
   if (selection && 'unknown' in selection) {
     throw new SetupError(
@@ -89,7 +81,7 @@ export async function openSession(
       loadPlaybook(playbookPath('director')),
       loadPlaybook(playbookPath('real_server')),
     ]);
-    jobs = buildJobs(inventory, { director, realServer }, { authPass }, limit);
+    jobs = buildJobs(inventory, { director, realServer }, secrets, limit);
   } catch (error) {
     if (error instanceof PlaybookError || error instanceof PlanError) {
       throw new SetupError(
@@ -122,4 +114,45 @@ export async function openSession(
         { sudoPassword, ...(onHostKeyRecorded ? { onHostKeyRecorded } : {}) },
       ),
   };
+}
+
+/**
+ * The passwords the jobs render. A command that writes no configuration gets a stand-in for one
+ * that is not at hand; the Redis password is needed only where lbprov manages Redis.
+ */
+async function runSecrets(
+  inventory: Inventory,
+  mode: 'required' | 'when-set',
+): Promise<{ authPass: string; redisPassword?: string }> {
+  const authPass =
+    mode === 'when-set'
+      ? (secretIfSet(inventory.vrrp.auth_pass) ?? UNUSED_SECRET)
+      : await requiredSecret(inventory.vrrp.auth_pass, 'VRRP auth_pass', (answer) =>
+          checkAuthPass(answer, inventory.keepalived.version),
+        );
+  const redis = inventory.redis.password;
+  if (redis === undefined) return { authPass };
+  const redisPassword =
+    mode === 'required' && inventory.redis.manage
+      ? await requiredSecret(redis, 'Redis password', checkRedisPassword)
+      : (secretIfSet(redis) ?? UNUSED_SECRET);
+  return { authPass, redisPassword };
+}
+
+/** From the file or the environment, else asked for on a terminal; the answer obeys the file's rule. */
+async function requiredSecret(
+  source: SecretSource,
+  label: string,
+  check: (answer: string) => Problem | undefined,
+): Promise<string> {
+  try {
+    return await resolveSecret(source, label, (answer) => {
+      const problem = check(answer);
+      return problem && describeProblem(problem);
+    });
+  } catch (error) {
+    if (error instanceof SecretUnavailableError)
+      throw new SetupError(error.message, ExitCode.InvalidInventory);
+    throw error;
+  }
 }

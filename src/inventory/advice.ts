@@ -1,10 +1,15 @@
 import type { Finding } from './finding.js';
 import type { ParsedSections } from './rules.js';
-import type { Problem } from './shapes.js';
+import { REDIS_PASSWORD_MAX_LENGTH, REDIS_PASSWORD_MIN_LENGTH, type Problem } from './shapes.js';
 
 /** Findings that do not stop a run but that an operator should have read once. */
 export function adviceFor(sections: ParsedSections, env: NodeJS.ProcessEnv): Finding[] {
-  return [...schedulingAdvice(sections), ...authAdvice(sections, env), ...sourceAdvice(sections)];
+  return [
+    ...schedulingAdvice(sections),
+    ...authAdvice(sections, env),
+    ...redisAdvice(sections, env),
+    ...sourceAdvice(sections),
+  ];
 }
 
 const KERNEL_DEPENDENT = new Set(['mh', 'fo', 'ovf', 'twos']);
@@ -54,6 +59,52 @@ function authAdvice({ vrrp }: ParsedSections, env: NodeJS.ProcessEnv): Finding[]
     });
   }
   return findings;
+}
+
+/**
+ * lbprov binds a managed Redis to the host address and the VIP with protected-mode off, so without
+ * a password anyone who reaches either address can read and write every key.
+ */
+function redisAdvice({ redis }: ParsedSections, env: NodeJS.ProcessEnv): Finding[] {
+  if (redis === undefined) return [];
+  const { manage, password } = redis;
+  if (manage && password === undefined) {
+    return [
+      {
+        path: ['redis', 'manage'],
+        message:
+          "Redis will answer anyone who reaches the VIP or a real server's address: lbprov binds it to both with protected-mode no, and redis.password is not set",
+        hint: 'add password: { env: LBPROV_REDIS_PASSWORD } under redis and export that variable before lbprov apply (clients then AUTH), or keep the Redis port firewalled to trusted clients',
+      },
+    ];
+  }
+  if (password === undefined) return [];
+  if (!manage) {
+    return [
+      {
+        path: ['redis', 'password'],
+        message: 'is not used: lbprov configures Redis only with redis.manage: true',
+        hint: 'set redis.manage: true for lbprov to set requirepass on the real servers, or remove redis.password',
+      },
+    ];
+  }
+  if (typeof password === 'string') {
+    return [
+      {
+        path: ['redis', 'password'],
+        message: 'the password is written in the inventory file',
+        hint: 'write password: { env: LBPROV_REDIS_PASSWORD } and set that variable when running lbprov',
+      },
+    ];
+  }
+  if (env[password.env] !== undefined) return [];
+  return [
+    {
+      path: ['redis', 'password', 'env'],
+      message: `${password.env} is not set here, so the password was not checked; apply will need it`,
+      hint: `export ${password.env} (${REDIS_PASSWORD_MIN_LENGTH} to ${REDIS_PASSWORD_MAX_LENGTH} characters, no spaces, quotes or backslashes) before lbprov apply`,
+    },
+  ];
 }
 
 const ARTIFACTS = ['keepalived', 'ipvsadm'] as const;

@@ -4,4 +4,12 @@ export { formatDiagnostic, type Diagnostic } from './diagnostic.js';
 export { fieldProblem } from './field-check.js';
 export { fields, type InventoryFileInput } from './schema.js';
 export { directorAsRealServerProblem, directorVipProblem, sameHost } from './rules.js';
-export { checkAuthPass, authPassLimit, parseVip, type Problem } from './shapes.js';
+export {
+  checkAuthPass,
+  authPassLimit,
+  checkRedisPassword,
+  parseVip,
+  REDIS_PASSWORD_MAX_LENGTH,
+  REDIS_PASSWORD_MIN_LENGTH,
+  type Problem,
+} from './shapes.js';

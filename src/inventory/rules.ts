@@ -1,7 +1,14 @@
 import type { Finding } from './finding.js';
 import { broadcastAddress, formatIpv4, networkAddress, parseIpv4, sameSubnet } from './ipv4.js';
 import type { InventoryFile } from './schema.js';
-import { checkAuthPass, checkAuthPassLength, parseVip, type ParsedVip, type Problem } from './shapes.js';
+import {
+  checkAuthPass,
+  checkAuthPassLength,
+  checkRedisPassword,
+  parseVip,
+  type ParsedVip,
+  type Problem,
+} from './shapes.js';
 
 /**
  * Rules that relate fields to each other (keepalived.conf(5), ipvsadm(8), defects.md).
@@ -35,6 +42,7 @@ export function crossFieldErrors(sections: ParsedSections, env: NodeJS.ProcessEn
     ...hostOverlaps(sections),
     ...vipPlacement(sections),
     ...authPassRules(sections, env),
+    ...redisPasswordRules(sections, env),
   ];
 }
 
@@ -260,6 +268,23 @@ function authPassRules(sections: ParsedSections, env: NodeJS.ProcessEnv): Findin
   return [
     {
       path: ['vrrp', 'auth_pass', 'env'],
+      message: `${secret.env} (from the environment) ${problem.message}`,
+      hint: problem.hint,
+    },
+  ];
+}
+
+/** An inline redis.password passed its rule in the schema; one named by a variable is checked here. */
+function redisPasswordRules(sections: ParsedSections, env: NodeJS.ProcessEnv): Finding[] {
+  const secret = sections.redis?.password;
+  if (secret === undefined || typeof secret === 'string') return [];
+  const value = env[secret.env];
+  if (value === undefined) return [];
+  const problem = checkRedisPassword(value);
+  if (!problem) return [];
+  return [
+    {
+      path: ['redis', 'password', 'env'],
       message: `${secret.env} (from the environment) ${problem.message}`,
       hint: problem.hint,
     },

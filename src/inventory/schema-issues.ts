@@ -30,6 +30,7 @@ const EXAMPLES: Record<string, string> = {
   interface: 'interface: eth0',
   virtual_router_id: 'virtual_router_id: 51',
   auth_pass: 'auth_pass: { env: LBPROV_AUTH_PASS }',
+  password: 'password: { env: LBPROV_REDIS_PASSWORD }',
   vip: 'vip: 10.8.80.200/24',
   version: 'version: "2.2.7"',
   source: 'source: http://www.keepalived.org/software/keepalived-2.2.7.tar.gz',
@@ -69,9 +70,11 @@ export function findingsFromIssues(issues: readonly z.core.$ZodIssue[], context:
   return issues.flatMap((issue) => findingsFromIssue(issue, context));
 }
 
-/** The inline VRRP password: whatever is wrong with it, messages never repeat it. */
+/** Where the inventory holds a password inline: whatever is wrong with it, messages never repeat it. */
+const SECRET_PATHS = ['vrrp.auth_pass', 'redis.password'];
+
 function isSecret(path: PathSegment[]): boolean {
-  return path.length === 2 && path[0] === 'vrrp' && path[1] === 'auth_pass';
+  return path.length === 2 && SECRET_PATHS.includes(path.join('.'));
 }
 
 /** "put it in quotes", with the value to copy unless it is the password. */

@@ -6,6 +6,7 @@ import {
   checkInterface,
   checkLabel,
   checkLocalPath,
+  checkRedisPassword,
   checkRemotePath,
   checkSha256,
   checkUrl,
@@ -56,6 +57,7 @@ export const fields = {
   state: z.enum(['MASTER', 'BACKUP']),
   authType: z.enum(['PASS', 'AH']),
   authPass: shaped(checkAuthPassCharacters),
+  redisPassword: shaped(checkRedisPassword),
   envName: shaped(checkEnvName),
   protocol: z.enum(['TCP', 'UDP']),
   lbAlgo: z.enum([
@@ -115,9 +117,10 @@ const artifact = {
   fetch: z.enum(['auto', 'host', 'control']).default('auto'),
 };
 
-const secret = z.union([fields.authPass, z.strictObject({ env: fields.envName })], {
-  error: 'must be a quoted password such as "s3cret" or { env: LBPROV_AUTH_PASS }',
-});
+/** A secret written inline (discouraged) or named by an environment variable read at run time. */
+function secret(inline: z.ZodType<string, string>, error: string) {
+  return z.union([inline, z.strictObject({ env: fields.envName })], { error });
+}
 
 const hostEntry = {
   host: fields.host,
@@ -154,7 +157,10 @@ export const sectionSchemas = {
     virtual_router_id: fields.virtualRouterId,
     advert_int: fields.advertInt.default(1),
     auth_type: fields.authType.default('PASS'),
-    auth_pass: secret,
+    auth_pass: secret(
+      fields.authPass,
+      'must be a quoted password such as "s3cret" or { env: LBPROV_AUTH_PASS }',
+    ),
     vip: fields.vip,
   }),
   service,
@@ -170,7 +176,15 @@ export const sectionSchemas = {
     .array(z.strictObject({ ...hostEntry, weight: fields.weight.default(1) }))
     .min(1, 'must list at least one real server (a Redis host)'),
   redis: z
-    .strictObject({ manage: z.boolean().default(true), install: z.boolean().default(false) })
+    .strictObject({
+      manage: z.boolean().default(true),
+      install: z.boolean().default(false),
+      // Written as requirepass on the real servers (redis.manage); absent: Redis asks for none.
+      password: secret(
+        fields.redisPassword,
+        'must be a quoted password or { env: LBPROV_REDIS_PASSWORD }',
+      ).optional(),
+    })
     .prefault({}),
   verify: z.strictObject({ client: fields.host }).optional(),
   allow_vrrp_only: z.boolean().default(false),

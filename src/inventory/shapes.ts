@@ -191,6 +191,47 @@ export function checkAuthPass(value: string, keepalivedVersion: string | undefin
   return checkAuthPassCharacters(value) ?? checkAuthPassLength(value, keepalivedVersion);
 }
 
+/**
+ * The Redis password (redis.password). It is written as `requirepass <password>` into a file Redis
+ * reads, and Redis splits its configuration lines itself: a space ends the word, quotes start a
+ * quoted string and a backslash escapes inside one (and means something else again in YAML and
+ * shells). Printable ASCII without those is read as written, with no quoting to get wrong.
+ * Redis answers as fast as anyone can ask, so a short password is guessed quickly: 8 is the floor,
+ * 128 keeps the line readable. Messages say which kind of character is wrong, never which character.
+ */
+export const REDIS_PASSWORD_MIN_LENGTH = 8;
+export const REDIS_PASSWORD_MAX_LENGTH = 128;
+const REDIS_PASSWORD_HINT = `choose ${REDIS_PASSWORD_MIN_LENGTH} to ${REDIS_PASSWORD_MAX_LENGTH} printable ASCII characters without spaces, quotes or backslashes, e.g. from \`openssl rand -base64 24\``;
+
+export const checkRedisPassword: ShapeCheck = (value) => {
+  if (value === '') return { message: 'is empty', hint: REDIS_PASSWORD_HINT };
+  const misread = redisMisreads(value);
+  if (misread !== undefined) {
+    return { message: `contains ${misread}, which redis.conf would misread`, hint: REDIS_PASSWORD_HINT };
+  }
+  if (value.length < REDIS_PASSWORD_MIN_LENGTH) {
+    return {
+      message: `is ${value.length} character${value.length === 1 ? '' : 's'}; a Redis password needs at least ${REDIS_PASSWORD_MIN_LENGTH} (Redis answers as fast as an attacker can guess)`,
+      hint: REDIS_PASSWORD_HINT,
+    };
+  }
+  if (value.length > REDIS_PASSWORD_MAX_LENGTH) {
+    return {
+      message: `is ${value.length} characters; lbprov takes at most ${REDIS_PASSWORD_MAX_LENGTH}`,
+      hint: REDIS_PASSWORD_HINT,
+    };
+  }
+  return undefined;
+};
+
+function redisMisreads(value: string): string | undefined {
+  if (/\s/.test(value)) return 'white space';
+  if (/["']/.test(value)) return 'a quote';
+  if (value.includes('\\')) return 'a backslash';
+  if (!/^[\x21-\x7e]+$/.test(value)) return 'a control or non-ASCII character';
+  return undefined;
+}
+
 export interface ParsedVip {
   address: string;
   prefix_length: number;

@@ -1,5 +1,12 @@
 import path from 'node:path';
-import type { Director, Inventory, RealServer, SourceArtifact, SshSettings } from '../model/inventory.js';
+import type {
+  Director,
+  Inventory,
+  RealServer,
+  SecretSource,
+  SourceArtifact,
+  SshSettings,
+} from '../model/inventory.js';
 import type { InventoryFile } from './schema.js';
 import { parseVip } from './shapes.js';
 
@@ -28,6 +35,7 @@ export function toModel(data: InventoryFile, file: string, home: string): Invent
     weight: r.weight,
   }));
   const { auth_pass } = data.vrrp;
+  const { password: redisPassword, ...redis } = data.redis;
 
   return {
     file: absoluteFile,
@@ -36,17 +44,21 @@ export function toModel(data: InventoryFile, file: string, home: string): Invent
     ipvsadm: artifact(data.ipvsadm),
     vrrp: {
       ...data.vrrp,
-      auth_pass: typeof auth_pass === 'string' ? { value: auth_pass } : { env: auth_pass.env },
+      auth_pass: secretSource(auth_pass),
       vip,
     },
     service: data.service,
     directors,
     real_servers: realServers,
-    redis: data.redis,
+    redis: { ...redis, ...(redisPassword === undefined ? {} : { password: secretSource(redisPassword) }) },
     ...(data.verify ? { verify: data.verify } : {}),
     allow_vrrp_only: data.allow_vrrp_only,
     destroy: data.destroy,
   };
+}
+
+function secretSource(secret: string | { env: string }): SecretSource {
+  return typeof secret === 'string' ? { value: secret } : { env: secret.env };
 }
 
 /** `~` is the control user's home; a relative path is read from the inventory's folder, not the cwd. */

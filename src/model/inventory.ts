@@ -82,6 +82,8 @@ export interface RealServer extends HostEntry {
 export interface RedisSettings {
   manage: boolean;
   install: boolean;
+  /** requirepass on the real servers (when lbprov manages Redis); absent: Redis asks for none. */
+  password?: SecretSource;
 }
 
 export interface Inventory {

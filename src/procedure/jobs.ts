@@ -20,13 +20,14 @@ export interface ProcedureJob extends RunJob {
 export function buildJobs(
   inventory: Inventory,
   playbooks: Playbooks,
-  secrets: { authPass: string },
+  /** redisPassword: present exactly when the inventory sets redis.password. */
+  secrets: { authPass: string; redisPassword?: string },
   limit?: ReadonlySet<string>,
 ): ProcedureJob[] {
   const wanted = (entry: HostEntry): boolean => !limit || limit.has(entry.name) || limit.has(entry.host);
   const jobs: ProcedureJob[] = [];
   for (const server of inventory.real_servers.filter(wanted)) {
-    const vars = realServerVars(inventory, server);
+    const vars = realServerVars(inventory, server, secrets.redisPassword);
     jobs.push({
       name: server.name,
       role: 'real server',

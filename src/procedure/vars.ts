@@ -19,6 +19,13 @@ import {
   renderRealServerScript,
   renderRealServerUnit,
 } from '../render/realserver-script.js';
+import {
+  REDIS_AUTH_INCLUDE,
+  REDIS_AUTH_INCLUDE_REGEXP,
+  REDIS_AUTH_PATH,
+  renderRedisAuth,
+  REQUIREPASS_REGEXP,
+} from '../render/redis-auth.js';
 
 /** Where sources are fetched and built; destroy removes the whole folder. */
 export const SOURCE_ROOT = '/usr/local/src/lbprov';
@@ -121,7 +128,12 @@ export function directorVars(
   };
 }
 
-export function realServerVars(inventory: Inventory, server: RealServer): Record<string, unknown> {
+/** `redisPassword`: the resolved redis.password, absent when the inventory sets none. */
+export function realServerVars(
+  inventory: Inventory,
+  server: RealServer,
+  redisPassword?: string,
+): Record<string, unknown> {
   const vip = inventory.vrrp.vip.address;
   const script = `/etc/init.d/${REAL_SERVER_SERVICE}`;
   return {
@@ -143,6 +155,15 @@ export function realServerVars(inventory: Inventory, server: RealServer): Record
       port: inventory.service.port,
       // Loopback for local tools, the host address for health checks, the VIP for LVS-DR traffic.
       bind: `bind 127.0.0.1 ${server.host} ${vip}`,
+      password_set: redisPassword !== undefined,
+      auth: {
+        path: REDIS_AUTH_PATH,
+        // Arguments are filled for every step, even one `when` skips: without a password nothing writes this.
+        content: redisPassword === undefined ? '' : renderRedisAuth(redisPassword),
+        include: REDIS_AUTH_INCLUDE,
+        include_regexp: REDIS_AUTH_INCLUDE_REGEXP,
+        requirepass_regexp: REQUIREPASS_REGEXP,
+      },
     },
   };
 }

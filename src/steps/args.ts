@@ -15,6 +15,11 @@ export const fileMode = z
   .regex(/^0?[0-7]{3,4}$/, 'must be an octal mode such as "0644"')
   .transform((mode) => parseInt(mode, 8));
 
+/** A regular expression whose first group is a secret to hide in diffs (old values included). */
+export const secretPattern = z
+  .string()
+  .refine((pattern) => new RegExp(pattern).source.includes('('), { message: 'needs a capture group' });
+
 export const accountName = z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be a user or group name');
 
 export function parseArgs<S extends z.ZodType>(module: string, schema: S, raw: unknown): z.output<S> {

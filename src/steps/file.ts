@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { factValue } from '../facts/fact.js';
 import { fileFact } from '../facts/files.js';
-import { absolutePath, accountName, fileMode, parseArgs } from './args.js';
+import { absolutePath, accountName, fileMode, parseArgs, secretPattern } from './args.js';
 import { checkFile } from './file-change.js';
 import type { Module } from './types.js';
 
@@ -13,11 +13,7 @@ const schema = z
     owner: accountName.default('root'),
     group: accountName.default('root'),
     validate: z.string().optional(),
-    /** A regular expression whose first group is a secret to hide in diffs (old values included). */
-    redact: z
-      .string()
-      .refine((pattern) => new RegExp(pattern).source.includes('('), { message: 'needs a capture group' })
-      .optional(),
+    redact: secretPattern.optional(),
   })
   .strict();
 

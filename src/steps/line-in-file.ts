@@ -1,20 +1,30 @@
 import { z } from 'zod';
 import { factValue } from '../facts/fact.js';
 import { fileFact } from '../facts/files.js';
-import { absolutePath, fileMode, parseArgs } from './args.js';
+import { absolutePath, fileMode, parseArgs, secretPattern } from './args.js';
 import { checkFile } from './file-change.js';
 import type { Module } from './types.js';
 
 const schema = z
   .object({
     path: absolutePath,
-    /** Lines matching this pattern are the ones the wanted line replaces. */
+    /** Lines matching this pattern are the ones the wanted line replaces (or, absent, that go). */
     regexp: z.string().min(1),
-    line: z.string().regex(/^[^\n]*$/, 'must be a single line'),
+    line: z
+      .string()
+      .regex(/^[^\n]*$/, 'must be a single line')
+      .optional(),
+    /** absent: every matching line is removed; a missing file has none to remove. */
+    state: z.enum(['present', 'absent']).default('present'),
     create: z.boolean().default(true),
     mode: fileMode.default(0o644),
+    redact: secretPattern.optional(),
   })
-  .strict();
+  .strict()
+  .refine((args) => args.state === 'absent' || args.line !== undefined, {
+    message: 'is required unless state is absent',
+    path: ['line'],
+  });
 
 type LineArgs = z.output<typeof schema>;
 
@@ -33,12 +43,23 @@ export function withLine(text: string, regexp: RegExp, line: string): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Every line matching `regexp` removed; the text is returned as it was when none matches. */
+export function withoutLines(text: string, regexp: RegExp): string {
+  const lines = text.split('\n');
+  const kept = lines.filter((candidate) => !regexp.test(candidate));
+  return kept.length === lines.length ? text : kept.join('\n');
+}
+
 export const lineInFileModule: Module<LineArgs> = {
   name: 'line_in_file',
   parseArgs: (raw) => parseArgs('line_in_file', schema, raw),
   facts: (args) => [fileFact(args.path)],
   check(args, facts) {
     const state = factValue(facts, fileFact(args.path));
+    const absent = args.state === 'absent';
+    if (!state.exists && absent) {
+      return { status: 'skip', reason: `${args.path} does not exist, so it holds no line to remove` };
+    }
     if (!state.exists && !args.create) {
       return { status: 'fail', reason: `${args.path} does not exist`, hint: `create ${args.path} first` };
     }
@@ -50,7 +71,8 @@ export const lineInFileModule: Module<LineArgs> = {
       };
     }
     const before = state.exists ? (state.content?.toString('utf8') ?? '') : '';
-    const after = withLine(before, new RegExp(args.regexp), args.line);
+    const regexp = new RegExp(args.regexp);
+    const after = absent ? withoutLines(before, regexp) : withLine(before, regexp, args.line ?? '');
     return checkFile(
       {
         path: args.path,
@@ -58,6 +80,7 @@ export const lineInFileModule: Module<LineArgs> = {
         mode: state.exists ? state.mode : args.mode,
         owner: state.exists ? state.owner : 'root',
         group: state.exists ? state.group : 'root',
+        ...(args.redact ? { redact: new RegExp(args.redact, 'm') } : {}),
       },
       state,
     );

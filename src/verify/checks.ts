@@ -111,11 +111,12 @@ export function assessCluster(inventory: Inventory, cluster: ClusterEvidence): C
     );
   } else {
     const pings = client.gathered.evidence;
+    const passwordSet = inventory.redis.manage && inventory.redis.password !== undefined;
     for (const server of inventory.real_servers) {
       const ping = pings[`rs:${server.name}`];
-      if (ping) checks.push(decideRedisPing(server, port, ping));
+      if (ping) checks.push(decideRedisPing(server, port, ping, passwordSet));
     }
-    if (pings.vip) checks.push(decideVipPing(vip, port, pings.vip, holders));
+    if (pings.vip) checks.push(decideVipPing(vip, port, pings.vip, holders, passwordSet));
   }
   return checks;
 }

@@ -396,8 +396,14 @@ export function decideRedisListening(
   };
 }
 
-export function decideRedisPing(server: { name: string; host: string }, port: number, ping: Evidence): Check {
-  const outcome = readPing(ping);
+/** `passwordSet`: lbprov set requirepass, so only NOAUTH is a right answer (see readPing). */
+export function decideRedisPing(
+  server: { name: string; host: string },
+  port: number,
+  ping: Evidence,
+  passwordSet = false,
+): Check {
+  const outcome = readPing(ping, passwordSet);
   return {
     check: 'redis-ping',
     host: server.name,
@@ -424,14 +430,20 @@ export interface VipHolder {
  * The end-to-end check. Where the director holding the VIP has no IPVS (VRRP-only mode) it
  * forwards nothing, so no answer through the VIP could come from a real server: not provable.
  */
-export function decideVipPing(vip: string, port: number, ping: Evidence, holders: VipHolder[]): Check {
+export function decideVipPing(
+  vip: string,
+  port: number,
+  ping: Evidence,
+  holders: VipHolder[],
+  passwordSet = false,
+): Check {
   const base = {
     check: 'redis-ping-via-vip' as const,
     host: ping.host,
     title: `Redis answers PING through the VIP ${vip}:${port} from the client ${ping.host}`,
     evidence: [ping, ...holders.map((holder) => holder.ipvs)],
   };
-  const outcome = readPing(ping);
+  const outcome = readPing(ping, passwordSet);
   const withoutIpvs = holders.filter((holder) => parseIpvsSupport(holder.ipvs.output) === 'absent');
   if (withoutIpvs.length > 0) {
     return {

@@ -14,16 +14,33 @@ export interface PingOutcome {
   hint?: string;
 }
 
-/** Reads what `redis-cli ping` printed: PONG, or a refusal that still proves Redis answered. */
-export function readPing(evidence: Evidence): PingOutcome {
+/**
+ * Reads what `redis-cli ping` printed: PONG, or a refusal that still proves Redis answered. The
+ * client never sends the password (it would have to travel on a command line or in a file left on
+ * the client); NOAUTH proves Redis answered. With `passwordSet` (lbprov set requirepass) NOAUTH is
+ * the expected answer, and a PONG means Redis serves anyone: the password is not in effect.
+ */
+export function readPing(evidence: Evidence, passwordSet = false): PingOutcome {
   const firstLine =
     evidence.output
       .split('\n')
       .find((line) => line.trim())
       ?.trim() ?? '(no output)';
-  if (/^PONG$/m.test(evidence.output)) return { answered: true, detail: 'PONG' };
+  if (/^PONG$/m.test(evidence.output)) {
+    if (!passwordSet) return { answered: true, detail: 'PONG' };
+    return {
+      answered: false,
+      detail: 'PONG without a password, although the inventory sets redis.password: Redis serves anyone',
+      hint: 'run `lbprov apply`: it writes requirepass on Debian-family real servers and restarts Redis (elsewhere set requirepass by hand)',
+    };
+  }
   if (/NOAUTH/.test(evidence.output)) {
-    return { answered: true, detail: 'Redis answers (it requires a password: NOAUTH)' };
+    return {
+      answered: true,
+      detail: passwordSet
+        ? 'Redis answers and asks for the password (NOAUTH), as redis.password says'
+        : 'Redis answers (it requires a password: NOAUTH)',
+    };
   }
   if (evidence.exit_code === 124) {
     return {

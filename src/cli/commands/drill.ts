@@ -26,7 +26,7 @@ export async function drillCommand(
   };
   let guard: InterruptGuard | undefined;
   try {
-    const session = await openSession(file, { warn, vrrpSecret: 'when-set' });
+    const session = await openSession(file, { warn, secrets: 'when-set' });
     const print = (event: DrillEvent): void => {
       const masked = session.masker.maskDeep(event);
       const lines = options.json ? [JSON.stringify(masked)] : drillLines(masked);

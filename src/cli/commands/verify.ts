@@ -30,7 +30,7 @@ export async function verifyCommand(file: string, options: VerifyOptions): Promi
   };
   return reportSetupError(
     async () => {
-      const session = await openSession(file, { warn, vrrpSecret: 'when-set' });
+      const session = await openSession(file, { warn, secrets: 'when-set' });
       const evidence = await collectClusterEvidence(session.inventory, connectEntry(session, warn));
       const checks = session.masker.maskDeep(assessCluster(session.inventory, evidence));
       const summary = summarize(checks);

@@ -14,6 +14,7 @@ export function renderInventory(inventory: InventoryFileInput, fileName: string)
 
   for (const path of [
     ['vrrp', 'auth_pass'],
+    ['redis', 'password'],
     ['service', 'check'],
   ])
     flowStyle(doc.getIn(path, true));
@@ -49,6 +50,7 @@ export function renderInventory(inventory: InventoryFileInput, fileName: string)
 
 function commentsFor(inventory: InventoryFileInput): [string[], string][] {
   const secret = inventory.vrrp.auth_pass;
+  const redisPassword = inventory.redis?.password;
   const realServers = inventory.real_servers.length;
   const algo = inventory.service?.lb_algo ?? 'rr';
   return [
@@ -80,8 +82,21 @@ function commentsFor(inventory: InventoryFileInput): [string[], string][] {
     [['real_servers'], 'The Redis hosts. Each gets the VIP on lo and the ARP settings direct routing needs.'],
     [
       ['redis'],
-      'manage: bind the host address and the VIP, start and enable Redis; install: install it where missing.',
+      'manage: bind the host address and the VIP, start and enable Redis; install: install it where missing.' +
+        (redisPassword === undefined
+          ? '\nNo password: Redis answers anyone who reaches it; password: { env: LBPROV_REDIS_PASSWORD } would make it ask (requirepass).'
+          : ''),
     ],
+    ...(redisPassword === undefined
+      ? []
+      : [
+          [
+            ['redis', 'password'],
+            typeof redisPassword === 'string'
+              ? 'Stored in this file (mode 0600); { env: LBPROV_REDIS_PASSWORD } would keep it out.'
+              : `Read from $${redisPassword.env} when lbprov runs; every real server's Redis asks clients for it.`,
+          ] as [string[], string],
+        ]),
     [
       ['allow_vrrp_only'],
       'verify: { client: ADDRESS }  would name a host that is neither director nor real server, for end-to-end checks.\n' +

@@ -3,6 +3,7 @@ import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic, validateInventoryText, type InventoryFileInput } from '../../inventory/index.js';
 import { askCluster, type ClusterAnswers } from './ask-cluster.js';
+import { askRedisPassword } from './ask-redis.js';
 import { askSecret, type SecretAnswer } from './ask-secret.js';
 import { askSoftware } from './ask-software.js';
 import { askSsh } from './ask-ssh.js';
@@ -32,8 +33,9 @@ export async function runInitPrompts(file: string): Promise<boolean> {
     const cluster = await askCluster();
     const software = await askSoftware();
     const secret = await askSecret(software.keepalived.version);
+    const redisPassword = await askRedisPassword();
     const ssh = await askSsh();
-    const inventory = assemble(cluster, software, secret, ssh);
+    const inventory = assemble(cluster, software, { vrrp: secret, redis: redisPassword }, ssh);
     const text = renderInventory(inventory, file);
     // The answers were checked one by one; this checks the file as a whole, exactly as `validate` will.
     const result = validateInventoryText(text, file, { HOME: process.env.HOME });
@@ -42,12 +44,12 @@ export async function runInitPrompts(file: string): Promise<boolean> {
         `init composed an inventory that does not validate:\n${result.errors.map(formatDiagnostic).join('\n')}`,
       );
     }
-    await writeFileAtomically(file, text, secret.stored === 'inline' ? 0o600 : 0o644);
-    report(
-      file,
-      secret,
-      result.warnings.filter((w) => w.path !== 'vrrp.auth_pass.env').map(formatDiagnostic),
-    );
+    const secrets = [secret, ...(redisPassword ? [redisPassword] : [])];
+    const inline = secrets.some((s) => s.stored === 'inline');
+    await writeFileAtomically(file, text, inline ? 0o600 : 0o644);
+    // "not set here" is no news: report() says how to set each variable.
+    const unsetHere = new Set(['vrrp.auth_pass.env', 'redis.password.env']);
+    report(file, secrets, result.warnings.filter((w) => !unsetHere.has(w.path)).map(formatDiagnostic));
     return true;
   } catch (error) {
     if (error instanceof Error && error.name === 'ExitPromptError') {
@@ -61,9 +63,10 @@ export async function runInitPrompts(file: string): Promise<boolean> {
 function assemble(
   cluster: ClusterAnswers,
   software: Awaited<ReturnType<typeof askSoftware>>,
-  secret: SecretAnswer,
+  secrets: { vrrp: SecretAnswer; redis: SecretAnswer | undefined },
   ssh: Awaited<ReturnType<typeof askSsh>>,
 ): InventoryFileInput {
+  const stored = (secret: SecretAnswer) => (secret.stored === 'inline' ? secret.value : { env: secret.env });
   return {
     ssh,
     keepalived: { ...software.keepalived, prefix: '/usr/local/keepalived' },
@@ -73,7 +76,7 @@ function assemble(
       virtual_router_id: cluster.vrrp.virtual_router_id,
       advert_int: 1,
       auth_type: 'PASS',
-      auth_pass: secret.stored === 'inline' ? secret.value : { env: secret.env },
+      auth_pass: stored(secrets.vrrp),
       vip: cluster.vrrp.vip,
     },
     service: {
@@ -86,18 +89,25 @@ function assemble(
     },
     directors: cluster.directors,
     real_servers: cluster.real_servers,
-    redis: { manage: true, install: false },
+    redis: {
+      manage: true,
+      install: false,
+      ...(secrets.redis === undefined ? {} : { password: stored(secrets.redis) }),
+    },
     allow_vrrp_only: false,
   };
 }
 
-function report(file: string, secret: SecretAnswer, warnings: string[]): void {
+function report(file: string, secrets: SecretAnswer[], warnings: string[]): void {
   const lines = [`Wrote ${file}.`];
   if (warnings.length > 0) lines.push('Worth reading before you apply it:', ...warnings.map((w) => `  ${w}`));
-  if (secret.stored === 'env') {
+  const fromEnv = secrets.flatMap((secret) => (secret.stored === 'env' ? [secret.env] : []));
+  if (fromEnv.length > 0) {
     lines.push(
-      `The password is not stored. Before lbprov apply, set ${secret.env} to it without echoing it, e.g.:`,
-      `  read -rs ${secret.env} && export ${secret.env}`,
+      fromEnv.length === 1
+        ? `The password is not stored. Before lbprov apply, set ${fromEnv.join('')} to it without echoing it, e.g.:`
+        : `The passwords are not stored. Before lbprov apply, set ${fromEnv.join(' and ')} without echoing them, e.g.:`,
+      ...fromEnv.map((env) => `  read -rs ${env} && export ${env}`),
     );
   }
   lines.push(`Next: lbprov validate ${file}`);

@@ -29,6 +29,7 @@ const ANSWERS: [prompt: string, answer: string][] = [
   ['ipvsadm 1.26 tarball SHA-256', ''],
   ['VRRP password', 'Zq7secr'],
   ['Keep the password out of the file', ''],
+  ['Redis password', ''],
   ['SSH user', 'deploy'],
   ['SSH port', ''],
   ['SSH private key file', '~/.ssh/lab_ed25519'],
@@ -85,6 +86,8 @@ describe('lbprov init (typed into a terminal)', function () {
     expect(await session.exitCode()).to.equal(0);
     expect(session.screen).to.not.include(SECRET);
     expect(session.screen).to.include('read -rs LBPROV_AUTH_PASS');
+    // No Redis password was given: init says what validate says about that.
+    expect(session.screen).to.include('warning: redis.manage: Redis will answer anyone who reaches the VIP');
 
     const text = await readFile(file, 'utf8');
     expect(text).to.not.include(SECRET);
@@ -196,6 +199,38 @@ describe('lbprov init (typed into a terminal)', function () {
     // An https source needs no digest to be worth a warning.
     expect(written.ipvsadm).to.deep.include({ version: '1.31', sha256: '' });
     expect(session.screen).to.not.include('unverified tarball');
+  });
+
+  it('asks for a Redis password under the rule the file obeys, and stores only the variable it is read from', async () => {
+    const file = path.join(await tempDir(), 'redis.yaml');
+    const redisPassword = 'Rp7-x!q2@Zz#w0$k';
+    const at = ANSWERS.findIndex(([p]) => p === 'Redis password');
+    session = startInit(file);
+    await answerAll(session, ANSWERS.slice(0, at));
+    await session.answer('Redis password', 'Qx7#kWv');
+    await session.expect('is 7 characters; a Redis password needs at least 8');
+    session.type(`${BACKSPACES}Qx7 kWv9m\r`);
+    await session.expect('contains white space, which redis.conf would misread');
+    session.type(`${BACKSPACES}${redisPassword}\r`);
+    await session.answer('Keep the Redis password out of the file', '');
+    await answerAll(session, ANSWERS.slice(at + 1));
+    expect(await session.exitCode()).to.equal(0);
+    expect(session.screen).to.include('read -rs LBPROV_REDIS_PASSWORD');
+    expect(session.screen).to.not.include(redisPassword).and.not.include('kWv');
+    const text = await readFile(file, 'utf8');
+    expect(text).to.not.include(redisPassword);
+    const written = parse(text) as { redis: Record<string, unknown> };
+    expect(written.redis).to.deep.equal({
+      manage: true,
+      install: false,
+      password: { env: 'LBPROV_REDIS_PASSWORD' },
+    });
+    const check = await runLbprov(['validate', file], {
+      LBPROV_AUTH_PASS: SECRET,
+      LBPROV_REDIS_PASSWORD: redisPassword,
+    });
+    expect(check.code, check.stdout).to.equal(0);
+    expect(check.stdout).to.not.include('redis.manage');
   });
 
   it('stores the password inline only when asked, in a file only its owner can read', async () => {

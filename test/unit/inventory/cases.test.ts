@@ -202,6 +202,123 @@ const cases: Case[] = [
     edit: replace('env: LBPROV_AUTH_PASS', 'envv: LBPROV_AUTH_PASS'),
     error: { path: 'vrrp.auth_pass.envv', at: 'envv', says: 'did you mean env?' },
   },
+  // Redis password (redis.password): one rule for the file and the environment, the value never shown
+  {
+    name: 'redis.manage without a password warns that Redis answers anyone on the VIP and host address',
+    warning: {
+      path: 'redis.manage',
+      at: 'manage: true',
+      says: "Redis will answer anyone who reaches the VIP or a real server's address",
+      hint: 'add password: { env: LBPROV_REDIS_PASSWORD } under redis',
+    },
+  },
+  {
+    name: 'redis.manage false and no password: lbprov does not touch Redis, so no warning',
+    edit: replace('manage: true', 'manage: false'),
+    valid: true,
+    noWarning: 'redis.manage',
+  },
+  {
+    name: 'redis.password from a set variable of 16 characters: valid and silent',
+    edit: replace('  install: false\n', '  install: false\n  password: { env: LBPROV_REDIS_PASSWORD }\n'),
+    env: { LBPROV_REDIS_PASSWORD: 'Rp7-x!q2@Zz#w0$k' },
+    valid: true,
+    noWarning: 'redis.manage',
+  },
+  {
+    name: 'redis.password from an unset variable warns that apply will need it',
+    edit: replace('  install: false\n', '  install: false\n  password: { env: LBPROV_REDIS_PASSWORD }\n'),
+    warning: { path: 'redis.password.env', says: 'LBPROV_REDIS_PASSWORD is not set here' },
+  },
+  {
+    name: 'redis.password from a variable of 5 characters: refused, naming the variable, not the value',
+    edit: replace('  install: false\n', '  install: false\n  password: { env: LBPROV_REDIS_PASSWORD }\n'),
+    env: { LBPROV_REDIS_PASSWORD: 'Qx7#k' },
+    error: {
+      path: 'redis.password.env',
+      at: 'LBPROV_REDIS_PASSWORD',
+      says: 'LBPROV_REDIS_PASSWORD (from the environment) is 5 characters; a Redis password needs at least 8',
+    },
+    neverShown: 'Qx7#k',
+  },
+  {
+    name: 'redis.password from a variable holding a space: the same rule as in the file',
+    edit: replace('  install: false\n', '  install: false\n  password: { env: LBPROV_REDIS_PASSWORD }\n'),
+    env: { LBPROV_REDIS_PASSWORD: 'Qx7#k Wv9$m' },
+    error: {
+      path: 'redis.password.env',
+      says: 'LBPROV_REDIS_PASSWORD (from the environment) contains white space, which redis.conf would misread',
+    },
+    neverShown: 'Qx7#k',
+  },
+  {
+    name: 'redis.password inline: accepted, with a warning to use the environment',
+    edit: replace('  install: false\n', '  install: false\n  password: "Rp7-x!q2@Zz"\n'),
+    warning: { path: 'redis.password', at: 'Rp7-x', says: 'the password is written in the inventory file' },
+    neverShown: 'Rp7-x!q2@Zz',
+  },
+  {
+    name: 'redis.password inline of 7 characters',
+    edit: replace('  install: false\n', '  install: false\n  password: "Qx7#kWv"\n'),
+    error: {
+      path: 'redis.password',
+      at: 'Qx7#kWv',
+      says: 'is 7 characters; a Redis password needs at least 8',
+    },
+    neverShown: 'Qx7#kWv',
+  },
+  {
+    name: 'redis.password inline of 129 characters',
+    edit: replace('  install: false\n', `  install: false\n  password: "${'Qx7#'.repeat(32)}Q"\n`),
+    error: { path: 'redis.password', says: 'is 129 characters; lbprov takes at most 128' },
+    neverShown: 'Qx7#Qx7#',
+  },
+  {
+    name: 'redis.password inline with a double quote (redis.conf would read a quoted string)',
+    edit: replace('  install: false\n', `  install: false\n  password: 'Qx7"kWv9m'\n`),
+    error: { path: 'redis.password', says: 'contains a quote, which redis.conf would misread' },
+    // JSON escapes the quote, so look for the characters after it.
+    neverShown: 'kWv9m',
+  },
+  {
+    name: 'redis.password inline with a backslash',
+    edit: replace('  install: false\n', "  install: false\n  password: 'Qx7\\kWv9m'\n"),
+    error: { path: 'redis.password', says: 'contains a backslash' },
+    neverShown: 'kWv9m',
+  },
+  {
+    name: 'redis.password inline with a non-ASCII letter',
+    edit: replace('  install: false\n', '  install: false\n  password: "Qx7ékWv9m"\n'),
+    error: { path: 'redis.password', says: 'contains a control or non-ASCII character' },
+    neverShown: 'Qx7ékWv9m',
+  },
+  {
+    name: 'redis.password empty',
+    edit: replace('  install: false\n', '  install: false\n  password: ""\n'),
+    error: { path: 'redis.password', says: 'is empty' },
+  },
+  {
+    name: 'redis.password unquoted number: the value is never repeated, in the message or the hint',
+    edit: replace('  install: false\n', '  install: false\n  password: 123456789012\n'),
+    error: { path: 'redis.password', at: 'password: 1234', says: 'the password (not shown; a number)' },
+    neverShown: '123456789012',
+  },
+  {
+    name: 'redis.password as a mapping with a misspelt key',
+    edit: replace('  install: false\n', '  install: false\n  password: { evn: LBPROV_REDIS_PASSWORD }\n'),
+    error: { path: 'redis.password.evn', at: 'evn', says: 'did you mean env?' },
+  },
+  {
+    name: 'redis.password with redis.manage false warns that it is not used',
+    edit: [
+      replace('manage: true', 'manage: false'),
+      replace('  install: false\n', '  install: false\n  password: { env: LBPROV_REDIS_PASSWORD }\n'),
+    ],
+    warning: {
+      path: 'redis.password',
+      says: 'is not used: lbprov configures Redis only with redis.manage: true',
+    },
+  },
   // VIP
   {
     name: 'VIP without a prefix length',

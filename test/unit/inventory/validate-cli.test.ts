@@ -1,5 +1,17 @@
 import { expect } from 'chai';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildOnce, runLbprov } from './run-cli.js';
+
+const BASE = readFileSync(new URL('../../fixtures/inventories/base.yaml', import.meta.url), 'utf8');
+
+/** The base inventory with `password` under redis, written to a fresh folder. */
+function withRedisPassword(password: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'lbprov-redis-')), 'inventory.yaml');
+  writeFileSync(file, BASE.replace('  install: false\n', `  install: false\n  password: ${password}\n`));
+  return file;
+}
 
 describe('lbprov validate (the built CLI)', function () {
   this.timeout(120_000);
@@ -106,6 +118,59 @@ describe('lbprov validate (the built CLI)', function () {
         'has no ipvsadm.sha256: an unverified tarball downloaded over plain http will be built and installed as root',
       hint: 'pin ipvsadm.sha256 (e.g. with `sha256sum <tarball>`) or use an https:// source',
       severity: 'warning',
+    });
+  });
+
+  describe('the Redis password', () => {
+    const SHORT = 'Zq7!x4';
+
+    it('warns, with exit 0, that a managed Redis without a password answers anyone', async () => {
+      const run = await runLbprov(['validate', 'test/fixtures/inventories/base.yaml']);
+      expect(run.code).to.equal(0);
+      expect(run.stdout).to.include(
+        "test/fixtures/inventories/base.yaml:37:11: warning: redis.manage: Redis will answer anyone who reaches the VIP or a real server's address: lbprov binds it to both with protected-mode no, and redis.password is not set; hint: add password: { env: LBPROV_REDIS_PASSWORD } under redis",
+      );
+    });
+
+    it('refuses a short inline password with file, line, key and the rule, never the value (text and --json)', async () => {
+      const file = withRedisPassword(`"${SHORT}"`);
+      const text = await runLbprov(['validate', file]);
+      expect(text.code).to.equal(4);
+      expect(text.stdout).to.include(
+        `${file}:39:13: error: redis.password: is 6 characters; a Redis password needs at least 8 (Redis answers as fast as an attacker can guess); hint: choose 8 to 128 printable ASCII characters without spaces, quotes or backslashes`,
+      );
+      const json = await runLbprov(['validate', '--json', file]);
+      expect(json.code).to.equal(4);
+      const report = JSON.parse(json.stdout) as { errors: { path: string; line: number; message: string }[] };
+      expect(report.errors).to.deep.include.members([
+        {
+          file,
+          line: 39,
+          column: 13,
+          path: 'redis.password',
+          message:
+            'is 6 characters; a Redis password needs at least 8 (Redis answers as fast as an attacker can guess)',
+          hint: 'choose 8 to 128 printable ASCII characters without spaces, quotes or backslashes, e.g. from `openssl rand -base64 24`',
+          severity: 'error',
+        },
+      ]);
+      for (const run of [text, json]) expect(run.stdout + run.stderr).not.to.include(SHORT);
+    });
+
+    it('checks the variable with the same rule and names it, never the value (text and --json)', async () => {
+      const file = withRedisPassword('{ env: LBPROV_REDIS_PASSWORD }');
+      for (const args of [
+        ['validate', file],
+        ['validate', '--json', file],
+      ]) {
+        const run = await runLbprov(args, { LBPROV_REDIS_PASSWORD: SHORT });
+        expect(run.code).to.equal(4);
+        expect(run.stdout).to.include('LBPROV_REDIS_PASSWORD (from the environment) is 6 characters');
+        expect(run.stdout + run.stderr).not.to.include(SHORT);
+      }
+      const good = await runLbprov(['validate', file], { LBPROV_REDIS_PASSWORD: 'Zq7!x4-Rp9@w' });
+      expect(good.code, good.stdout).to.equal(0);
+      expect(good.stdout).not.to.include('redis.manage').and.not.to.include('Zq7!x4-Rp9@w');
     });
   });
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { lineInFileModule, withLine } from '../../../src/steps/line-in-file.js';
+import { lineInFileModule, withLine, withoutLines } from '../../../src/steps/line-in-file.js';
+import { MASK } from '../../../src/util/mask.js';
 import type { Change } from '../../../src/steps/types.js';
 import {
   absent,
@@ -161,6 +162,78 @@ const cases: StepCase[] = [
     rejects: 'single line',
   },
   { name: 'an empty regexp is refused', args: { ...port, regexp: '' }, rejects: 'regexp' },
+  {
+    name: 'no line and not state: absent is refused',
+    args: { path: PATH, regexp: '^port' },
+    rejects: 'line',
+  },
+  // state: absent
+  {
+    name: 'absent: every matching line goes, the rest stays as it was; undo restores the file',
+    args: { path: PATH, regexp: '^\\s*requirepass\\s', state: 'absent' },
+    facts: [file('# requirepass foobared\nrequirepass a\nport 6379\n  requirepass b\n')],
+    expect: {
+      status: 'change',
+      description: `update ${PATH} (content)`,
+      actions: ['write_file'],
+      undo: [restore],
+      diff: ['-requirepass a', '-  requirepass b'],
+      more: written('# requirepass foobared\nport 6379\n'),
+    },
+  },
+  {
+    name: 'absent: no matching line: ok',
+    args: { path: PATH, regexp: '^\\s*requirepass\\s', state: 'absent' },
+    facts: [file('# requirepass foobared\nport 6379\n')],
+    expect: { status: 'ok', reason: 'up to date' },
+  },
+  {
+    name: 'absent: no file: skipped, nothing created (create does not apply)',
+    args: { path: PATH, regexp: '^\\s*requirepass\\s', state: 'absent' },
+    facts: [absent],
+    expect: { status: 'skip', reason: `${PATH} does not exist, so it holds no line to remove` },
+  },
+  {
+    name: 'absent: the removed secret is masked in the diff (redact)',
+    args: {
+      path: PATH,
+      regexp: '^\\s*requirepass\\s',
+      state: 'absent',
+      redact: '^\\s*requirepass\\s+(\\S+)',
+    },
+    facts: [file('port 6379\nrequirepass Old-Secret-9\n')],
+    expect: {
+      status: 'change',
+      description: 'content',
+      actions: ['write_file'],
+      undo: [restore],
+      diff: `-requirepass ${MASK}`,
+      more: (change) => expect(change.diff).not.to.include('Old-Secret-9'),
+    },
+  },
+  {
+    name: 'present with redact: neither the old nor the new secret shows in the diff',
+    args: {
+      path: PATH,
+      regexp: '^\\s*requirepass\\s',
+      line: 'requirepass New-Secret-9',
+      redact: '^\\s*requirepass\\s+(\\S+)',
+    },
+    facts: [file('requirepass Old-Secret-9\n')],
+    expect: {
+      status: 'change',
+      description: 'content',
+      actions: ['write_file'],
+      undo: [restore],
+      diff: [`-requirepass ${MASK}`, `+requirepass ${MASK} (changed)`],
+      more: (change) => expect(change.diff).not.to.include('Old-Secret-9').and.not.to.include('New-Secret-9'),
+    },
+  },
+  {
+    name: 'a redact pattern without a capture group is refused',
+    args: { ...port, redact: 'requirepass \\S+' },
+    rejects: 'capture group',
+  },
 ];
 
 describe('steps: line_in_file', () => {
@@ -177,6 +250,21 @@ describe('steps: line_in_file', () => {
     for (const [before, line, after] of rows) {
       it(`${JSON.stringify(before)} + ${JSON.stringify(line)} -> ${JSON.stringify(after)}`, () => {
         expect(withLine(before, /^a\s*=/, line)).to.equal(after);
+      });
+    }
+  });
+
+  describe('withoutLines', () => {
+    const rows: [string, string][] = [
+      ['', ''],
+      ['b = 2\n', 'b = 2\n'],
+      ['a = 1\n', ''],
+      ['a = 1\nb = 2\na = 3', 'b = 2'],
+      ['b = 2\na = 1\n', 'b = 2\n'],
+    ];
+    for (const [before, after] of rows) {
+      it(`${JSON.stringify(before)} -> ${JSON.stringify(after)}`, () => {
+        expect(withoutLines(before, /^a\s*=/)).to.equal(after);
       });
     }
   });

@@ -21,6 +21,7 @@ const inventory = {
     { name: 'lb2', host: '192.168.56.11', state: 'BACKUP' },
   ],
   real_servers: [{ name: 'rs1', host: '192.168.56.21' }],
+  redis: { manage: true, install: false },
 } as unknown as Inventory;
 
 const NO_IPVS = 'ipvs=absent: no /proc/net/ip_vs and no ip_vs module for kernel 6.1.0';
@@ -117,6 +118,50 @@ describe('assessCluster', () => {
       false,
     );
     expect(summarize(checks).unreachable).to.equal(1);
+  });
+
+  describe('with redis.password set, the client sends no password and expects Redis to ask for one', () => {
+    const withPassword = {
+      ...inventory,
+      redis: { manage: true, install: false, password: { env: 'LBPROV_REDIS_PASSWORD' } },
+    } as Inventory;
+    const answering = (answer: string): ClusterEvidence['client'] => ({
+      name: CLIENT,
+      gathered: {
+        ok: true,
+        evidence: {
+          'rs:rs1': evidence(CLIENT, 'ping rs1', answer),
+          vip: evidence(CLIENT, 'ping vip', answer),
+        },
+      },
+    });
+
+    it('NOAUTH: Redis answers and asks for the password, a pass', () => {
+      const checks = assessCluster(
+        withPassword,
+        cluster({ client: answering('NOAUTH Authentication required.') }),
+      );
+      const ping = checks.find((check) => check.check === 'redis-ping');
+      expect(ping?.verdict).to.equal('pass');
+      expect(ping?.detail).to.equal(
+        'Redis answers and asks for the password (NOAUTH), as redis.password says',
+      );
+    });
+
+    it('PONG without a password: requirepass is not in effect, a failure that says what to run', () => {
+      const checks = assessCluster(withPassword, cluster({ client: answering('PONG') }));
+      expect(named(checks, 'fail')).to.deep.equal(['rs1: redis-ping']);
+      const ping = checks.find((check) => check.check === 'redis-ping');
+      expect(ping?.detail).to.include('PONG without a password, although the inventory sets redis.password');
+      expect(ping?.hint).to.include('lbprov apply');
+    });
+
+    it('the same PONG passes without redis.password, and where lbprov does not manage Redis', () => {
+      for (const inv of [inventory, { ...withPassword, redis: { ...withPassword.redis, manage: false } }]) {
+        const checks = assessCluster(inv as Inventory, cluster({ client: answering('PONG') }));
+        expect(checks.find((check) => check.check === 'redis-ping')?.verdict).to.equal('pass');
+      }
+    });
   });
 
   it('an unreachable client fails once, naming it', () => {
