@@ -4,7 +4,7 @@ import { factValue } from '../facts/fact.js';
 import { hostFacts, type HostFacts } from '../facts/host.js';
 import type { CheckResult, HostContext, UndoRecord } from '../steps/types.js';
 import { sha256 } from '../steps/file-change.js';
-import type { Transport } from '../transport/types.js';
+import { UnreachableError, type Transport } from '../transport/types.js';
 import { ActionError, ControlDownloads, runAction, writeFileAtomically } from './actions.js';
 import type { Emit, StepError, StepStatus } from './events.js';
 import {
@@ -183,6 +183,16 @@ export interface ApplyContext {
 
 export class LockedError extends Error {}
 
+/** The connection to a host died mid-run: what the run did there up to that point, and why. */
+export class HostLostError extends Error {
+  constructor(
+    readonly lost: UnreachableError,
+    readonly tally: HostTally,
+  ) {
+    super(lost.message);
+  }
+}
+
 /**
  * Runs `work` while holding the host's lock. The lock lives as long as the SSH session, so a run
  * that dies releases it; the info file a dead run leaves behind is reported as stale.
@@ -229,7 +239,9 @@ export async function withHostLock<T>(
     }
     return await work();
   } finally {
-    await holder.release();
+    // A lost connection cannot be released, and needs not be: sshd ends the session, and with it
+    // the lock, once it learns the connection is gone. What the run saw matters more.
+    await holder.release().catch(() => undefined);
   }
 }
 
@@ -247,8 +259,23 @@ export async function applyHost(
 }
 
 async function applyUnderLock(transport: Transport, job: HostJob, context: ApplyContext): Promise<HostTally> {
-  const { emit } = context;
   const tally: HostTally = { ok: 0, changed: 0, failed: 0 };
+  try {
+    return await applySteps(transport, job, context, tally);
+  } catch (error) {
+    // Lost while reading facts or saving the record, between steps.
+    if (error instanceof UnreachableError) throw new HostLostError(error, tally);
+    throw error;
+  }
+}
+
+async function applySteps(
+  transport: Transport,
+  job: HostJob,
+  context: ApplyContext,
+  tally: HostTally,
+): Promise<HostTally> {
+  const { emit } = context;
   // Facts read before the lock may be stale: read them again now that nobody else can change them.
   const probe = await probeHost(transport, job);
   let record: HostRecord = probe.record ?? emptyRecord();
@@ -341,6 +368,18 @@ async function applyUnderLock(transport: Transport, job: HostJob, context: Apply
       }
     } catch (error) {
       failed = true;
+      if (error instanceof UnreachableError) {
+        // Whether the step finished is unknown: the host is lost, not failed, and the next run
+        // finishes it (its undo is recorded already).
+        emit({
+          ...base,
+          status: 'failed',
+          description: change.description,
+          error: { message: error.message, hint: error.hint },
+          duration_ms: Date.now() - started,
+        });
+        throw new HostLostError(error, tally);
+      }
       tally.failed += 1;
       const stepError = toStepError(error);
       tally.error = { ...stepError, message: `${step.name}: ${stepError.message}` };

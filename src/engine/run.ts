@@ -9,6 +9,7 @@ import type { EngineEvent, HostSummary, RunMode, StepError } from './events.js';
 import {
   applyHost,
   hasWork,
+  HostLostError,
   LockedError,
   planSteps,
   probeHost,
@@ -106,6 +107,10 @@ export async function run(request: RunRequest): Promise<RunOutcome> {
           state.probe = await probeHost(state.transport, state.job);
           for (const flag of request.flagsFor?.(state.job, state.probe) ?? []) flags.add(flag);
         } catch (error) {
+          if (error instanceof UnreachableError) {
+            state.unreachable = { message: error.message, hint: error.hint };
+            return;
+          }
           state.failure =
             error instanceof ProbeError
               ? {
@@ -213,6 +218,11 @@ async function onHost(
     if (error instanceof LockedError) {
       state.locked = true;
       state.failure = { message: error.message, hint: 'wait for the other run to finish, then try again' };
+    } else if (error instanceof HostLostError) {
+      state.tally = error.tally;
+      state.unreachable = { message: error.lost.message, hint: error.lost.hint };
+    } else if (error instanceof UnreachableError) {
+      state.unreachable = { message: error.message, hint: error.hint };
     } else {
       state.failure = toStepError(error);
     }

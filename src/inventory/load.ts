@@ -9,9 +9,11 @@ import type { Finding } from './finding.js';
 import { crossFieldErrors, type ParsedSections } from './rules.js';
 import { findingsFromIssues } from './schema-issues.js';
 import { schemaKeysAt } from './schema-keys.js';
-import { inventorySchema, sectionSchemas, type SectionName } from './schema.js';
+import { inventorySchema, sectionSchemas, type InventoryFile, type SectionName } from './schema.js';
 import { parseYaml, type YamlSource } from './yaml-source.js';
-import { toModel } from './to-model.js';
+import { expandLocalPath, toModel, type SshConfigSource } from './to-model.js';
+import { OpenSshConfig, SshConfigError } from './ssh-config.js';
+import path from 'node:path';
 
 export interface LoadResult {
   /** Present only when there are no errors. */
@@ -42,7 +44,85 @@ export async function loadInventory(file: string, env: NodeJS.ProcessEnv = proce
       warnings: [],
     });
   }
-  return validateInventoryText(text, file, env);
+  const result = validate(text, file, env);
+  if (!result.data) return printable(result);
+  const home = env.HOME ?? os.homedir();
+  const sshConfig = await readSshConfig(result.data.ssh.config_file, file, home);
+  if ('error' in sshConfig) return printable({ errors: [sshConfig.error], warnings: result.warnings });
+  return printable(modelled(result, file, home, sshConfig));
+}
+
+/** An OpenSSH client config is a few kilobytes too. */
+const MAX_SSH_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The inventory's ssh.config_file, else ~/.ssh/config when there is one (as ssh reads it); `none`
+ * reads none. A file the inventory names must exist.
+ */
+async function readSshConfig(
+  named: string | undefined,
+  inventoryFile: string,
+  home: string,
+): Promise<SshConfigSource | { error: Diagnostic }> {
+  const localUser = os.userInfo().username;
+  if (named === 'none') return { config: OpenSshConfig.empty, localUser };
+  const file =
+    named === undefined
+      ? path.join(home, '.ssh', 'config')
+      : expandLocalPath(named, path.dirname(path.resolve(inventoryFile)), home);
+  let text: string;
+  try {
+    text = (await readLocalFile(file, MAX_SSH_CONFIG_BYTES)).toString('utf8');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    if (missing && named === undefined) return { config: OpenSshConfig.empty, localUser };
+    const reason = missing
+      ? 'no such file'
+      : error instanceof LocalFileError
+        ? error.reason
+        : (error as Error).message;
+    return {
+      error: {
+        ...fileError(
+          inventoryFile,
+          `ssh.config_file ${file}: ${reason}`,
+          'point ssh.config_file at an OpenSSH client config, or set it to none',
+        ),
+        path: 'ssh.config_file',
+      },
+    };
+  }
+  try {
+    return { file, config: OpenSshConfig.parse(text, file), localUser };
+  } catch (error) {
+    return { error: fileError(file, withoutFilePrefix((error as Error).message, file)) };
+  }
+}
+
+/** The diagnostic names the file itself. */
+function withoutFilePrefix(message: string, file: string): string {
+  return message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
+}
+
+/** The model, or the OpenSSH config's objection to one of its hosts. */
+function modelled(result: Validated, file: string, home: string, sshConfig?: SshConfigSource): LoadResult {
+  const { data, errors, warnings } = result;
+  if (!data) return { errors, warnings };
+  try {
+    return { inventory: toModel(data, file, home, sshConfig), errors, warnings };
+  } catch (error) {
+    if (!(error instanceof SshConfigError)) throw error;
+    return {
+      errors: [
+        fileError(
+          sshConfig?.file ?? file,
+          withoutFilePrefix(error.message, sshConfig?.file ?? ''),
+          "fix that entry of the OpenSSH config, or set the host's ssh settings in the inventory",
+        ),
+      ],
+      warnings,
+    };
+  }
 }
 
 /** The whole validation without touching the disk: `fileName` labels messages and anchors relative paths. */
@@ -51,7 +131,8 @@ export function validateInventoryText(
   fileName: string,
   env: NodeJS.ProcessEnv = process.env,
 ): LoadResult {
-  return printable(validate(text, fileName, env));
+  const home = env.HOME ?? os.homedir();
+  return printable(modelled(validate(text, fileName, env), fileName, home));
 }
 
 /**
@@ -73,7 +154,14 @@ function printable(result: LoadResult): LoadResult {
 const MAX_MESSAGE_CHARACTERS = 600;
 const MAX_PATH_CHARACTERS = 200;
 
-function validate(text: string, fileName: string, env: NodeJS.ProcessEnv): LoadResult {
+/** A file's diagnostics, and its data when it has no errors. */
+interface Validated {
+  data?: InventoryFile;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+function validate(text: string, fileName: string, env: NodeJS.ProcessEnv): Validated {
   const parsed = parseYaml(text);
   if (!parsed.ok) {
     return {
@@ -124,8 +212,7 @@ function validate(text: string, fileName: string, env: NodeJS.ProcessEnv): LoadR
   const errors = sortByPosition(errorFindings.map(pin('error')));
   const warnings = sortByPosition(warningFindings.map(pin('warning')));
   if (errors.length > 0 || !whole.success) return { errors, warnings };
-  const home = env.HOME ?? os.homedir();
-  return { inventory: toModel(whole.data, fileName, home), errors, warnings };
+  return { data: whole.data, errors, warnings };
 }
 
 /** Each section on its own, so cross-field rules can still run on the sections that are sound. */

@@ -6,6 +6,7 @@ import {
   checkInterface,
   checkLabel,
   checkLocalPath,
+  checkProxyJump,
   checkRedisPassword,
   checkRemotePath,
   checkSha256,
@@ -54,6 +55,7 @@ export const fields = {
   seconds: wholeNumber(1, 86400),
   retries: wholeNumber(0, 100),
   hostKeyPolicy: z.enum(['strict', 'accept-new']),
+  proxyJump: shaped(checkProxyJump),
   state: z.enum(['MASTER', 'BACKUP']),
   authType: z.enum(['PASS', 'AH']),
   authPass: shaped(checkAuthPassCharacters),
@@ -89,6 +91,8 @@ export const fields = {
   }),
 };
 
+// No defaults here: what the inventory leaves out, the OpenSSH client config may say (to-model
+// and ssh-config apply lbprov's defaults last).
 const sshOverride = z.strictObject({
   user: fields.user.optional(),
   port: fields.port.optional(),
@@ -96,16 +100,14 @@ const sshOverride = z.strictObject({
   known_hosts: fields.localPath.optional(),
   host_key_policy: fields.hostKeyPolicy.optional(),
   become: z.boolean().optional(),
+  proxy_jump: fields.proxyJump.optional(),
 });
 
 const sshDefaults = z
   .strictObject({
-    user: fields.user.default('root'),
-    port: fields.port.default(22),
-    identity_file: fields.localPath.optional(),
-    known_hosts: fields.localPath.default('~/.ssh/known_hosts'),
-    host_key_policy: fields.hostKeyPolicy.default('strict'),
-    become: z.boolean().default(false),
+    ...sshOverride.shape,
+    /** The OpenSSH client config to read; `none` reads none. */
+    config_file: fields.localPath.optional(),
   })
   .prefault({});
 

@@ -1,4 +1,5 @@
 import { broadcastAddress, isIpv4, networkAddress, nonUnicastReason, parseIpv4 } from './ipv4.js';
+import { parseProxyJump } from './ssh-config.js';
 
 /**
  * Shape checks for single values. Everything here may end up in a remote shell command or a
@@ -53,6 +54,19 @@ export const checkUserName: ShapeCheck = (value) =>
         message: `"${value}" is not a safe user name`,
         hint: 'start with a letter or "_", then letters, digits, "_", "." or "-" (at most 32), e.g. root or deploy',
       };
+
+/** The inventory's proxy_jump is read with ProxyJump's own rule (the OpenSSH config's). */
+export const checkProxyJump: ShapeCheck = (value) => {
+  try {
+    parseProxyJump(value, 'proxy_jump');
+    return undefined;
+  } catch (error) {
+    return {
+      message: (error as Error).message.replace(/^proxy_jump: /, ''),
+      hint: 'jump hosts as OpenSSH writes them: [user@]host[:port], several separated by commas, e.g. ops@bastion.example.net',
+    };
+  }
+};
 
 export const checkLabel: ShapeCheck = (value) =>
   /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(value)

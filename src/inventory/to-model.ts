@@ -2,28 +2,56 @@ import path from 'node:path';
 import type {
   Director,
   Inventory,
+  JumpHost,
   RealServer,
   SecretSource,
   SourceArtifact,
   SshSettings,
 } from '../model/inventory.js';
 import type { InventoryFile } from './schema.js';
+import {
+  OpenSshConfig,
+  parseProxyJump,
+  SshConfigError,
+  type JumpHop,
+  type OpenSshHostConfig,
+} from './ssh-config.js';
 import { parseVip } from './shapes.js';
 
-/** Turns a valid inventory file into the model: defaults merged, paths absolute, secrets typed. */
-export function toModel(data: InventoryFile, file: string, home: string): Inventory {
+/** Where the OpenSSH client config comes from, and what it says (empty when none is read). */
+export interface SshConfigSource {
+  file?: string;
+  config: OpenSshConfig;
+  /** The control side's user name: OpenSSH's default user for a jump host. */
+  localUser: string;
+}
+
+const NO_SSH_CONFIG: SshConfigSource = { config: OpenSshConfig.empty, localUser: 'root' };
+
+/**
+ * Turns a valid inventory file into the model: defaults merged, paths absolute, secrets typed.
+ * Throws SshConfigError when the OpenSSH config says something lbprov cannot honour for a host.
+ */
+export function toModel(
+  data: InventoryFile,
+  file: string,
+  home: string,
+  sshConfig: SshConfigSource = NO_SSH_CONFIG,
+): Inventory {
   const absoluteFile = path.resolve(file);
   const expand = (p: string) => expandLocalPath(p, path.dirname(absoluteFile), home);
-  const ssh = withExpandedPaths({ ...data.ssh }, expand);
-  const hostSsh = (override: Partial<SshSettings> | undefined) =>
-    withExpandedPaths({ ...ssh, ...override }, expand);
+  const { config_file: _configFile, ...inventoryWide } = data.ssh;
+  const settingsFor = (alias: string, override: InventorySsh | undefined) =>
+    resolveSsh(alias, { ...inventoryWide, ...override }, sshConfig, expand);
+  const ssh = resolveSsh(undefined, inventoryWide, NO_SSH_CONFIG, expand);
+  const hostSsh = (alias: string, override: InventorySsh | undefined) => settingsFor(alias, override);
   const vip = parseVip(data.vrrp.vip);
   if ('message' in vip) throw new Error(`toModel called with an invalid VIP: ${vip.message}`);
 
   const directors: Director[] = data.directors.map((d) => ({
     host: d.host,
     name: d.name ?? d.host,
-    ssh: hostSsh(d.ssh),
+    ssh: hostSsh(d.host, d.ssh),
     state: d.state,
     priority: d.priority,
     interface: d.interface ?? data.vrrp.interface,
@@ -31,7 +59,7 @@ export function toModel(data: InventoryFile, file: string, home: string): Invent
   const realServers: RealServer[] = data.real_servers.map((r) => ({
     host: r.host,
     name: r.name ?? r.host,
-    ssh: hostSsh(r.ssh),
+    ssh: hostSsh(r.host, r.ssh),
     weight: r.weight,
   }));
   const { auth_pass } = data.vrrp;
@@ -40,6 +68,7 @@ export function toModel(data: InventoryFile, file: string, home: string): Invent
   return {
     file: absoluteFile,
     ssh,
+    ...(sshConfig.file === undefined ? {} : { ssh_config_file: sshConfig.file }),
     keepalived: { ...artifact(data.keepalived), prefix: data.keepalived.prefix },
     ipvsadm: artifact(data.ipvsadm),
     vrrp: {
@@ -51,7 +80,9 @@ export function toModel(data: InventoryFile, file: string, home: string): Invent
     directors,
     real_servers: realServers,
     redis: { ...redis, ...(redisPassword === undefined ? {} : { password: secretSource(redisPassword) }) },
-    ...(data.verify ? { verify: data.verify } : {}),
+    ...(data.verify
+      ? { verify: { client: data.verify.client, ssh: hostSsh(data.verify.client, undefined) } }
+      : {}),
     allow_vrrp_only: data.allow_vrrp_only,
     destroy: data.destroy,
   };
@@ -68,14 +99,85 @@ export function expandLocalPath(p: string, baseDir: string, home: string): strin
   return path.resolve(baseDir, p);
 }
 
-function withExpandedPaths(ssh: SshSettings, expand: (p: string) => string): SshSettings {
-  const { identity_file, ...rest } = ssh;
-  return {
-    ...rest,
-    known_hosts: expand(ssh.known_hosts),
-    ...(identity_file === undefined ? {} : { identity_file: expand(identity_file) }),
+type InventorySsh = Omit<InventoryFile['ssh'], 'config_file'>;
+
+/** ssh's defaults, where neither the inventory nor the OpenSSH config says anything. */
+const SSH_DEFAULTS = {
+  user: 'root',
+  port: 22,
+  known_hosts: '~/.ssh/known_hosts',
+  host_key_policy: 'strict',
+} as const;
+
+/**
+ * One host's connection: what the inventory says wins, then the OpenSSH config for the host as
+ * written (`alias`), then lbprov's defaults. The config cannot weaken host key checking: only its
+ * `accept-new` is taken (when the inventory sets no policy); `no` or `off` leave it strict.
+ */
+function resolveSsh(
+  alias: string | undefined,
+  inventory: InventorySsh,
+  source: SshConfigSource,
+  expand: (p: string) => string,
+): SshSettings {
+  const file = source.file ?? 'ssh config';
+  const openSsh: OpenSshHostConfig = alias === undefined ? {} : source.config.forHost(alias, file);
+  const identity = inventory.identity_file ?? openSsh.identityFile;
+  const policy =
+    inventory.host_key_policy ?? (openSsh.strictHostKeyChecking === 'accept-new' ? 'accept-new' : undefined);
+  const settings: SshSettings = {
+    user: inventory.user ?? openSsh.user ?? SSH_DEFAULTS.user,
+    port: inventory.port ?? openSsh.port ?? SSH_DEFAULTS.port,
+    ...(identity === undefined ? {} : { identity_file: expand(identity) }),
+    known_hosts: expand(inventory.known_hosts ?? openSsh.userKnownHostsFile ?? SSH_DEFAULTS.known_hosts),
+    host_key_policy: policy ?? SSH_DEFAULTS.host_key_policy,
+    become: inventory.become ?? false,
+    ...(openSsh.hostName === undefined || openSsh.hostName === alias ? {} : { host_name: openSsh.hostName }),
+    jump: [],
   };
+  const hops =
+    inventory.proxy_jump !== undefined
+      ? parseProxyJump(inventory.proxy_jump, 'proxy_jump')
+      : openSsh.proxyJump;
+  const jumps = hops?.filter((hop) => hop.host !== alias) ?? [];
+  if (jumps.length > 0) settings.jump = jumpHosts(jumps, settings, source, expand, file, 0);
+  return settings;
 }
+
+/** Each hop resolved in the OpenSSH config as OpenSSH does, its own ProxyJump first. */
+function jumpHosts(
+  hops: JumpHop[],
+  target: SshSettings,
+  source: SshConfigSource,
+  expand: (p: string) => string,
+  file: string,
+  depth: number,
+): JumpHost[] {
+  if (depth > MAX_JUMP_DEPTH) {
+    throw new SshConfigError(`${file}: ProxyJump chains more than ${MAX_JUMP_DEPTH} hosts (a loop?)`);
+  }
+  return hops.flatMap((hop) => {
+    const openSsh = source.config.forHost(hop.host, file);
+    const identity = openSsh.identityFile ?? target.identity_file;
+    // `Host *` with a ProxyJump matches the jump host too: OpenSSH skips a jump to itself.
+    const own = openSsh.proxyJump?.filter((next) => next.host !== hop.host) ?? [];
+    const before = own.length > 0 ? jumpHosts(own, target, source, expand, file, depth + 1) : [];
+    return [
+      ...before,
+      {
+        name: hop.host,
+        host: openSsh.hostName ?? hop.host,
+        user: hop.user ?? openSsh.user ?? source.localUser,
+        port: hop.port ?? openSsh.port ?? SSH_DEFAULTS.port,
+        ...(identity === undefined
+          ? {}
+          : { identity_file: openSsh.identityFile ? expand(identity) : identity }),
+      },
+    ];
+  });
+}
+
+const MAX_JUMP_DEPTH = 8;
 
 function artifact(a: {
   version: string;

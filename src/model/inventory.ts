@@ -15,6 +15,21 @@ export interface SshSettings {
   host_key_policy: HostKeyPolicy;
   /** true: run as root through sudo. */
   become: boolean;
+  /** The address to connect to, when the OpenSSH config gives a HostName; known_hosts names it too. */
+  host_name?: string;
+  /** Jump hosts, first hop first: the inventory's proxy_jump, else the OpenSSH config's ProxyJump. */
+  jump: JumpHost[];
+}
+
+/** A jump host (bastion), resolved like any host in the OpenSSH config; its key is checked like the target's. */
+export interface JumpHost {
+  /** As written in proxy_jump / ProxyJump, for messages. */
+  name: string;
+  /** Where to connect (its HostName, else `name`). */
+  host: string;
+  user: string;
+  port: number;
+  identity_file?: string;
 }
 
 /** A secret is either written inline or read from the control side's environment at run time. */
@@ -90,6 +105,8 @@ export interface Inventory {
   /** Absolute path of the file this was read from (for messages and relative paths). */
   file: string;
   ssh: SshSettings;
+  /** The OpenSSH client config the ssh settings were completed from, if one was read. */
+  ssh_config_file?: string;
   keepalived: KeepalivedSettings;
   ipvsadm: SourceArtifact;
   vrrp: VrrpSettings;
@@ -97,7 +114,8 @@ export interface Inventory {
   directors: Director[];
   real_servers: RealServer[];
   redis: RedisSettings;
-  verify?: { client: string };
+  /** The host that checks the service through the VIP, reached like the others (`ssh`: its settings). */
+  verify?: { client: string; ssh: SshSettings };
   allow_vrrp_only: boolean;
   /** remove_packages: destroy also purges the packages lbprov installed (build dependencies, Redis). */
   destroy: { remove_packages: boolean };

@@ -1,5 +1,6 @@
 import { NodeSSH } from 'node-ssh';
 import type { ClientChannel, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
+import type { Duplex } from 'node:stream';
 import pLimit from 'p-limit';
 import type { SshSettings } from '../model/inventory.js';
 import { shellQuote } from '../util/shell.js';
@@ -17,8 +18,32 @@ const MAX_EXEC_CHANNELS = MAX_CHANNELS - 2;
 
 export interface SshTarget {
   name: string;
+  /** The host as the inventory names it; `ssh.host_name`, when set, is where to connect. */
   host: string;
   ssh: SshSettings;
+}
+
+/**
+ * The connections to open, first hop first: the jump hosts (OpenSSH's ProxyJump), each next one
+ * through the one before it, then the host. Every hop's key is checked against the same
+ * known_hosts by the same policy; known_hosts names each by the address connected to.
+ */
+function hopsTo(target: SshTarget): SshTarget[] {
+  const { host_name: hostName, jump, ...ssh } = target.ssh;
+  const { identity_file: _targetIdentity, ...common } = ssh;
+  const jumps = jump.map((hop) => ({
+    name: hop.name,
+    host: hop.host,
+    ssh: {
+      ...common,
+      user: hop.user,
+      port: hop.port,
+      ...(hop.identity_file === undefined ? {} : { identity_file: hop.identity_file }),
+      become: false,
+      jump: [],
+    },
+  }));
+  return [...jumps, { name: target.name, host: hostName ?? target.host, ssh: { ...ssh, jump: [] } }];
 }
 
 export interface SshConnectOptions {
@@ -126,38 +151,28 @@ export class SshTransport implements Transport {
     private readonly sudo: SudoMode,
     /** Shared by both views of one connection (with and without sudo). */
     private readonly link: Link,
+    /** The jump hosts' connections this one runs through, first hop first. */
+    private readonly hops: NodeSSH[] = [],
   ) {}
 
   static async connect(target: SshTarget, options: SshConnectOptions = {}): Promise<SshTransport> {
-    const knownHosts = await KnownHosts.load(target.ssh.known_hosts);
-    const check = new HostKeyCheck(target, knownHosts, options.onHostKeyRecorded);
-    const knownTypes = knownHosts.keyTypesFor(check.name);
-    const privateKey = target.ssh.identity_file ? await readIdentity(target.ssh.identity_file) : undefined;
-    const client = new NodeSSH();
+    const chain = hopsTo(target);
+    const final = chain.at(-1)!;
+    const hops: NodeSSH[] = [];
+    let sock: Duplex | undefined;
+    let client: NodeSSH;
     try {
-      await client.connect({
-        host: target.host,
-        port: target.ssh.port,
-        username: target.ssh.user,
-        ...(privateKey !== undefined ? { privateKey } : {}),
-        ...(process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
-        hostVerifier: check.verifier,
-        // Offer only the key types known_hosts has, so a recorded key can match (as OpenSSH does).
-        ...(knownTypes.length > 0
-          ? { algorithms: { serverHostKey: hostKeyAlgorithmsFor(knownTypes) as ServerHostKeyAlgorithm[] } }
-          : {}),
-        readyTimeout: options.readyTimeoutMs ?? 15000,
-        keepaliveInterval: options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
-        keepaliveCountMax: KEEPALIVE_COUNT_MAX,
-      });
+      for (const [index, hop] of chain.slice(0, -1).entries()) {
+        const hopClient = await openClient(hop, sock, options, `jump host ${hop.name} for ${target.name}: `);
+        // A hop that dies ends the channel the next connection runs over; that connection reports it.
+        hopClient.connection?.on('error', () => undefined);
+        hops.push(hopClient);
+        sock = await forwardThrough(hopClient, hop, chain[index + 1]!, target.name);
+      }
+      client = await openClient(final, sock, options, '');
     } catch (error) {
-      client.dispose();
-      if (check.refusal) throw new UnreachableError(target.name, check.refusal.message, check.refusal.hint);
-      throw new UnreachableError(
-        target.name,
-        describeConnectError(error, target),
-        connectHint(error, target),
-      );
+      for (const hop of hops.reverse()) hop.dispose();
+      throw error;
     }
     // node-ssh listens for errors only while connecting; a later one (a keepalive timeout) would
     // otherwise be thrown as an uncaught 'error' event.
@@ -167,12 +182,19 @@ export class SshTransport implements Transport {
       link.closed = true;
       link.lost ??= new Error('the connection closed');
     });
-    const transport = new SshTransport(target.name, client, { kind: 'none' }, link);
+    const transport = new SshTransport(target.name, client, { kind: 'none' }, link, hops);
     if (!target.ssh.become || target.ssh.user === 'root') return transport;
     try {
-      return new SshTransport(target.name, client, await transport.negotiateSudo(options.sudoPassword), link);
+      return new SshTransport(
+        target.name,
+        client,
+        await transport.negotiateSudo(options.sudoPassword),
+        link,
+        hops,
+      );
     } catch (error) {
       client.dispose();
+      for (const hop of hops.reverse()) hop.dispose();
       throw error;
     }
   }
@@ -265,7 +287,9 @@ export class SshTransport implements Transport {
       callback(this.lostError(), undefined as unknown as ClientChannel);
       return;
     }
-    connection.exec(command, (error, channel) => callback(error ?? undefined, channel));
+    connection.exec(command, (error, channel) =>
+      callback(error ? this.lostUnlessRefused(error) : undefined, channel),
+    );
   }
 
   private lostError(): UnreachableError {
@@ -309,10 +333,26 @@ export class SshTransport implements Transport {
   }
 
   async upload(remotePath: string, content: Buffer): Promise<void> {
-    const sftp = await this.sftpChannel();
-    await new Promise<void>((resolve, reject) =>
-      sftp.writeFile(remotePath, content, { mode: 0o600 }, (error) => (error ? reject(error) : resolve())),
-    );
+    try {
+      const sftp = await this.sftpChannel();
+      await new Promise<void>((resolve, reject) =>
+        sftp.writeFile(remotePath, content, { mode: 0o600 }, (error) => (error ? reject(error) : resolve())),
+      );
+    } catch (error) {
+      throw this.lostUnlessRefused(error);
+    }
+  }
+
+  /**
+   * A refusal by the server carries its reason (an SFTP status code, a channel-open reason): the
+   * command's own failure. Anything else means the connection is gone; ssh2 fails pending requests
+   * ("No response from server", "Keepalive timeout") before the connection itself reports it.
+   */
+  private lostUnlessRefused(error: unknown): Error {
+    const { code, reason } = error as { code?: unknown; reason?: unknown };
+    if (!this.link.lost && (typeof code === 'number' || reason !== undefined)) return error as Error;
+    this.link.lost ??= error instanceof Error ? error : new Error(String(error));
+    return this.lostError();
   }
 
   private sftpChannel(): Promise<SFTPWrapper> {
@@ -321,7 +361,6 @@ export class SshTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    const connection = this.client.connection;
     if (this.sftp) {
       const sftp = await settledWithin(
         this.sftp.catch(() => undefined),
@@ -329,21 +368,29 @@ export class SshTransport implements Transport {
       );
       sftp?.end();
     }
-    if (!connection || this.link.closed) {
-      this.client.dispose();
-      return;
-    }
-    this.link.lost ??= new Error('closed by lbprov');
-    const closed = new Promise<void>((done) => connection.once('close', () => done()));
-    this.client.dispose();
-    if (
-      (await settledWithin(
-        closed.then(() => 'closed' as const),
-        CLOSE_GRACE_MS,
-      )) !== 'closed'
-    ) {
-      connection.destroy();
-    }
+    if (!this.link.closed) this.link.lost ??= new Error('closed by lbprov');
+    await endWithin(this.client, this.link.closed);
+    // The jump hosts' connections after the one that runs through them, the last hop first.
+    for (const hop of [...this.hops].reverse()) await endWithin(hop, false);
+  }
+}
+
+/** Says goodbye, and closes the socket if the peer does not answer in time (a dead peer never does). */
+async function endWithin(client: NodeSSH, alreadyClosed: boolean): Promise<void> {
+  const connection = client.connection;
+  if (!connection || alreadyClosed) {
+    client.dispose();
+    return;
+  }
+  const closed = new Promise<void>((done) => connection.once('close', () => done()));
+  client.dispose();
+  if (
+    (await settledWithin(
+      closed.then(() => 'closed' as const),
+      CLOSE_GRACE_MS,
+    )) !== 'closed'
+  ) {
+    connection.destroy();
   }
 }
 
@@ -381,4 +428,70 @@ function connectHint(error: unknown, target: SshTarget): string {
   }
   if (/ENOENT|does not exist/.test(message)) return 'check ssh.identity_file in the inventory';
   return `check that sshd runs on ${target.host} port ${target.ssh.port} and that this machine can reach it`;
+}
+
+/** One SSH connection, directly or over `sock` (a channel through a jump host), its host key verified. */
+async function openClient(
+  target: SshTarget,
+  sock: Duplex | undefined,
+  options: SshConnectOptions,
+  prefix: string,
+): Promise<NodeSSH> {
+  const knownHosts = await KnownHosts.load(target.ssh.known_hosts);
+  const check = new HostKeyCheck(target, knownHosts, options.onHostKeyRecorded);
+  const knownTypes = knownHosts.keyTypesFor(check.name);
+  const privateKey = target.ssh.identity_file ? await readIdentity(target.ssh.identity_file) : undefined;
+  const client = new NodeSSH();
+  try {
+    await client.connect({
+      host: target.host,
+      port: target.ssh.port,
+      ...(sock ? { sock } : {}),
+      username: target.ssh.user,
+      ...(privateKey !== undefined ? { privateKey } : {}),
+      ...(process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
+      hostVerifier: check.verifier,
+      // Offer only the key types known_hosts has, so a recorded key can match (as OpenSSH does).
+      ...(knownTypes.length > 0
+        ? { algorithms: { serverHostKey: hostKeyAlgorithmsFor(knownTypes) as ServerHostKeyAlgorithm[] } }
+        : {}),
+      readyTimeout: options.readyTimeoutMs ?? 15000,
+      keepaliveInterval: options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
+      keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+    });
+  } catch (error) {
+    client.dispose();
+    if (check.refusal) {
+      throw new UnreachableError(target.name, `${prefix}${check.refusal.message}`, check.refusal.hint);
+    }
+    throw new UnreachableError(
+      target.name,
+      `${prefix}${describeConnectError(error, target)}`,
+      connectHint(error, target),
+    );
+  }
+  return client;
+}
+
+/** A TCP channel from `hop` to the next host's sshd (what `ssh -J` asks the jump host for). */
+function forwardThrough(
+  hop: NodeSSH,
+  hopTarget: SshTarget,
+  next: SshTarget,
+  finalName: string,
+): Promise<Duplex> {
+  const connection = hop.connection;
+  return new Promise((resolve, reject) => {
+    if (!connection) return reject(new Error(`jump host ${hopTarget.name} is not connected`));
+    connection.forwardOut('127.0.0.1', 0, next.host, next.ssh.port, (error, stream) => {
+      if (!error) return resolve(stream);
+      reject(
+        new UnreachableError(
+          finalName,
+          `jump host ${hopTarget.name} could not open a connection to ${next.host}:${next.ssh.port}: ${error.message}`,
+          `check that ${hopTarget.name} reaches ${next.host} port ${next.ssh.port} and that its sshd allows TCP forwarding (AllowTcpForwarding)`,
+        ),
+      );
+    });
+  });
 }

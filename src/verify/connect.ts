@@ -14,8 +14,8 @@ export function failureOf(error: unknown): HostFailure {
   return { message: error instanceof Error ? error.message : String(error) };
 }
 
-/** The verification client is reached with the inventory's SSH defaults, under its own address. */
+/** The verification client is reached with the inventory's SSH settings, under its own address. */
 export function clientEntry(inventory: Inventory): HostEntry | undefined {
-  const client = inventory.verify?.client;
-  return client === undefined ? undefined : { name: client, host: client, ssh: inventory.ssh };
+  const verify = inventory.verify;
+  return verify === undefined ? undefined : { name: verify.client, host: verify.client, ssh: verify.ssh };
 }

@@ -1,11 +1,19 @@
 // The engine against a real OpenSSH server (the lab's `client` host), on generic steps.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ARTIFACTS_URL, LAB_KNOWN_HOSTS, LAB_HOSTS, labExec, labExecOk, REPO_ROOT } from './support/lab.js';
+import {
+  ARTIFACTS_URL,
+  LAB_KNOWN_HOSTS,
+  LAB_HOSTS,
+  labExec,
+  labExecOk,
+  REPO_ROOT,
+  type LabHost,
+} from './support/lab.js';
 import { runGeneric, stepEvents, summaryOf, type GenericVars } from './support/generic.js';
 import { LAB_SSH_CONFIG } from './support/lab.js';
 
@@ -23,9 +31,9 @@ async function artifactSha(name = 'ipvsadm_1.31.orig.tar.gz'): Promise<string> {
     .digest('hex');
 }
 
-async function reset(): Promise<void> {
+async function reset(host: LabHost = HOST): Promise<void> {
   await labExecOk(
-    HOST,
+    host,
     'rm -rf /etc/lbprov-test /tmp/lbprov-test /var/lib/lbprov /etc/sysctl.d/99-lbprov-test.conf /run/lbprov.lock /run/lbprov.lock.info; echo 0 > /proc/sys/net/ipv4/ip_forward',
   );
 }
@@ -259,6 +267,113 @@ describe('engine against a real sshd (lab host `client`)', function () {
     } finally {
       expect((await runGeneric(HOST, vars)).exitCode).to.equal(0);
     }
+  });
+
+  it('a host whose link is cut mid-apply is reported unreachable, not failed; the other host converges; once back, the next run finishes it', async () => {
+    const other: LabHost = 'rs1';
+    const veth = `lbp-${HOST}`;
+    await reset(other);
+    await labExecOk(HOST, 'rm -f /etc/lbprov-test/slow-done');
+    let cutAt = 0;
+    try {
+      const cut = await runGeneric(
+        [HOST, other],
+        { ...vars, sleep: 8 },
+        {
+          onEvent(event) {
+            if (cutAt === 0 && event.type === 'step_start' && event.host === HOST && event.step === 'slow') {
+              cutAt = Date.now();
+              execFileSync('ip', ['link', 'set', veth, 'down']);
+            }
+          },
+        },
+      );
+      const reportedAfter = Date.now() - cutAt;
+      console.log(
+        `      link cut: ${HOST} reported unreachable, the run over, ${reportedAfter} ms after its link went down`,
+      );
+      expect(cutAt, 'the slow step never started').to.be.greaterThan(0);
+      expect(
+        cut.exitCode,
+        JSON.stringify(cut.events.filter((event) => event.type === 'host_end' || event.type === 'step')),
+      ).to.equal(3);
+      const summary = summaryOf(cut.events);
+      expect(summary.hosts[HOST]).to.deep.include({ unreachable: true, failed: 0 });
+      expect(summary.hosts[other]).to.deep.include({ unreachable: false, failed: 0 });
+      expect(summary.hosts[other]!.changed).to.be.greaterThan(4);
+      const end = cut.events.find((event) => event.type === 'host_end' && event.host === HOST);
+      expect(JSON.stringify(end)).to.include(`the connection to ${HOST} was lost`);
+      // A guard against a hang, not a speed claim: SSH keepalives give up after 3 x 5 s.
+      expect(reportedAfter).to.be.below(90_000);
+    } finally {
+      execFileSync('ip', ['link', 'set', veth, 'up']);
+      await reset(other);
+    }
+    // sshd keeps the dead session, and the lock its shell holds, until TCP tells it the client is
+    // gone (its next retransmission after the link is back).
+    const waitedFrom = Date.now();
+    while ((await labExec(HOST, 'flock -n /run/lbprov.lock true')).code !== 0) {
+      expect(Date.now() - waitedFrom, 'the dead session still holds the lock').to.be.below(180_000);
+      await new Promise((done) => setTimeout(done, 1000));
+    }
+    console.log(
+      `      link cut: the host released the dead run's lock ${Date.now() - waitedFrom} ms after the link was back`,
+    );
+    const resumed = await runGeneric(HOST, vars);
+    expect(resumed.exitCode).to.equal(0);
+    expect(summaryOf(resumed.events).hosts[HOST]).to.deep.include({ unreachable: false, failed: 0 });
+    // Whether the cut came before or after the step reached the host, the host is converged now.
+    expect((await labExec(HOST, 'test -e /etc/lbprov-test/slow-done')).code).to.equal(0);
+    expect(summaryOf((await runGeneric(HOST, vars)).events).changed).to.equal(0);
+  });
+
+  it('sshd restarted mid-run (SIGHUP, as a reload does): the run goes on and finishes, the next one connects', async () => {
+    await labExecOk(HOST, 'rm -f /etc/lbprov-test/slow-done');
+    let restart: Promise<string> | undefined;
+    const during = await runGeneric(
+      HOST,
+      { ...vars, sleep: 3 },
+      {
+        onEvent(event) {
+          if (!restart && event.type === 'step_start' && event.step === 'slow') {
+            restart = labExecOk(HOST, 'kill -HUP "$(cat /run/sshd.pid)"');
+          }
+        },
+      },
+    );
+    await restart;
+    expect(during.exitCode).to.equal(0);
+    expect(stepEvents(during.events).find((event) => event.step === 'slow')?.status).to.equal('changed');
+    const after = await runGeneric(HOST, vars);
+    expect(after.exitCode).to.equal(0);
+    expect(summaryOf(after.events).changed).to.equal(0);
+  });
+
+  it('a full disk: the write fails with a clear error, the old file stays whole, no temp file is left', async () => {
+    const dir = '/etc/lbprov-test';
+    await labExecOk(HOST, `printf 'token=old\\n' > ${dir}/app.conf`);
+    // A small file system over the playbook's folder, in the host's own mount namespace only.
+    await labExecOk(
+      HOST,
+      `cp -a ${dir} /tmp/lbprov-full-saved && mount -t tmpfs -o size=64k lbprov-full ${dir} && cp -a /tmp/lbprov-full-saved/. ${dir}/ && ` +
+        `{ dd if=/dev/zero of=${dir}/filler bs=4k 2>/dev/null; true; }`,
+    );
+    try {
+      const full = await runGeneric(HOST, vars, { secrets: [SENTINEL] });
+      expect(full.exitCode).to.equal(2);
+      const failed = stepEvents(full.events).find((event) => event.status === 'failed');
+      expect(failed?.step).to.equal('app-conf');
+      expect(JSON.stringify(failed?.error)).to.include('No space left on device').and.not.include(SENTINEL);
+      expect(await labExecOk(HOST, `cat ${dir}/app.conf`)).to.equal('token=old\n');
+      expect(await labExecOk(HOST, `ls -A ${dir} | grep lbprov; ls -A /var/lib/lbprov/stage; true`)).to.equal(
+        '',
+      );
+    } finally {
+      await labExecOk(HOST, `umount ${dir} && rm -rf /tmp/lbprov-full-saved`);
+    }
+    const freed = await runGeneric(HOST, vars);
+    expect(freed.exitCode).to.equal(0);
+    expect(await labExecOk(HOST, `cat ${dir}/app.conf`)).to.equal(vars.content);
   });
 
   it('keeps a notified handler across a failed run and fires it once on the next', async () => {

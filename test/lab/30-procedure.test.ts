@@ -1,7 +1,19 @@
 // The documented procedure, end to end, on the namespace lab: fresh hosts -> dry-run -> apply ->
 // converged re-apply -> the cluster works as the how-to meant (VIP, ARP, Redis, failover).
 import { expect } from 'chai';
-import { LAB_HOSTS, LAB_INVENTORY, labExec, labExecOk, run, VIP } from './support/lab.js';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  LAB_HOSTS,
+  LAB_IDENTITY_FILE,
+  LAB_INVENTORY,
+  LAB_KNOWN_HOSTS,
+  labExec,
+  labExecOk,
+  run,
+  VIP,
+} from './support/lab.js';
 import { stripVTControlCharacters } from 'node:util';
 import { masterDownMs } from '../../src/verify/timing.js';
 import { LAB_AUTH_PASS, LBPROV, lbprov, type CliRun } from './support/cluster.js';
@@ -153,5 +165,72 @@ describe('the documented procedure on the namespace lab', function () {
       `      failover: BACKUP took the VIP ${takeover} ms after the MASTER stopped (${withoutGoodbye} ms without the goodbye advert); preemption ${preemption} ms after it started`,
     );
     expect(takeover).to.be.below(withoutGoodbye);
+  });
+
+  describe('with a Redis password (redis.password)', function () {
+    const password = 'Lab-Redis-9q!x2#Zw';
+    const env = { LBPROV_REDIS_PASSWORD: password };
+    let inventory = '';
+    const ping = (host: 'rs1' | 'rs2', auth: boolean) =>
+      labExec(
+        'client',
+        `${auth ? 'IFS= read -r REDISCLI_AUTH; export REDISCLI_AUTH; ' : ''}redis-cli -h ${LAB_HOSTS[host]} -p 6379 ping`,
+        auth ? { input: `${password}\n` } : {},
+      );
+
+    before(async () => {
+      inventory = join(await mkdtemp(join(tmpdir(), 'lbprov-lab-redis-')), 'lab.yaml');
+      const text = (await readFile(LAB_INVENTORY, 'utf8'))
+        .replace('../lab/.run/id_ed25519', LAB_IDENTITY_FILE)
+        .replace('../lab/.run/known_hosts', LAB_KNOWN_HOSTS)
+        .replace('  install: false\n', '  install: false\n  password: { env: LBPROV_REDIS_PASSWORD }\n');
+      expect(text).to.include('LBPROV_REDIS_PASSWORD');
+      await writeFile(inventory, text);
+    });
+    after(() => {
+      for (const text of captured) expect(text).not.to.include(password);
+    });
+
+    it('dry-run shows requirepass masked and changes nothing', async () => {
+      const plan = keep(await lbprov(['apply', inventory, '--dry-run', '--json'], { env }));
+      expect(plan.code).to.equal(0);
+      const statuses = stepStatuses(plan);
+      for (const host of ['rs1', 'rs2']) {
+        expect(statuses.get(`${host}:redis-requirepass`)).to.equal('would_change');
+        expect(statuses.get(`${host}:redis-requirepass-include`)).to.equal('would_change');
+      }
+      expect(plan.stdout).to.include('+requirepass ********');
+      expect((await ping('rs1', false)).stdout.trim()).to.equal('PONG');
+    });
+
+    it('apply makes Redis ask for it and answer PONG to it; a re-apply changes nothing; verify says NOAUTH is in effect', async () => {
+      expect(keep(await lbprov(['apply', inventory, '--json'], { env })).code).to.equal(0);
+      for (const host of ['rs1', 'rs2'] as const) {
+        expect((await ping(host, false)).stdout).to.include('NOAUTH');
+        expect((await ping(host, true)).stdout.trim()).to.equal('PONG');
+        expect(await labExecOk(host, 'stat -c "%a %U %G" /etc/redis/lbprov-requirepass.conf')).to.equal(
+          '640 root redis\n',
+        );
+        expect(await labExecOk(host, 'tail -n 1 /etc/redis/redis.conf')).to.equal(
+          'include /etc/redis/lbprov-requirepass.conf\n',
+        );
+      }
+      expect(keep(await lbprov(['apply', inventory, '--json'], { env })).summary?.changed).to.equal(0);
+      const verify = keep(await lbprov(['verify', inventory, '--json'], { env }));
+      expect(verify.stdout).to.include('asks for the password (NOAUTH)');
+    });
+
+    it("dropping the password removes lbprov's requirepass (only its own line); Redis answers PONG again", async () => {
+      const back = keep(await lbprov(['apply', LAB_INVENTORY, '--json']));
+      expect(back.code).to.equal(0);
+      expect(stepStatuses(back).get('rs1:redis-no-requirepass')).to.equal('changed');
+      for (const host of ['rs1', 'rs2'] as const) {
+        expect((await ping(host, false)).stdout.trim()).to.equal('PONG');
+        expect(
+          (await labExec(host, 'grep -q "^requirepass" /etc/redis/lbprov-requirepass.conf')).code,
+        ).to.equal(1);
+      }
+      expect(keep(await lbprov(['apply', LAB_INVENTORY, '--json'])).summary?.changed).to.equal(0);
+    });
   });
 });

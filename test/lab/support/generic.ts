@@ -1,4 +1,4 @@
-// Runs the engine with the generic test playbook against one lab host, in-process, counting what
+// Runs the engine with the generic test playbook against lab hosts, in-process, counting what
 // the transport does, so tests can assert on round trips as well as on the host's state.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -74,7 +74,7 @@ export function genericJob(host: LabHost, vars: GenericVars): RunJob {
 }
 
 export async function runGeneric(
-  host: LabHost,
+  hosts: LabHost | LabHost[],
   vars: GenericVars,
   options: {
     mode?: 'apply' | 'dry-run';
@@ -93,7 +93,7 @@ export async function runGeneric(
   for (const secret of options.secrets ?? []) masker.add(secret);
   const { exitCode } = await run({
     mode: options.mode ?? 'apply',
-    jobs: [genericJob(host, vars)],
+    jobs: (Array.isArray(hosts) ? hosts : [hosts]).map((host) => genericJob(host, vars)),
     concurrency: 4,
     masker,
     emit: (event) => {
@@ -105,7 +105,7 @@ export async function runGeneric(
         await SshTransport.connect(
           {
             name: job.name,
-            host: LAB_HOSTS[host],
+            host: LAB_HOSTS[job.name as LabHost],
             ssh: {
               user: options.becomeFrom ?? 'root',
               port: 22,
@@ -113,6 +113,7 @@ export async function runGeneric(
               known_hosts: options.knownHosts ?? LAB_KNOWN_HOSTS,
               host_key_policy: options.policy ?? 'strict',
               become: options.becomeFrom !== undefined,
+              jump: [],
             },
           },
           options.sudoPassword === undefined

@@ -30,6 +30,7 @@ describe('inventory model', () => {
       known_hosts: '/home/op/.ssh/known_hosts',
       host_key_policy: 'strict',
       become: false,
+      jump: [],
     });
     expect(inventory?.keepalived.prefix).to.equal('/usr/local/keepalived');
     expect(inventory?.vrrp).to.include({ advert_int: 1, auth_type: 'PASS' });
@@ -86,6 +87,7 @@ describe('inventory model', () => {
       identity_file: '/srv/lb/keys/lab',
       known_hosts: '/home/op/.ssh/known_hosts',
       host_key_policy: 'strict',
+      jump: [],
     });
     expect(inventory?.real_servers[0]?.ssh.user).to.equal('root');
     expect(inventory?.directors.map((d) => d.interface)).to.deep.equal(['eth0', 'ens4']);

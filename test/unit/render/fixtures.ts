@@ -6,6 +6,7 @@ const ssh: SshSettings = {
   known_hosts: '/root/.ssh/known_hosts',
   host_key_policy: 'strict',
   become: false,
+  jump: [],
 };
 
 /** The how-to's topology, corrected: the real servers are the Redis hosts (defect 7). */

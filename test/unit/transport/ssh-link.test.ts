@@ -98,6 +98,7 @@ describe('transport: a connection whose network dies', function () {
           known_hosts: join(dir, 'known_hosts'),
           host_key_policy: 'strict',
           become: false,
+          jump: [],
         },
       },
       { keepaliveIntervalMs: 100 },
