@@ -22,7 +22,23 @@ export function buildProgram(): Command {
     .description('Provision a Redis load balancer (keepalived VRRP + LVS direct routing) over SSH')
     .version(VERSION)
     .showHelpAfterError('(run `lbprov --help` for usage)')
+    .option('-v, --verbose', 'show each command sent to a host (secrets masked) and its output')
+    .option('--log <file>', 'also append every event and command, as JSON lines (secrets masked), to FILE')
     .exitOverride();
+
+  program.hook('preAction', async (_program, action) => {
+    const { verbose, log, json } = action.optsWithGlobals<{
+      verbose?: boolean;
+      log?: string;
+      json?: boolean;
+    }>();
+    const { configureTrace } = await import('./trace.js');
+    try {
+      configureTrace({ ...(verbose ? { verbose } : {}), ...(log ? { log } : {}), ...(json ? { json } : {}) });
+    } catch (error) {
+      program.error(`lbprov: --log ${log}: ${(error as Error).message}`, { exitCode: ExitCode.Usage });
+    }
+  });
 
   program
     .command('validate')
@@ -131,6 +147,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
   } catch (error) {
+    if (error instanceof CommanderError && error.code === 'commander.error') return error.exitCode;
     if (error instanceof CommanderError) {
       // --help and --version end through here with exit code 0.
       return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;

@@ -2,6 +2,7 @@ import type { EngineEvent } from '../engine/events.js';
 import { run, type RunOutcome, type RunRequest } from '../engine/run.js';
 import type { Renderer } from './output/types.js';
 import { openSession, SetupError, type Session } from './session.js';
+import { trace } from './trace.js';
 
 /**
  * A failure before any host is contacted is the user's to fix: one line and its exit code, not a
@@ -34,6 +35,7 @@ export async function reportSetupError(
       },
     ];
     process.stdout.write(events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    for (const event of events) trace().event(event);
     return error.exitCode;
   }
 }
@@ -63,8 +65,12 @@ export async function runOnHosts(
   session: Session,
   renderer: Renderer,
   request: Omit<RunRequest, 'connect' | 'emit' | 'masker'>,
-  handle: (event: EngineEvent) => void = (event) => renderer.handle(event),
+  handleEvent: (event: EngineEvent) => void = (event) => renderer.handle(event),
 ): Promise<RunOutcome> {
+  const handle = (event: EngineEvent): void => {
+    trace().event(event);
+    handleEvent(event);
+  };
   // A host key is recorded during the connect, outside the engine's event stream: the note waits
   // for the next event so that it is drawn in order, and is masked here as the engine's events are.
   const hostKeyNotes: EngineEvent[] = [];

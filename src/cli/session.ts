@@ -10,6 +10,7 @@ import { loadPlaybook, playbookPath, PlaybookError } from '../playbook/load.js';
 import { buildJobs, type ProcedureJob } from '../procedure/jobs.js';
 import { PlanError } from '../engine/plan.js';
 import { SshTransport } from '../transport/ssh.js';
+import { trace, TracedTransport } from './trace.js';
 import { sshFileProblems } from '../transport/ssh-files.js';
 import type { Transport } from '../transport/types.js';
 import { SecretMasker } from '../util/mask.js';
@@ -108,11 +109,13 @@ export async function openSession(
     inventory,
     jobs,
     masker,
-    connect: (job, onHostKeyRecorded) =>
-      SshTransport.connect(
+    connect: async (job, onHostKeyRecorded) => {
+      const transport = await SshTransport.connect(
         { name: job.name, host: job.entry.host, ssh: job.entry.ssh },
         { sudoPassword, ...(onHostKeyRecorded ? { onHostKeyRecorded } : {}) },
-      ),
+      );
+      return trace().tracesCommands ? new TracedTransport(transport, trace(), masker) : transport;
+    },
   };
 }
 

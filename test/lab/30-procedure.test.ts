@@ -167,6 +167,24 @@ describe('the documented procedure on the namespace lab', function () {
     expect(takeover).to.be.below(withoutGoodbye);
   });
 
+  it('-v shows each command sent and its answer, --log keeps them and the events as JSON lines; no secret in either', async () => {
+    const log = join(await mkdtemp(join(tmpdir(), 'lbprov-lab-log-')), 'run.jsonl');
+    const verbose = keep(await lbprov(['apply', LAB_INVENTORY, '--dry-run', '-v', '--log', log]));
+    expect(verbose.code).to.equal(0);
+    expect(verbose.stderr)
+      .to.match(/^\[lb1\] \$ /m)
+      .and.match(/^ {2}exit 0 \(\d+ ms\)$/m);
+    const text = await readFile(log, 'utf8');
+    captured.push(text);
+    const events = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; host?: string });
+    const commandHosts = new Set(events.filter((e) => e.type === 'command').map((e) => e.host));
+    expect([...commandHosts].sort()).to.deep.equal(['lb1', 'lb2', 'rs1', 'rs2']);
+    expect(events.at(-1)?.type).to.equal('summary');
+  });
+
   describe('with a Redis password (redis.password)', function () {
     const password = 'Lab-Redis-9q!x2#Zw';
     const env = { LBPROV_REDIS_PASSWORD: password };

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { hasTerminal, noTerminalMessage } from '../terminal.js';
 import { openRunSession, reportSetupError, runOnHosts } from '../run-on-hosts.js';
 import { SetupError, type Session } from '../session.js';
+import { trace } from '../trace.js';
 
 export interface ApplyOptions {
   dryRun?: boolean;
@@ -35,8 +36,9 @@ export async function chooseRenderer(
   options: { json?: boolean; showDiffs: boolean },
 ): Promise<Renderer> {
   if (options.json) return new JsonRenderer();
-  // A pseudo-terminal that reports no width (some CI runners) would wrap every character.
-  if (hasTerminal() && (process.stdout.columns ?? 0) >= 40) {
+  // A pseudo-terminal that reports no width (some CI runners) would wrap every character; -v's
+  // command lines would scramble a task tree that redraws itself.
+  if (hasTerminal() && (process.stdout.columns ?? 0) >= 40 && !trace().verbose) {
     const { ListrRenderer } = await import('../output/listr.js');
     return new ListrRenderer(outlineOf(session), { showDiffs: options.showDiffs });
   }
