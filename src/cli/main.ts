@@ -102,6 +102,7 @@ export function buildProgram(): Command {
     .description("report drift (apply --dry-run's plan) and the directors' live state; exit 6 when drifted")
     .argument('<inventory>', 'inventory file (YAML)')
     .option('--json', 'print one JSON event per line; the last line is the summary')
+    .option('--limit <hosts>', LIMIT_HELP, collect, [])
     .action(async (file: string, opts: StatusOptions) => {
       const { statusCommand } = await import('./commands/status.js');
       process.exitCode = await statusCommand(file, opts);

@@ -11,6 +11,7 @@ import { chooseRenderer } from './apply.js';
 
 export interface StatusOptions {
   json?: boolean;
+  limit?: string[];
 }
 
 /** Plan outcomes that mean the host is not what the inventory describes. */

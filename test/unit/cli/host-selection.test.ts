@@ -38,19 +38,20 @@ describe('--limit: which hosts a run touches', () => {
     });
   });
 
-  it('lbprov apply --limit with an unknown host: exit 1, before any connection', () => {
-    const run = spawnSync(
-      join(REPO, 'bin', 'lbprov'),
-      ['apply', 'inventory/lab.yaml', '--limit', 'rs1', '--limit', 'rs9'],
-      {
-        cwd: REPO,
-        encoding: 'utf8',
-        env: { ...process.env, LBPROV_AUTH_PASS: 'Unit7Pw' },
-      },
-    );
-    expect(run.status, run.stderr).to.equal(1);
-    expect(run.stderr).to.include(
-      '--limit selects no host with rs9; the inventory has: directors, real_servers, lb1',
-    );
-  });
+  for (const command of ['apply', 'destroy', 'status'])
+    it(`lbprov ${command} --limit with an unknown host: exit 1, before any connection`, () => {
+      const run = spawnSync(
+        join(REPO, 'bin', 'lbprov'),
+        [command, 'inventory/lab.yaml', '--limit', 'rs1', '--limit', 'rs9'],
+        {
+          cwd: REPO,
+          encoding: 'utf8',
+          env: { ...process.env, LBPROV_AUTH_PASS: 'Unit7Pw' },
+        },
+      );
+      expect(run.status, run.stderr).to.equal(1);
+      expect(run.stderr).to.include(
+        '--limit selects no host with rs9; the inventory has: directors, real_servers, lb1',
+      );
+    });
 });
