@@ -1,6 +1,6 @@
 import { confirm, password } from '@inquirer/prompts';
 import { authPassLimit, checkAuthPass } from '../../inventory/index.js';
-import { describeProblem, toValidate } from './answer-checks.js';
+import { describeProblem } from './answer-checks.js';
 
 export const AUTH_PASS_ENV = 'LBPROV_AUTH_PASS';
 
@@ -12,10 +12,11 @@ export async function askSecret(keepalivedVersion: string): Promise<SecretAnswer
   const value = await password({
     message: `VRRP password (2-${limit} characters, shared by both directors):`,
     mask: true,
-    validate: toValidate((answer) => {
+    // Checked as typed, not trimmed: what passes the check is what gets stored.
+    validate: (answer) => {
       const problem = checkAuthPass(answer, keepalivedVersion);
-      return problem && describeProblem(problem);
-    }),
+      return problem === undefined ? true : describeProblem(problem);
+    },
   });
   const useEnv = await confirm({
     message: `Keep the password out of the file and read it from $${AUTH_PASS_ENV} when lbprov runs?`,

@@ -278,6 +278,9 @@ describe('lbprov init (typed into a terminal)', function () {
     await session.answer('tarball SHA-256', '');
     await session.answer('VRRP password (2-7 characters', 'x');
     await session.expect('lbprov needs at least 2');
+    // Checked as typed: a leading space is not trimmed away at the prompt and then stored.
+    session.type(`${BACKSPACES} ab\r`);
+    await session.expect('contains a character keepalived.conf or a remote shell would misread');
     session.type(`${BACKSPACES}12345678\r`);
     await session.expect('keepalived 1.2.0 uses at most 7');
     session.type(`${BACKSPACES}1234567\r`);
