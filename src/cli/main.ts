@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import * as nodeModule from 'node:module';
 import { ExitCode } from './exit-codes.js';
+import { clip, escapeUnprintable } from '../util/printable.js';
 import type { ApplyOptions } from './commands/apply.js';
 import type { DrillOptions } from './commands/drill.js';
 import type { StatusOptions } from './commands/status.js';
@@ -36,7 +37,12 @@ export function buildProgram(): Command {
     try {
       configureTrace({ ...(verbose ? { verbose } : {}), ...(log ? { log } : {}), ...(json ? { json } : {}) });
     } catch (error) {
-      program.error(`lbprov: --log ${log}: ${(error as Error).message}`, { exitCode: ExitCode.Usage });
+      program.error(
+        `lbprov: --log ${escapeUnprintable(clip(log ?? '', 200))}: ${escapeUnprintable((error as Error).message)}`,
+        {
+          exitCode: ExitCode.Usage,
+        },
+      );
     }
   });
 

@@ -11,9 +11,9 @@ import { buildJobs, type ProcedureJob } from '../procedure/jobs.js';
 import { PlanError } from '../engine/plan.js';
 import { SshTransport } from '../transport/ssh.js';
 import { trace, TracedTransport } from './trace.js';
-import { sshFileProblems } from '../transport/ssh-files.js';
 import type { Transport } from '../transport/types.js';
 import { SecretMasker } from '../util/mask.js';
+import { clip, escapeUnprintable } from '../util/printable.js';
 import { ExitCode } from './exit-codes.js';
 import { selectHosts } from './host-selection.js';
 import { describeProblem } from './init/answer-checks.js';
@@ -54,11 +54,12 @@ export async function openSession(
     secrets?: 'required' | 'when-set';
   },
 ): Promise<Session> {
-  const loaded = await loadInventory(file);
+  const loaded = await loadInventory(file, process.env, { connecting: true });
   if (!loaded.inventory) {
+    const shown = escapeUnprintable(file);
     throw new SetupError(
       [...loaded.errors, ...loaded.warnings].map(formatDiagnostic).join('\n') +
-        `\n${file}: invalid; nothing was contacted (run \`lbprov validate ${file}\` after fixing)`,
+        `\n${shown}: invalid; nothing was contacted (run \`lbprov validate ${shown}\` after fixing)`,
       ExitCode.InvalidInventory,
     );
   }
@@ -70,8 +71,10 @@ export async function openSession(
   if (secrets.redisPassword !== undefined) masker.add(secrets.redisPassword);
   const selection = selectHosts(inventory, options.limit ?? []);
   if (selection && 'unknown' in selection) {
+    // A pattern may be pasted from anywhere: it is shown as a value from the inventory would be.
+    const unknown = selection.unknown.map((pattern) => clip(escapeUnprintable(pattern)));
     throw new SetupError(
-      `--limit selects no host with ${selection.unknown.join(', ')}; the inventory has: ${selection.known.join(', ')} (globs such as 'rs*' work too)`,
+      `--limit selects no host with ${unknown.join(', ')}; the inventory has: ${selection.known.join(', ')} (globs such as 'rs*' work too)`,
       ExitCode.Usage,
     );
   }
@@ -91,13 +94,6 @@ export async function openSession(
       );
     }
     throw error;
-  }
-  const fileProblems = await sshFileProblems(jobs.map((job) => job.entry.ssh));
-  if (fileProblems.length > 0) {
-    throw new SetupError(
-      `${fileProblems.join('\n')}\nnothing was contacted; point the inventory's ssh settings at readable regular files`,
-      ExitCode.InvalidInventory,
-    );
   }
   const askSudo = sudoPasswordAsker();
   const sudoPassword = async (): Promise<string> => {

@@ -13,6 +13,7 @@ import { inventorySchema, sectionSchemas, type InventoryFile, type SectionName }
 import { parseYaml, type YamlSource } from './yaml-source.js';
 import { expandLocalPath, toModel, type SshConfigSource } from './to-model.js';
 import { OpenSshConfig, SshConfigError } from './ssh-config.js';
+import { inventorySshFiles, sshFileProblems } from './ssh-files.js';
 import path from 'node:path';
 
 export interface LoadResult {
@@ -22,13 +23,29 @@ export interface LoadResult {
   warnings: Diagnostic[];
 }
 
+export interface LoadOptions {
+  /**
+   * The caller connects to the hosts next (apply, status, ...): a key file that does not exist is
+   * an error. Otherwise (validate) it is a warning: an inventory may be checked where its keys are
+   * not (CI, a colleague's machine). A special file or one too big is an error either way.
+   */
+  connecting?: boolean;
+}
+
 /** An inventory is a few kilobytes; 4 MiB leaves room for a thousand hosts and stops a device. */
 const MAX_INVENTORY_BYTES = 4 * 1024 * 1024;
 
 const HOW_TO_START = 'run `lbprov init <file>` to write one, or copy inventory/seed.yaml and edit it';
 
-/** Reads and validates an inventory file; never throws for anything the user can fix. */
-export async function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
+/**
+ * Reads and validates an inventory file, and the key and known_hosts files it names; never throws
+ * for anything the user can fix.
+ */
+export async function loadInventory(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
   let text: string;
   try {
     text = (await readLocalFile(file, MAX_INVENTORY_BYTES)).toString('utf8');
@@ -49,7 +66,29 @@ export async function loadInventory(file: string, env: NodeJS.ProcessEnv = proce
   const home = env.HOME ?? os.homedir();
   const sshConfig = await readSshConfig(result.data.ssh.config_file, file, home);
   if ('error' in sshConfig) return printable({ errors: [sshConfig.error], warnings: result.warnings });
-  return printable(modelled(result, file, home, sshConfig));
+  const loaded = modelled(result, file, home, sshConfig);
+  if (!loaded.inventory || !result.source) return printable(loaded);
+  return printable(await withSshFiles(loaded, loaded.inventory, result.data, result.source, file, options));
+}
+
+/** The model's files read as a connection reads them, each problem pinned to the key that names the file. */
+async function withSshFiles(
+  loaded: LoadResult,
+  inventory: Inventory,
+  data: InventoryFile,
+  source: YamlSource,
+  file: string,
+  options: LoadOptions,
+): Promise<LoadResult> {
+  const problems = await sshFileProblems(inventorySshFiles(data, inventory));
+  const isError = (problem: { missing: boolean }) => options.connecting === true || !problem.missing;
+  const pin = (severity: Diagnostic['severity']) => (f: Finding) => toDiagnostic(f, severity, file, source);
+  const errors = problems.filter(isError).map(pin('error'));
+  const warnings = sortByPosition([
+    ...loaded.warnings,
+    ...problems.filter((p) => !isError(p)).map(pin('warning')),
+  ]);
+  return errors.length > 0 ? { errors: sortByPosition(errors), warnings } : { ...loaded, warnings };
 }
 
 /** An OpenSSH client config is a few kilobytes too. */
@@ -157,6 +196,8 @@ const MAX_PATH_CHARACTERS = 200;
 /** A file's diagnostics, and its data when it has no errors. */
 interface Validated {
   data?: InventoryFile;
+  /** Where each value is written, once the file parsed. */
+  source?: YamlSource;
   errors: Diagnostic[];
   warnings: Diagnostic[];
 }
@@ -212,7 +253,7 @@ function validate(text: string, fileName: string, env: NodeJS.ProcessEnv): Valid
   const errors = sortByPosition(errorFindings.map(pin('error')));
   const warnings = sortByPosition(warningFindings.map(pin('warning')));
   if (errors.length > 0 || !whole.success) return { errors, warnings };
-  return { data: whole.data, errors, warnings };
+  return { data: whole.data, source, errors, warnings };
 }
 
 /** Each section on its own, so cross-field rules can still run on the sections that are sound. */
@@ -241,10 +282,13 @@ function soundFields(shape: Record<string, z.ZodType>, entry: unknown): Record<s
   return sound;
 }
 
+/** Only what the file holds: a key such as `constructor` must not reach Object.prototype's members. */
 function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
   return path.reduce<unknown>(
     (node, segment) =>
-      node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined,
+      node !== null && typeof node === 'object' && Object.hasOwn(node, segment)
+        ? (node as Record<string, unknown>)[segment]
+        : undefined,
     data,
   );
 }

@@ -85,9 +85,12 @@ function directorRoles(entries: Partial<DirectorEntry>[] | undefined): Finding[]
     });
   }
   const masterPriority = master === undefined ? undefined : directors[master]?.priority;
+  // One pass: a list of thousands of entries must not cost millions of comparisons.
+  const firstWithPriority = new Map<number, number>();
   directors.forEach((director, index) => {
-    const earlier = directors.findIndex((d) => d.priority === director.priority);
-    if (earlier < index) {
+    const earlier = firstWithPriority.get(director.priority);
+    if (earlier === undefined) firstWithPriority.set(director.priority, index);
+    if (earlier !== undefined) {
       findings.push({
         path: ['directors', index, 'priority'],
         message: `is ${director.priority}, the same as directors[${earlier}]; VRRP priorities must differ`,
@@ -108,10 +111,13 @@ function directorRoles(entries: Partial<DirectorEntry>[] | undefined): Finding[]
   return findings;
 }
 
-/** Host names are case-insensitive and may end in a root dot. */
+/** Host names are case-insensitive and may end in a root dot: one spelling for each host. */
+function canonicalHost(host: string): string {
+  return host.toLowerCase().replace(/\.$/, '');
+}
+
 export function sameHost(a: string, b: string): boolean {
-  const canonical = (h: string) => h.toLowerCase().replace(/\.$/, '');
-  return canonical(a) === canonical(b);
+  return canonicalHost(a) === canonicalHost(b);
 }
 
 /** Why a real server must not also be a director; `lbprov init` asks the same question. */
@@ -122,18 +128,23 @@ export function directorAsRealServerProblem(directorLabel: string): Problem {
   };
 }
 
+/**
+ * Every host is looked up by its canonical name in a Map: validation stays linear in the number
+ * of hosts (an inventory may list thousands).
+ */
 function hostOverlaps(sections: ParsedSections): Finding[] {
   const findings: Finding[] = [];
   const directors = withHosts(sections.directors);
   const realServers = withHosts(sections.real_servers);
-  const seen: { label: string; host: string; role: 'director' | 'real server' }[] = [];
+  const seen = new Map<string, { label: string; host: string; role: 'director' | 'real server' }>();
   type Entry = { entry: HostRef; index: number };
   const visit = (list: 'directors' | 'real_servers', entries: Entry[]) => {
     entries.forEach(({ entry, index }) => {
       const path = [list, index, 'host'];
-      const previous = seen.find((s) => sameHost(s.host, entry.host));
+      const host = canonicalHost(entry.host);
+      const previous = seen.get(host);
       if (previous === undefined) {
-        seen.push({
+        seen.set(host, {
           label: `${list}[${index}]`,
           host: entry.host,
           role: list === 'directors' ? 'director' : 'real server',
@@ -156,7 +167,7 @@ function hostOverlaps(sections: ParsedSections): Finding[] {
   );
 
   const client = sections.verify?.client;
-  const clash = client === undefined ? undefined : seen.find((s) => sameHost(s.host, client));
+  const clash = client === undefined ? undefined : seen.get(canonicalHost(client));
   if (clash !== undefined) {
     findings.push({
       path: ['verify', 'client'],
@@ -181,9 +192,14 @@ function labelled(
 }
 
 function duplicateNames(named: NamedEntry[]): Finding[] {
+  const firstNamed = new Map<string, NamedEntry>();
   return named.flatMap((entry) => {
-    const first = named.find((other) => sameHost(other.name, entry.name));
-    if (first === undefined || first === entry) return [];
+    const name = canonicalHost(entry.name);
+    const first = firstNamed.get(name);
+    if (first === undefined) {
+      firstNamed.set(name, entry);
+      return [];
+    }
     return [
       {
         path: entry.path,
@@ -192,6 +208,22 @@ function duplicateNames(named: NamedEntry[]): Finding[] {
       },
     ];
   });
+}
+
+/**
+ * The network and broadcast addresses of the VIP's subnet are no host's own, whatever its role
+ * (a /31 or /32 has neither). `lbprov init` checks each address it asks for with it.
+ */
+export function subnetEdgeProblem(vip: ParsedVip, host: string, hint: string): Problem | undefined {
+  const address = parseIpv4(host);
+  const vipAddress = parseIpv4(vip.address);
+  if (address === undefined || vipAddress === undefined || vip.prefix_length > 30) return undefined;
+  if (
+    address !== networkAddress(vipAddress, vip.prefix_length) &&
+    address !== broadcastAddress(vipAddress, vip.prefix_length)
+  )
+    return undefined;
+  return { message: `is the network or broadcast address of the VIP's /${vip.prefix_length} subnet`, hint };
 }
 
 /** Where a director stands relative to the VIP's subnet; `lbprov init` checks each address with it. */
@@ -205,16 +237,8 @@ export function directorVipProblem(vip: ParsedVip, host: string): Problem | unde
       hint: 'the VIP must be a free address that keepalived moves between directors',
     };
   }
-  if (
-    vip.prefix_length <= 30 &&
-    (address === networkAddress(vipAddress, vip.prefix_length) ||
-      address === broadcastAddress(vipAddress, vip.prefix_length))
-  ) {
-    return {
-      message: `is the network or broadcast address of the VIP's /${vip.prefix_length} subnet`,
-      hint: "use the director's own address on the VRRP interface",
-    };
-  }
+  const edge = subnetEdgeProblem(vip, host, "use the director's own address on the VRRP interface");
+  if (edge) return edge;
   if (sameSubnet(address, vipAddress, vip.prefix_length)) return undefined;
   const subnet = `${formatIpv4(networkAddress(vipAddress, vip.prefix_length))}/${vip.prefix_length}`;
   return {
@@ -237,8 +261,17 @@ function vipPlacement(sections: ParsedSections): Finding[] {
     ...withHosts(sections.real_servers).map(({ entry, index }) => ({
       host: entry.host,
       path: ['real_servers', index, 'host'],
+      ownAddress: "list the real server's own address",
     })),
-    ...(sections.verify ? [{ host: sections.verify.client, path: ['verify', 'client'] }] : []),
+    ...(sections.verify
+      ? [
+          {
+            host: sections.verify.client,
+            path: ['verify', 'client'],
+            ownAddress: "name the client's own address",
+          },
+        ]
+      : []),
   ];
   for (const other of others) {
     if (sameHost(other.host, vip.address)) {
@@ -247,7 +280,10 @@ function vipPlacement(sections: ParsedSections): Finding[] {
         message: "is the VIP itself; the VIP must be no host's own address",
         hint: 'real servers carry the VIP only on lo, which lbprov sets up; list their own addresses here',
       });
+      continue;
     }
+    const edge = subnetEdgeProblem(vip, other.host, other.ownAddress);
+    if (edge) findings.push({ path: other.path, ...edge });
   }
   return findings;
 }

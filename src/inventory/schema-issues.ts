@@ -13,44 +13,51 @@ export interface IssueContext {
   keysAt(path: readonly PathSegment[]): string[];
 }
 
-/** Keys from keepalived.conf or the how-to that people will carry over, and where they went. */
-const RENAMED_KEYS: Record<string, string> = {
-  nb_get_retry: 'keepalived 2.x renamed nb_get_retry to retry (defect 6); write retry',
-  nat_mask: 'nat_mask means nothing in DR mode and later keepalived rejects it (defect 12); remove it',
-  lvs_sched: 'write lb_algo',
-  lvs_method: 'write lb_kind',
-  virtual_ipaddress: 'write vip: ADDRESS/PREFIX under vrrp',
-  real_server: 'write real_servers (a list) at the top level',
-};
+/**
+ * Keys from keepalived.conf or the how-to that people will carry over, and where they went. These
+ * tables are Maps, not object literals: they are looked up with keys the user wrote, and a key
+ * such as `constructor` or `__proto__` would find Object.prototype's members in an object.
+ */
+const RENAMED_KEYS = new Map<string, string>([
+  ['nb_get_retry', 'keepalived 2.x renamed nb_get_retry to retry (defect 6); write retry'],
+  ['nat_mask', 'nat_mask means nothing in DR mode and later keepalived rejects it (defect 12); remove it'],
+  ['lvs_sched', 'write lb_algo'],
+  ['lvs_method', 'write lb_kind'],
+  ['virtual_ipaddress', 'write vip: ADDRESS/PREFIX under vrrp'],
+  ['real_server', 'write real_servers (a list) at the top level'],
+]);
 
-const EXAMPLES: Record<string, string> = {
-  host: 'host: 10.8.80.221',
-  state: 'state: MASTER or state: BACKUP',
-  priority: 'priority: 101 (MASTER) or 10 (BACKUP)',
-  interface: 'interface: eth0',
-  virtual_router_id: 'virtual_router_id: 51',
-  auth_pass: 'auth_pass: { env: LBPROV_AUTH_PASS }',
-  password: 'password: { env: LBPROV_REDIS_PASSWORD }',
-  vip: 'vip: 10.8.80.200/24',
-  version: 'version: "2.2.7"',
-  source: 'source: http://www.keepalived.org/software/keepalived-2.2.7.tar.gz',
-  client: 'client: 10.8.80.230',
-  env: 'env: LBPROV_AUTH_PASS',
-  keepalived: 'a keepalived: block with version and source',
-  ipvsadm: 'an ipvsadm: block with version and source',
-  vrrp: 'a vrrp: block with interface, virtual_router_id, auth_pass and vip',
-  directors: 'directors: a MASTER and a BACKUP, e.g. - { host: 10.8.80.218, state: MASTER, priority: 101 }',
-  real_servers: 'real_servers: the Redis hosts, e.g. - { host: 10.8.80.221, weight: 1 }',
-};
+const EXAMPLES = new Map<string, string>([
+  ['host', 'host: 10.8.80.221'],
+  ['state', 'state: MASTER or state: BACKUP'],
+  ['priority', 'priority: 101 (MASTER) or 10 (BACKUP)'],
+  ['interface', 'interface: eth0'],
+  ['virtual_router_id', 'virtual_router_id: 51'],
+  ['auth_pass', 'auth_pass: { env: LBPROV_AUTH_PASS }'],
+  ['password', 'password: { env: LBPROV_REDIS_PASSWORD }'],
+  ['vip', 'vip: 10.8.80.200/24'],
+  ['version', 'version: "2.2.7"'],
+  ['source', 'source: http://www.keepalived.org/software/keepalived-2.2.7.tar.gz'],
+  ['client', 'client: 10.8.80.230'],
+  ['env', 'env: LBPROV_AUTH_PASS'],
+  ['keepalived', 'a keepalived: block with version and source'],
+  ['ipvsadm', 'an ipvsadm: block with version and source'],
+  ['vrrp', 'a vrrp: block with interface, virtual_router_id, auth_pass and vip'],
+  [
+    'directors',
+    'directors: a MASTER and a BACKUP, e.g. - { host: 10.8.80.218, state: MASTER, priority: 101 }',
+  ],
+  ['real_servers', 'real_servers: the Redis hosts, e.g. - { host: 10.8.80.221, weight: 1 }'],
+]);
 
-const EXPECTED: Record<string, string> = {
-  number: 'a number',
-  int: 'a whole number',
-  string: 'text',
-  boolean: 'true or false',
-  object: 'a mapping of keys to values',
-  array: 'a list',
-};
+const EXPECTED = new Map<string, string>([
+  ['number', 'a number'],
+  ['int', 'a whole number'],
+  ['string', 'text'],
+  ['boolean', 'true or false'],
+  ['object', 'a mapping of keys to values'],
+  ['array', 'a list'],
+]);
 
 function describeKind(value: unknown): string {
   if (value === null) return 'empty';
@@ -136,7 +143,7 @@ function findingsFromIssue(issue: z.core.$ZodIssue, context: IssueContext): Find
 
 function unknownKey(path: PathSegment[], known: string[]): Finding {
   const key = clip(String(path[path.length - 1]));
-  const renamed = RENAMED_KEYS[key];
+  const renamed = RENAMED_KEYS.get(key);
   const suggestion = didYouMean(key, known);
   const hint =
     renamed ??
@@ -151,10 +158,10 @@ function unknownKey(path: PathSegment[], known: string[]): Finding {
 function wrongType(path: PathSegment[], input: unknown, shown: string, expected: string): Finding {
   const key = String(path[path.length - 1] ?? '');
   if (input === undefined) {
-    const example = EXAMPLES[key];
+    const example = EXAMPLES.get(key);
     return { path, message: 'is missing', hint: example === undefined ? undefined : `add ${example}` };
   }
-  const wanted = EXPECTED[expected] ?? expected;
+  const wanted = EXPECTED.get(expected) ?? expected;
   const finding: Finding = { path, message: `is ${shown}; expected ${wanted}` };
   if (expected === 'string' && (typeof input === 'number' || typeof input === 'boolean')) {
     finding.hint = quoteHint(path, shown, typeof input);

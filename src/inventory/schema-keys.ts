@@ -27,7 +27,9 @@ function objectsAt(schema: AnySchema, path: readonly PathSegment[]): z.core.$Zod
     return objectsAt(unwrap((schema as z.core.$ZodArray)._zod.def.element), rest);
   }
   if (def.type === 'object') {
-    const child = (schema as z.core.$ZodObject)._zod.def.shape[String(head)];
+    const { shape } = (schema as z.core.$ZodObject)._zod.def;
+    // `constructor` is no key of the schema, though a shape object inherits one.
+    const child = Object.hasOwn(shape, String(head)) ? shape[String(head)] : undefined;
     return child === undefined ? [] : objectsAt(unwrap(child), rest);
   }
   return [];

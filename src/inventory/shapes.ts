@@ -76,7 +76,27 @@ export const checkLabel: ShapeCheck = (value) =>
         hint: 'letters, digits, "_", "." or "-", starting with a letter or digit (at most 63), e.g. lb-master',
       };
 
+/**
+ * Linux's PATH_MAX (4096 bytes with the final NUL) and NAME_MAX: no longer path can be created,
+ * configured into a build or installed to. Checked first, so the message need not quote the value.
+ */
+const REMOTE_PATH_MAX = 4095;
+const REMOTE_NAME_MAX = 255;
+
 export const checkRemotePath: ShapeCheck = (value) => {
+  if (value.length > REMOTE_PATH_MAX) {
+    return {
+      message: `is ${value.length} characters; a path on the hosts has at most ${REMOTE_PATH_MAX} (PATH_MAX)`,
+      hint: 'give a shorter absolute path, e.g. /usr/local/keepalived',
+    };
+  }
+  const longest = Math.max(...value.split('/').map((name) => name.length));
+  if (longest > REMOTE_NAME_MAX) {
+    return {
+      message: `has a name of ${longest} characters between two "/"; a file name on the hosts has at most ${REMOTE_NAME_MAX} (NAME_MAX)`,
+      hint: 'give a shorter absolute path, e.g. /usr/local/keepalived',
+    };
+  }
   if (!value.startsWith('/')) {
     return {
       message: `"${value}" is not an absolute path`,

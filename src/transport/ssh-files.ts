@@ -19,33 +19,3 @@ export async function readKnownHosts(path: string): Promise<string> {
     throw error;
   }
 }
-
-/**
- * Reads every key and known_hosts file the hosts' settings name, once each, before any connection:
- * what cannot be read is a mistake in the inventory, reported with its key, not a host's fault.
- */
-export async function sshFileProblems(
-  settings: { identity_file?: string | undefined; known_hosts: string }[],
-): Promise<string[]> {
-  const files = new Map<string, { key: string; read: (path: string) => Promise<unknown> }>();
-  for (const ssh of settings) {
-    if (ssh.identity_file !== undefined)
-      files.set(ssh.identity_file, { key: 'ssh.identity_file', read: readIdentity });
-    files.set(ssh.known_hosts, { key: 'ssh.known_hosts', read: readKnownHosts });
-  }
-  const problems = await Promise.all(
-    [...files].map(async ([path, { key, read }]) => {
-      try {
-        await read(path);
-        return undefined;
-      } catch (error) {
-        const reason =
-          (error as NodeJS.ErrnoException).code === 'ENOENT'
-            ? `${path}: no such file`
-            : (error as Error).message;
-        return `${key}: ${reason}`;
-      }
-    }),
-  );
-  return problems.filter((problem): problem is string => problem !== undefined);
-}

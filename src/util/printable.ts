@@ -1,10 +1,11 @@
 /**
- * Control characters, and the Unicode marks that reorder text on screen: printed raw, a value in an
- * inventory (a host name, a key) could move the cursor, clear the screen, set the window title or
- * show a different line than the one written.
+ * Control characters (Cc), format characters (Cf) and the line and paragraph separators: printed
+ * raw, a value in an inventory (a host name, a key) could move the cursor, clear the screen, set
+ * the window title, break one diagnostic into two lines, or show a different value than the one
+ * written. Cf holds the bidi marks that reorder text and the invisible ones (zero-width space and
+ * joiners, word joiner, BOM, tag characters) that make "ro\u{200b}ot" look exactly like "root".
  */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
 /** Text safe for a terminal: every unprintable character written as an escape, e.g. `\u{1b}`. */
 export function escapeUnprintable(text: string): string {

@@ -7,6 +7,7 @@
 import { ExitCode } from '../cli/exit-codes.js';
 import type { Inventory, RealServer } from '../model/inventory.js';
 import type { Transport } from '../transport/types.js';
+import { clip, escapeUnprintable } from '../util/printable.js';
 import { listeningCommand } from './commands.js';
 import {
   describeError,
@@ -34,8 +35,9 @@ const REDIS_START_TIMEOUT_MS = 30_000;
 export function findRealServer(inventory: Inventory, target: string): RealServer {
   const server = inventory.real_servers.find((entry) => entry.name === target || entry.host === target);
   if (!server) {
+    // The argument as typed, which may hold terminal escapes.
     throw new DrillError(
-      `${target} is not a real server of the inventory (real servers: ${inventory.real_servers
+      `${clip(escapeUnprintable(target))} is not a real server of the inventory (real servers: ${inventory.real_servers
         .map((entry) => entry.name)
         .join(', ')})`,
       ExitCode.Usage,

@@ -9,6 +9,7 @@ import { hasTerminal, noTerminalMessage } from '../terminal.js';
 import { openRunSession, reportSetupError, runOnHosts } from '../run-on-hosts.js';
 import { SetupError, type Session } from '../session.js';
 import { trace } from '../trace.js';
+import { clip, escapeUnprintable } from '../../util/printable.js';
 
 export interface ApplyOptions {
   dryRun?: boolean;
@@ -50,7 +51,7 @@ export function parseConcurrency(value: string | undefined): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1 || parsed > 256) {
     throw new SetupError(
-      `--concurrency must be a whole number from 1 to 256, not ${JSON.stringify(value)}`,
+      `--concurrency must be a whole number from 1 to 256, not "${clip(escapeUnprintable(value))}"`,
       ExitCode.Usage,
     );
   }
@@ -62,18 +63,20 @@ export function parseConcurrency(value: string | undefined): number {
  * the plan, and asks before applying. Without a terminal it says what to pass instead.
  */
 async function firstSetup(file: string, options: ApplyOptions): Promise<number> {
+  // The name as typed may hold terminal escapes: it is printed as the diagnostics print it.
+  const shown = escapeUnprintable(file);
   if (!hasTerminal() || options.json) {
-    process.stderr.write(`lbprov: ${file} does not exist.\n${noTerminalMessage(file)}\n`);
+    process.stderr.write(`lbprov: ${shown} does not exist.\n${noTerminalMessage(file)}\n`);
     return ExitCode.InvalidInventory;
   }
-  process.stdout.write(`${file} does not exist yet: let us write it.\n`);
+  process.stdout.write(`${shown} does not exist yet: let us write it.\n`);
   const { runInitPrompts } = await import('../init/run.js');
   if (!(await runInitPrompts(file))) return ExitCode.Aborted;
   const planned = await converge(file, { ...options, dryRun: true });
   if (planned !== ExitCode.Ok || options.dryRun) return planned;
   const { confirm } = await import('@inquirer/prompts');
   if (!(await confirm({ message: 'Apply these changes now?', default: false }))) {
-    process.stdout.write(`Nothing was changed. Apply later with: lbprov apply ${file}\n`);
+    process.stdout.write(`Nothing was changed. Apply later with: lbprov apply ${shown}\n`);
     return ExitCode.Aborted;
   }
   return converge(file, options);

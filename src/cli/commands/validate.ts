@@ -1,4 +1,5 @@
 import { formatDiagnostic, loadInventory } from '../../inventory/index.js';
+import { escapeUnprintable } from '../../util/printable.js';
 import { ExitCode } from '../exit-codes.js';
 
 /**
@@ -18,9 +19,11 @@ export async function validateCommand(file: string, opts: { json?: boolean }): P
   return valid ? ExitCode.Ok : ExitCode.InvalidInventory;
 }
 
+/** The file is named as every diagnostic names it: its name may hold terminal escapes too. */
 function verdict(file: string, errorCount: number, warningCount: number): string {
   const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  const shown = escapeUnprintable(file);
   return errorCount === 0
-    ? `${file}: valid${warningCount === 0 ? '' : ` (${count(warningCount, 'warning')})`}`
-    : `${file}: invalid: ${count(errorCount, 'error')}, ${count(warningCount, 'warning')}`;
+    ? `${shown}: valid${warningCount === 0 ? '' : ` (${count(warningCount, 'warning')})`}`
+    : `${shown}: invalid: ${count(errorCount, 'error')}, ${count(warningCount, 'warning')}`;
 }

@@ -6,7 +6,9 @@ import {
   fields,
   parseVip,
   sameHost,
+  subnetEdgeProblem,
   type InventoryFileInput,
+  type ParsedVip,
 } from '../../inventory/index.js';
 import {
   asNumber,
@@ -81,7 +83,7 @@ export async function askCluster(): Promise<ClusterAnswers> {
   const directorHosts = [masterHost, backupHost];
   const realServers = await input({
     message: 'Real servers (the Redis hosts), comma-separated; HOST=WEIGHT sets a weight other than 1:',
-    validate: toValidate((answer) => realServerProblem(answer, directorHosts, parsedVip.address)),
+    validate: toValidate((answer) => realServerProblem(answer, directorHosts, parsedVip)),
   }).then(parseRealServers);
   const port = await askNumber(
     'Redis port (the VIP serves the same port):',
@@ -167,7 +169,7 @@ function parseRealServers(answer: string): RealServerAnswer[] {
   });
 }
 
-function realServerProblem(answer: string, directors: string[], vipAddress: string): string | undefined {
+function realServerProblem(answer: string, directors: string[], vip: ParsedVip): string | undefined {
   const items = splitList(answer);
   if (items.length === 0) return 'list at least one Redis host';
   const seen: string[] = [];
@@ -181,7 +183,9 @@ function realServerProblem(answer: string, directors: string[], vipAddress: stri
     const director = directors.findIndex((d) => sameHost(d, host));
     if (director >= 0)
       return `${host} ${describeProblem(directorAsRealServerProblem(director === 0 ? 'the MASTER' : 'the BACKUP'))}`;
-    if (sameHost(host, vipAddress)) return `${host} is the VIP; list the Redis hosts' own addresses`;
+    if (sameHost(host, vip.address)) return `${host} is the VIP; list the Redis hosts' own addresses`;
+    const edge = subnetEdgeProblem(vip, host, "list the real server's own address");
+    if (edge) return `${host} ${describeProblem(edge)}`;
     if (seen.some((s) => sameHost(s, host))) return `${host} is listed twice`;
     seen.push(host);
   }

@@ -1,5 +1,6 @@
 import { Document, isCollection, isMap, isPair, isScalar, type Node, type Pair } from 'yaml';
 import type { InventoryFileInput } from '../../inventory/index.js';
+import { escapeUnprintable } from '../../util/printable.js';
 
 /**
  * Writes the inventory with every default spelt out and a comment where a choice needs explaining,
@@ -7,9 +8,10 @@ import type { InventoryFileInput } from '../../inventory/index.js';
  */
 export function renderInventory(inventory: InventoryFileInput, fileName: string): string {
   const doc = new Document(inventory);
+  // A newline in the name would end the comment and start YAML of its own.
   doc.commentBefore = [
     ` lbprov inventory, written by \`lbprov init\`.`,
-    ` Check it with \`lbprov validate ${fileName}\`; inventory/seed.yaml in lbprov explains every field.`,
+    ` Check it with \`lbprov validate ${escapeUnprintable(fileName)}\`; inventory/seed.yaml in lbprov explains every field.`,
   ].join('\n');
 
   for (const path of [

@@ -2,6 +2,7 @@ import { confirm } from '@inquirer/prompts';
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic, validateInventoryText, type InventoryFileInput } from '../../inventory/index.js';
+import { escapeUnprintable } from '../../util/printable.js';
 import { askCluster, type ClusterAnswers } from './ask-cluster.js';
 import { askRedisPassword } from './ask-redis.js';
 import { askSecret, type SecretAnswer } from './ask-secret.js';
@@ -23,9 +24,10 @@ export async function runInitPrompts(file: string): Promise<boolean> {
       return false;
     }
     if (await exists(file)) {
-      const overwrite = await confirm({ message: `${file} already exists. Overwrite it?`, default: false });
+      const shown = escapeUnprintable(file);
+      const overwrite = await confirm({ message: `${shown} already exists. Overwrite it?`, default: false });
       if (!overwrite) {
-        process.stdout.write(`Left ${file} unchanged.\n`);
+        process.stdout.write(`Left ${shown} unchanged.\n`);
         return false;
       }
     }
@@ -99,7 +101,8 @@ function assemble(
 }
 
 function report(file: string, secrets: SecretAnswer[], warnings: string[]): void {
-  const lines = [`Wrote ${file}.`];
+  const shown = escapeUnprintable(file);
+  const lines = [`Wrote ${shown}.`];
   if (warnings.length > 0) lines.push('Worth reading before you apply it:', ...warnings.map((w) => `  ${w}`));
   const fromEnv = secrets.flatMap((secret) => (secret.stored === 'env' ? [secret.env] : []));
   if (fromEnv.length > 0) {
@@ -110,7 +113,7 @@ function report(file: string, secrets: SecretAnswer[], warnings: string[]): void
       ...fromEnv.map((env) => `  read -rs ${env} && export ${env}`),
     );
   }
-  lines.push(`Next: lbprov validate ${file}`);
+  lines.push(`Next: lbprov validate ${shown}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -125,12 +128,12 @@ async function exists(file: string): Promise<boolean> {
 export async function destinationProblem(file: string): Promise<string | undefined> {
   const existing = await stat(file).catch(() => undefined);
   if (existing?.isDirectory())
-    return `${file} is a directory; name the inventory file to write, e.g. ${path.join(file, 'inventory.yaml')}`;
+    return `${escapeUnprintable(file)} is a directory; name the inventory file to write, e.g. ${escapeUnprintable(path.join(file, 'inventory.yaml'))}`;
   const folder = path.dirname(path.resolve(file));
   try {
     await access(folder, constants.W_OK);
     return undefined;
   } catch {
-    return `cannot write into ${folder} (missing or not writable); choose another place for ${path.basename(file)}`;
+    return `cannot write into ${escapeUnprintable(folder)} (missing or not writable); choose another place for ${escapeUnprintable(path.basename(file))}`;
   }
 }

@@ -384,6 +384,29 @@ const cases: Case[] = [
     },
   },
   {
+    name: "a real server at the broadcast address of the VIP's subnet",
+    edit: replace('192.168.56.21', '192.168.56.255'),
+    error: {
+      path: 'real_servers[0].host',
+      at: '192.168.56.255',
+      says: "network or broadcast address of the VIP's /24 subnet",
+    },
+  },
+  {
+    name: "the verify client at the network address of the VIP's subnet",
+    edit: replace('client: 192.168.56.30', 'client: 192.168.56.0'),
+    error: {
+      path: 'verify.client',
+      at: '192.168.56.0',
+      says: "network or broadcast address of the VIP's /24",
+    },
+  },
+  {
+    name: "a real server outside the VIP's subnet at an address ending in .0 (a host in a wider subnet)",
+    edit: replace('192.168.56.21', '10.8.1.0'),
+    valid: true,
+  },
+  {
     name: "VIP is a director's own address",
     edit: replace('192.168.56.200/24', '192.168.56.10/24'),
     error: { path: 'directors[0].host', at: '192.168.56.10,', says: 'is the VIP itself' },
@@ -634,6 +657,28 @@ const cases: Case[] = [
     name: 'remote prefix with a shell metacharacter',
     edit: replace('prefix: /usr/local/keepalived', 'prefix: "/opt/k;rm -rf /"'),
     error: { path: 'keepalived.prefix', at: 'prefix:', says: 'unsafe in a remote command' },
+  },
+  {
+    name: 'remote prefix longer than PATH_MAX',
+    edit: replace('prefix: /usr/local/keepalived', `prefix: /${'k/'.repeat(2048)}`),
+    error: {
+      path: 'keepalived.prefix',
+      at: 'prefix:',
+      says: 'is 4097 characters; a path on the hosts has at most 4095',
+    },
+  },
+  {
+    name: 'remote prefix with a name longer than NAME_MAX',
+    edit: replace('prefix: /usr/local/keepalived', `prefix: /usr/local/${'k'.repeat(256)}`),
+    error: { path: 'keepalived.prefix', at: 'prefix:', says: 'a name of 256 characters' },
+  },
+  {
+    name: 'remote prefix of 4095 characters in names of 255',
+    edit: replace(
+      'prefix: /usr/local/keepalived',
+      `prefix: ${`/${'k'.repeat(255)}`.repeat(15)}/${'k'.repeat(254)}`,
+    ),
+    valid: true,
   },
   {
     name: 'source over ftp',
