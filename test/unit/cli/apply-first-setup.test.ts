@@ -27,7 +27,9 @@ describe('lbprov apply on an inventory that does not exist yet', () => {
   });
 });
 
-describe('--json when the run cannot start', () => {
+describe('--json when the run cannot start', function () {
+  // Four CLI starts; a busy 2-core machine takes longer than mocha's default 2 s.
+  this.timeout(30_000);
   it('an invalid inventory: an error event, then the summary line last, with the exit code (nothing on stderr)', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'lbprov-json-')), 'inventory.yaml');
     writeFileSync(file, 'ssh: [\n');

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectHosts } from '../../../src/cli/host-selection.js';
+import { labInventoryWithStandIns } from '../../support/lab-inventory.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const entry = (name: string, host: string) => ({ name, host }) as never;
@@ -42,7 +43,7 @@ describe('--limit: which hosts a run touches', () => {
     it(`lbprov ${command} --limit with an unknown host: exit 1, before any connection`, () => {
       const run = spawnSync(
         join(REPO, 'bin', 'lbprov'),
-        [command, 'inventory/lab.yaml', '--limit', 'rs1', '--limit', 'rs9'],
+        [command, labInventoryWithStandIns(), '--limit', 'rs1', '--limit', 'rs9'],
         {
           cwd: REPO,
           encoding: 'utf8',

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PtySession } from '../init/pty-session.js';
+import { labInventoryWithStandIns } from '../../support/lab-inventory.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const BACKSPACES = '\x7f'.repeat(20);
@@ -13,7 +14,9 @@ describe('the VRRP password prompt of apply', function () {
 
   it("refuses 1 character and more than keepalived 1.2.0 reads, with the inventory's words; Ctrl-C exits 130", async () => {
     // The session's environment is PATH, HOME and the terminal's: LBPROV_AUTH_PASS is not set.
-    const session = new PtySession('./bin/lbprov apply inventory/lab.yaml --dry-run', { cwd: REPO });
+    const session = new PtySession(`./bin/lbprov apply ${labInventoryWithStandIns()} --dry-run`, {
+      cwd: REPO,
+    });
     try {
       await session.answer('VRRP auth_pass (LBPROV_AUTH_PASS is not set)', 'x');
       await session.expect('is 1 character; lbprov needs at least 2');

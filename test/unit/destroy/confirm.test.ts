@@ -4,28 +4,15 @@
 // exist only while the lab is up).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PtySession } from '../init/pty-session.js';
+import { labInventoryWithStandIns } from '../../support/lab-inventory.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ENV = { LBPROV_AUTH_PASS: 'Unit7Pw' };
 
-/** inventory/lab.yaml with a stand-in key and known_hosts, in a folder of its own. */
-function labInventory(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lbprov-confirm-'));
-  writeFileSync(join(dir, 'id_ed25519'), 'a stand-in: never used, no host is contacted\n', { mode: 0o600 });
-  writeFileSync(join(dir, 'known_hosts'), '');
-  const file = join(dir, 'lab.yaml');
-  writeFileSync(
-    file,
-    readFileSync(join(REPO, 'inventory', 'lab.yaml'), 'utf8').replaceAll('../lab/.run/', ''),
-  );
-  return file;
-}
-const INVENTORY = labInventory();
+const INVENTORY = labInventoryWithStandIns();
 
 describe('lbprov destroy confirmation', function () {
   this.timeout(30_000);
