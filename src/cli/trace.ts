@@ -57,7 +57,8 @@ export class Trace {
         `  exit ${record.exit_code} (${record.duration_ms} ms)`,
       );
     }
-    process.stderr.write(`${lines.map(escapeUnprintableKeepingLayout).join('\n')}\n`);
+    // Each line escaped on its own: the layout's newlines stay, a host's escape sequences do not.
+    process.stderr.write(`${lines.join('\n').split('\n').map(escapeUnprintable).join('\n')}\n`);
   }
 
   close(): void {
@@ -77,13 +78,6 @@ export interface CommandRecord {
 
 function indentAfterFirst(text: string): string {
   return text.replace(/\n/g, '\n    ');
-}
-
-function escapeUnprintableKeepingLayout(line: string): string {
-  return line
-    .split('\n')
-    .map((part) => escapeUnprintable(part))
-    .join('\n');
 }
 
 /** A transport that reports each command, upload and held process to the trace, masked. */

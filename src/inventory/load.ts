@@ -1,4 +1,4 @@
-import { LocalFileError, readLocalFile } from '../util/local-file.js';
+import { readLocalFile, whyUnreadable } from '../util/local-file.js';
 import { clip, escapeUnprintable } from '../util/printable.js';
 import os from 'node:os';
 import type { z } from 'zod';
@@ -50,14 +50,9 @@ export async function loadInventory(
   try {
     text = (await readLocalFile(file, MAX_INVENTORY_BYTES)).toString('utf8');
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    const message = missing
-      ? 'no such file'
-      : error instanceof LocalFileError
-        ? error.reason
-        : `cannot be read (${(error as Error).message})`;
+    const { reason, missing } = whyUnreadable(error);
     return printable({
-      errors: [fileError(file, message, missing ? HOW_TO_START : undefined)],
+      errors: [fileError(file, reason, missing ? HOW_TO_START : undefined)],
       warnings: [],
     });
   }
@@ -113,13 +108,8 @@ async function readSshConfig(
   try {
     text = (await readLocalFile(file, MAX_SSH_CONFIG_BYTES)).toString('utf8');
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    const { reason, missing } = whyUnreadable(error);
     if (missing && named === undefined) return { config: OpenSshConfig.empty, localUser };
-    const reason = missing
-      ? 'no such file'
-      : error instanceof LocalFileError
-        ? error.reason
-        : (error as Error).message;
     return {
       error: {
         ...fileError(

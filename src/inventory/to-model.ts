@@ -41,10 +41,9 @@ export function toModel(
   const absoluteFile = path.resolve(file);
   const expand = (p: string) => expandLocalPath(p, path.dirname(absoluteFile), home);
   const { config_file: _configFile, ...inventoryWide } = data.ssh;
-  const settingsFor = (alias: string, override: InventorySsh | undefined) =>
+  const hostSsh = (alias: string, override: InventorySsh | undefined) =>
     resolveSsh(alias, { ...inventoryWide, ...override }, sshConfig, expand);
   const ssh = resolveSsh(undefined, inventoryWide, NO_SSH_CONFIG, expand);
-  const hostSsh = (alias: string, override: InventorySsh | undefined) => settingsFor(alias, override);
   const vip = parseVip(data.vrrp.vip);
   if ('message' in vip) throw new Error(`toModel called with an invalid VIP: ${vip.message}`);
 
@@ -158,7 +157,7 @@ function jumpHosts(
   }
   return hops.flatMap((hop) => {
     const openSsh = source.config.forHost(hop.host, file);
-    const identity = openSsh.identityFile ?? target.identity_file;
+    const identity = openSsh.identityFile !== undefined ? expand(openSsh.identityFile) : target.identity_file;
     // `Host *` with a ProxyJump matches the jump host too: OpenSSH skips a jump to itself.
     const own = openSsh.proxyJump?.filter((next) => next.host !== hop.host) ?? [];
     const before = own.length > 0 ? jumpHosts(own, target, source, expand, file, depth + 1) : [];
@@ -169,9 +168,7 @@ function jumpHosts(
         host: openSsh.hostName ?? hop.host,
         user: hop.user ?? openSsh.user ?? source.localUser,
         port: hop.port ?? openSsh.port ?? SSH_DEFAULTS.port,
-        ...(identity === undefined
-          ? {}
-          : { identity_file: openSsh.identityFile ? expand(identity) : identity }),
+        ...(identity === undefined ? {} : { identity_file: identity }),
       },
     ];
   });

@@ -11,6 +11,13 @@ export class LocalFileError extends Error {
   }
 }
 
+/** Why readLocalFile could not read a file, in the words messages use; `missing` when it is not there. */
+export function whyUnreadable(error: unknown): { reason: string; missing: boolean } {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { reason: 'no such file', missing: true };
+  if (error instanceof LocalFileError) return { reason: error.reason, missing: false };
+  return { reason: `cannot be read (${(error as Error).message})`, missing: false };
+}
+
 function kindOf(stats: {
   isDirectory(): boolean;
   isFIFO(): boolean;
