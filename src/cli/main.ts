@@ -6,6 +6,7 @@ import type { ApplyOptions } from './commands/apply.js';
 import type { DrillOptions } from './commands/drill.js';
 import type { StatusOptions } from './commands/status.js';
 import type { DestroyCommandOptions } from './commands/destroy.js';
+import type { ValidateOptions } from './commands/validate.js';
 import type { VerifyOptions } from './commands/verify.js';
 
 // Each command loads its modules when it runs: `--help` and `validate` stay fast.
@@ -50,10 +51,18 @@ export function buildProgram(): Command {
     .command('validate')
     .description('check an inventory offline (no connection is made)')
     .argument('<inventory>', 'inventory file (YAML)')
-    .option('--json', 'print the findings as JSON')
-    .action(async (file: string, opts: { json?: boolean }) => {
+    .option('--json', 'print one JSON event per line; the last line is the summary')
+    .option(
+      '--show-connections',
+      'also show how each host would be reached (address, port, user, key and known_hosts files, jump hosts) and where each value came from; -v does too',
+    )
+    .action(async (file: string, opts: ValidateOptions, command: Command) => {
       const { validateCommand } = await import('./commands/validate.js');
-      process.exitCode = await validateCommand(file, opts);
+      const verbose = command.optsWithGlobals<{ verbose?: boolean }>().verbose ?? false;
+      process.exitCode = await validateCommand(file, {
+        ...opts,
+        showConnections: (opts.showConnections ?? false) || verbose,
+      });
     });
 
   program
@@ -98,6 +107,7 @@ export function buildProgram(): Command {
     .description('check the running cluster as a careful operator would; each check shows its evidence')
     .argument('<inventory>', 'inventory file (YAML)')
     .option('--json', 'print one JSON object per check; the last line is the summary')
+    .option('--limit <hosts>', `${LIMIT_HELP}; checks that need a host left out are not run`, collect, [])
     .action(async (file: string, opts: VerifyOptions) => {
       const { verifyCommand } = await import('./commands/verify.js');
       process.exitCode = await verifyCommand(file, opts);
@@ -122,6 +132,7 @@ export function buildProgram(): Command {
     .description('stop keepalived on the MASTER, time the VIP moving to the BACKUP and back')
     .argument('<inventory>', 'inventory file (YAML)')
     .option('--json', 'print one JSON event per line; the last line is the result')
+    .option('--limit <hosts>', `${LIMIT_HELP}; must select both directors`, collect, [])
     .action(async (file: string, opts: DrillOptions) => {
       const { drillCommand } = await import('./commands/drill.js');
       process.exitCode = await drillCommand('failover', file, undefined, opts);
@@ -130,9 +141,15 @@ export function buildProgram(): Command {
     .command('realserver')
     .description('stop Redis on one real server, time it leaving the IPVS table, restore it')
     .argument('<inventory>', 'inventory file (YAML)')
-    .argument('<host>', 'the real server (its name or address in the inventory)')
+    .argument('[host]', 'the real server (its name or address); may be left out when --limit selects one')
     .option('--json', 'print one JSON event per line; the last line is the result')
-    .action(async (file: string, host: string, opts: DrillOptions) => {
+    .option(
+      '--limit <hosts>',
+      `${LIMIT_HELP}; the real servers that may be drilled (the directors are only read)`,
+      collect,
+      [],
+    )
+    .action(async (file: string, host: string | undefined, opts: DrillOptions) => {
       const { drillCommand } = await import('./commands/drill.js');
       process.exitCode = await drillCommand('realserver', file, host, opts);
     });

@@ -32,6 +32,8 @@ export class SetupError extends Error {
 export interface Session {
   inventory: Inventory;
   jobs: ProcedureJob[];
+  /** The hosts' names --limit selected; absent without --limit (every host). */
+  selected?: ReadonlySet<string>;
   masker: SecretMasker;
   connect(
     job: ProcedureJob,
@@ -104,6 +106,7 @@ export async function openSession(
   return {
     inventory,
     jobs,
+    ...(limit ? { selected: limit } : {}),
     masker,
     connect: async (job, onHostKeyRecorded) => {
       const transport = await SshTransport.connect(

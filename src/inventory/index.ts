@@ -14,3 +14,4 @@ export {
   REDIS_PASSWORD_MIN_LENGTH,
   type Problem,
 } from './shapes.js';
+export { hostConnections, type HopConnection, type HostConnection } from './connections.js';

@@ -1,10 +1,12 @@
 import path from 'node:path';
 import type {
   Director,
+  HostKeyPolicy,
   Inventory,
   JumpHost,
   RealServer,
   SecretSource,
+  SettingOrigin,
   SourceArtifact,
   SshSettings,
 } from '../model/inventory.js';
@@ -121,26 +123,58 @@ function resolveSsh(
 ): SshSettings {
   const file = source.file ?? 'ssh config';
   const openSsh: OpenSshHostConfig = alias === undefined ? {} : source.config.forHost(alias, file);
-  const identity = inventory.identity_file ?? openSsh.identityFile;
-  const policy =
-    inventory.host_key_policy ?? (openSsh.strictHostKeyChecking === 'accept-new' ? 'accept-new' : undefined);
+  const user = firstSaid(inventory.user, openSsh.user, SSH_DEFAULTS.user);
+  const port = firstSaid(inventory.port, openSsh.port, SSH_DEFAULTS.port);
+  const identity = firstSaid(inventory.identity_file, openSsh.identityFile, undefined);
+  const knownHosts = firstSaid(inventory.known_hosts, openSsh.userKnownHostsFile, SSH_DEFAULTS.known_hosts);
+  const policy = firstSaid<HostKeyPolicy>(
+    inventory.host_key_policy,
+    openSsh.strictHostKeyChecking === 'accept-new' ? 'accept-new' : undefined,
+    SSH_DEFAULTS.host_key_policy,
+  );
+  const hostName = openSsh.hostName === alias ? undefined : openSsh.hostName;
   const settings: SshSettings = {
-    user: inventory.user ?? openSsh.user ?? SSH_DEFAULTS.user,
-    port: inventory.port ?? openSsh.port ?? SSH_DEFAULTS.port,
-    ...(identity === undefined ? {} : { identity_file: expand(identity) }),
-    known_hosts: expand(inventory.known_hosts ?? openSsh.userKnownHostsFile ?? SSH_DEFAULTS.known_hosts),
-    host_key_policy: policy ?? SSH_DEFAULTS.host_key_policy,
+    user: user.value,
+    port: port.value,
+    ...(identity.value === undefined ? {} : { identity_file: expand(identity.value) }),
+    known_hosts: expand(knownHosts.value),
+    host_key_policy: policy.value,
     become: inventory.become ?? false,
-    ...(openSsh.hostName === undefined || openSsh.hostName === alias ? {} : { host_name: openSsh.hostName }),
+    ...(hostName === undefined ? {} : { host_name: hostName }),
     jump: [],
+    origin: {
+      user: user.origin,
+      port: port.origin,
+      ...(identity.value === undefined ? {} : { identity_file: identity.origin }),
+      known_hosts: knownHosts.origin,
+      host_key_policy: policy.origin,
+      ...(hostName === undefined ? {} : { host_name: 'ssh config' }),
+    },
   };
   const hops =
     inventory.proxy_jump !== undefined
       ? parseProxyJump(inventory.proxy_jump, 'proxy_jump')
       : openSsh.proxyJump;
   const jumps = hops?.filter((hop) => hop.host !== alias) ?? [];
-  if (jumps.length > 0) settings.jump = jumpHosts(jumps, settings, source, expand, file, 0);
+  if (jumps.length > 0) {
+    settings.jump = jumpHosts(jumps, settings, source, expand, file, 0);
+    settings.origin = {
+      ...settings.origin,
+      jump: inventory.proxy_jump !== undefined ? 'inventory' : 'ssh config',
+    };
+  }
   return settings;
+}
+
+/** The first of the inventory's value, the OpenSSH config's and lbprov's default that is said, and whose it is. */
+function firstSaid<T>(
+  inventory: T | undefined,
+  openSsh: T | undefined,
+  fallback: T,
+): { value: T; origin: SettingOrigin } {
+  if (inventory !== undefined) return { value: inventory, origin: 'inventory' };
+  if (openSsh !== undefined) return { value: openSsh, origin: 'ssh config' };
+  return { value: fallback, origin: 'default' };
 }
 
 /** Each hop resolved in the OpenSSH config as OpenSSH does, its own ProxyJump first. */

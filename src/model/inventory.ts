@@ -6,6 +6,17 @@
 
 export type HostKeyPolicy = 'strict' | 'accept-new';
 
+/** Who said a connection value: the inventory, the OpenSSH client config, or lbprov's default. */
+export type SettingOrigin = 'inventory' | 'ssh config' | 'default';
+
+/** The connection values whose origin is kept, for `lbprov validate --show-connections`. */
+export type SshOrigins = Partial<
+  Record<
+    'host_name' | 'user' | 'port' | 'identity_file' | 'known_hosts' | 'host_key_policy' | 'jump',
+    SettingOrigin
+  >
+>;
+
 export interface SshSettings {
   user: string;
   port: number;
@@ -19,6 +30,11 @@ export interface SshSettings {
   host_name?: string;
   /** Jump hosts, first hop first: the inventory's proxy_jump, else the OpenSSH config's ProxyJump. */
   jump: JumpHost[];
+  /**
+   * Where each value present came from, so that an operator can tell why lbprov dials what it
+   * dials; absent where the settings were not read from an inventory (tests, fixtures).
+   */
+  origin?: SshOrigins;
 }
 
 /** A jump host (bastion), resolved like any host in the OpenSSH config; its key is checked like the target's. */

@@ -17,6 +17,7 @@ import {
   type VipHolder,
 } from './decide.js';
 import { findAddress, parseIpAddr } from './ip-addr.js';
+import { verifyScope, type VerifyScope } from './scope.js';
 import type { Check, Evidence } from './types.js';
 
 /** A host's evidence, or why there is none. */
@@ -34,14 +35,19 @@ function gatheredOk<K extends string>(gathered: Gathered<K> | undefined): Record
   return gathered?.ok ? gathered.evidence : undefined;
 }
 
-export function assessCluster(inventory: Inventory, cluster: ClusterEvidence): Check[] {
+/** The checks of the hosts in `scope` (every host without --limit), from the evidence they gave. */
+export function assessCluster(
+  inventory: Inventory,
+  cluster: ClusterEvidence,
+  scope: VerifyScope = verifyScope(inventory),
+): Check[] {
   const vip = inventory.vrrp.vip.address;
   const port = inventory.service.port;
   const checks: Check[] = [];
 
   const reachableDirectors: DirectorAddresses[] = [];
   const unreachable: string[] = [];
-  for (const director of inventory.directors) {
+  for (const director of scope.directors) {
     const gathered = cluster.directors.get(director.name);
     if (!gathered?.ok) {
       unreachable.push(director.name);
@@ -56,7 +62,7 @@ export function assessCluster(inventory: Inventory, cluster: ClusterEvidence): C
       });
     }
   }
-  checks.push(decideVipPlacement(vip, reachableDirectors, unreachable));
+  if (scope.wholeCluster) checks.push(decideVipPlacement(vip, reachableDirectors, unreachable));
 
   const expectation = {
     protocol: inventory.service.protocol,
@@ -67,7 +73,7 @@ export function assessCluster(inventory: Inventory, cluster: ClusterEvidence): C
     realServers: inventory.real_servers.map((server) => ({ name: server.name, host: server.host })),
   };
   const holders: VipHolder[] = [];
-  for (const director of inventory.directors) {
+  for (const director of scope.directors) {
     const evidence = gatheredOk(cluster.directors.get(director.name));
     if (!evidence) continue;
     checks.push(decideKeepalivedRunning(director.name, evidence.keepalived));
@@ -77,7 +83,7 @@ export function assessCluster(inventory: Inventory, cluster: ClusterEvidence): C
     }
   }
 
-  for (const server of inventory.real_servers) {
+  for (const server of scope.realServers) {
     const gathered = cluster.realServers.get(server.name);
     if (!gathered?.ok) {
       checks.push(
@@ -101,10 +107,10 @@ export function assessCluster(inventory: Inventory, cluster: ClusterEvidence): C
   const client = cluster.client;
   const viaVipTitle = `Redis answers PING through the VIP ${vip}:${port} from a client`;
   if (!client) {
-    for (const server of inventory.real_servers) {
+    for (const server of scope.realServers) {
       checks.push(noClient('redis-ping', server.name, `Redis on ${server.name} answers PING from a client`));
     }
-    checks.push(noClient('redis-ping-via-vip', vip, viaVipTitle));
+    if (scope.wholeCluster) checks.push(noClient('redis-ping-via-vip', vip, viaVipTitle));
   } else if (!client.gathered.ok) {
     checks.push(
       unreachableCheck(client.name, 'verification client', client.gathered.message, client.gathered.hint),
@@ -112,7 +118,7 @@ export function assessCluster(inventory: Inventory, cluster: ClusterEvidence): C
   } else {
     const pings = client.gathered.evidence;
     const passwordSet = inventory.redis.manage && inventory.redis.password !== undefined;
-    for (const server of inventory.real_servers) {
+    for (const server of scope.realServers) {
       const ping = pings[`rs:${server.name}`];
       if (ping) checks.push(decideRedisPing(server, port, ping, passwordSet));
     }

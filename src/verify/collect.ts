@@ -3,6 +3,7 @@ import type { Gathered, ClusterEvidence } from './checks.js';
 import { clientCommands, directorCommands, realServerCommands } from './commands.js';
 import { clientEntry, failureOf, type ConnectHost } from './connect.js';
 import { gatherEvidence } from './gather.js';
+import type { VerifyScope } from './scope.js';
 
 /** Connects, gathers in one round trip, disconnects: every host at once. */
 async function gatherFrom<K extends string>(
@@ -29,27 +30,33 @@ async function gatherFrom<K extends string>(
   }
 }
 
+/** The evidence of the hosts in `scope`, and the client's PINGs for them. */
 export async function collectClusterEvidence(
   inventory: Inventory,
   connect: ConnectHost,
+  scope: VerifyScope,
 ): Promise<ClusterEvidence> {
   const port = inventory.service.port;
   const client = clientEntry(inventory);
+  const pings = clientCommands(
+    scope.realServers,
+    scope.wholeCluster ? inventory.vrrp.vip.address : undefined,
+    port,
+  );
   const [directors, realServers, clientGathered] = await Promise.all([
     Promise.all(
-      inventory.directors.map(
+      scope.directors.map(
         async (director) =>
           [director.name, await gatherFrom(connect, director, directorCommands({ stats: false }))] as const,
       ),
     ),
     Promise.all(
-      inventory.real_servers.map(
+      scope.realServers.map(
         async (server) => [server.name, await gatherFrom(connect, server, realServerCommands(port))] as const,
       ),
     ),
-    client
-      ? gatherFrom(connect, client, clientCommands(inventory.real_servers, inventory.vrrp.vip.address, port))
-      : undefined,
+    // Contacted only when it has something to ping for the selected hosts.
+    client && Object.keys(pings).length > 0 ? gatherFrom(connect, client, pings) : undefined,
   ]);
   return {
     directors: new Map(directors),

@@ -32,14 +32,14 @@ export function realServerCommands(port: number) {
 
 export type RealServerEvidenceKey = keyof ReturnType<typeof realServerCommands>;
 
-/** The client pings every real server and the VIP; keys are `rs:<name>` and `vip`. */
+/** The client pings the given real servers and, when given, the VIP; keys are `rs:<name>` and `vip`. */
 export function clientCommands(
   realServers: { name: string; host: string }[],
-  vip: string,
+  vip: string | undefined,
   port: number,
 ): Record<string, string> {
   return {
     ...Object.fromEntries(realServers.map((server) => [`rs:${server.name}`, pingCommand(server.host, port)])),
-    vip: pingCommand(vip, port),
+    ...(vip === undefined ? {} : { vip: pingCommand(vip, port) }),
   };
 }

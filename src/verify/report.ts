@@ -1,5 +1,6 @@
 /** How `lbprov verify` prints its checks: for people (verdict, detail, evidence) and as JSON lines. */
 import type { VerifySummary } from './checks.js';
+import type { VerifyScope } from './scope.js';
 import type { Check, Evidence, Verdict } from './types.js';
 
 const WORD: Record<Verdict, string> = { pass: 'PASS', fail: 'FAIL', not_provable: 'NOT PROVABLE' };
@@ -56,7 +57,17 @@ export function verifyExitCode(
   return summary.failed > 0 ? codes.failed : 0;
 }
 
-export function summaryLines(checks: Check[], summary: VerifySummary, exitCode: number): string[] {
+/** What --limit kept out of the run; nothing without --limit. */
+export type LimitedBy = Pick<VerifyScope, 'leftOut' | 'notRun'>;
+
+const NOTHING_LEFT_OUT: LimitedBy = { leftOut: [], notRun: [] };
+
+export function summaryLines(
+  checks: Check[],
+  summary: VerifySummary,
+  exitCode: number,
+  limited: LimitedBy = NOTHING_LEFT_OUT,
+): string[] {
   const lines = [
     '',
     `Summary: ${summary.passed} passed, ${summary.failed} failed, ${summary.not_provable} NOT PROVABLE` +
@@ -72,15 +83,23 @@ export function summaryLines(checks: Check[], summary: VerifySummary, exitCode: 
     lines.push(`!! ${unprovable.length} check(s) NOT PROVABLE on this cluster (these are not passes):`);
     for (const check of unprovable) lines.push(`  !! ${check.host}: ${check.title}`);
   }
+  const partial = limited.leftOut.length > 0;
+  if (partial) lines.push(`Not checked: ${limited.leftOut.join(', ')} (left out by --limit)`);
+  for (const { check, reason } of limited.notRun) lines.push(`Not run: ${check}: ${reason}`);
   lines.push(
     exitCode === 0
-      ? `Verified: no check failed${summary.not_provable > 0 ? `, but ${summary.not_provable} could not be proven` : ''}.`
+      ? `Verified: no check failed${summary.not_provable > 0 ? `, but ${summary.not_provable} could not be proven` : ''}${partial ? ' (only on the hosts --limit selected)' : ''}.`
       : `Verification FAILED (exit code ${exitCode}).`,
   );
   return lines;
 }
 
-export function jsonLines(checks: Check[], summary: VerifySummary, exitCode: number): string[] {
+export function jsonLines(
+  checks: Check[],
+  summary: VerifySummary,
+  exitCode: number,
+  limited: LimitedBy = NOTHING_LEFT_OUT,
+): string[] {
   return [
     ...checks.map((check) => JSON.stringify({ type: 'check', ...check })),
     JSON.stringify({
@@ -90,6 +109,8 @@ export function jsonLines(checks: Check[], summary: VerifySummary, exitCode: num
       not_provable_checks: checks
         .filter((check) => check.verdict === 'not_provable')
         .map((check) => ({ check: check.check, host: check.host, title: check.title })),
+      left_out: limited.leftOut,
+      not_run: limited.notRun,
     }),
   ];
 }

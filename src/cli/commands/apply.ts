@@ -71,7 +71,8 @@ async function firstSetup(file: string, options: ApplyOptions): Promise<number> 
   }
   process.stdout.write(`${shown} does not exist yet: let us write it.\n`);
   const { runInitPrompts } = await import('../init/run.js');
-  if (!(await runInitPrompts(file))) return ExitCode.Aborted;
+  const written = await runInitPrompts(file);
+  if (!written.written) return written.exitCode;
   const planned = await converge(file, { ...options, dryRun: true });
   if (planned !== ExitCode.Ok || options.dryRun) return planned;
   const { confirm } = await import('@inquirer/prompts');

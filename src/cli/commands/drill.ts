@@ -5,14 +5,16 @@ import { realServerDrill } from '../../verify/drill-realserver.js';
 import { InterruptGuard } from '../../verify/interrupt.js';
 import { ExitCode } from '../exit-codes.js';
 import { openSession, SetupError } from '../session.js';
+import { checkFailoverLimit, drillTarget } from '../drill-limit.js';
 import { connectEntry } from './verify.js';
 
 export interface DrillOptions {
   json?: boolean;
+  limit?: string[];
 }
 
 /**
- * `lbprov drill failover` and `lbprov drill realserver <host>`: stop one part of the cluster, time
+ * `lbprov drill failover` and `lbprov drill realserver [host]`: stop one part of the cluster, time
  * how it reacts, and always start it again (also on Ctrl-C).
  */
 export async function drillCommand(
@@ -26,7 +28,15 @@ export async function drillCommand(
   };
   let guard: InterruptGuard | undefined;
   try {
-    const session = await openSession(file, { warn, secrets: 'when-set' });
+    const session = await openSession(file, {
+      warn,
+      secrets: 'when-set',
+      ...(options.limit ? { limit: options.limit } : {}),
+    });
+    // Before anything is contacted: a --limit that rules the drill out is the user's to fix.
+    const realServer =
+      kind === 'realserver' ? drillTarget(session.inventory, target, session.selected) : undefined;
+    if (kind === 'failover') checkFailoverLimit(session.inventory, session.selected);
     const print = (event: DrillEvent): void => {
       const masked = session.masker.maskDeep(event);
       const lines = options.json ? [JSON.stringify(masked)] : drillLines(masked);
@@ -39,13 +49,8 @@ export async function drillCommand(
       emit: print,
       guard,
     };
-    let result: DrillResult;
-    if (kind === 'failover') {
-      result = await failoverDrill(context);
-    } else {
-      if (!target) throw new SetupError('drill realserver needs the real server to stop', ExitCode.Usage);
-      result = await realServerDrill(context, target);
-    }
+    const result: DrillResult =
+      realServer === undefined ? await failoverDrill(context) : await realServerDrill(context, realServer);
     print(result);
     return result.exit_code;
   } catch (error) {

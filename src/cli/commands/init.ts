@@ -13,5 +13,6 @@ export async function initCommand(file: string): Promise<number> {
     process.stderr.write(`lbprov: ${problem}\n`);
     return ExitCode.Usage;
   }
-  return (await runInitPrompts(file)) ? ExitCode.Ok : ExitCode.Aborted;
+  const outcome = await runInitPrompts(file);
+  return outcome.written ? ExitCode.Ok : outcome.exitCode;
 }

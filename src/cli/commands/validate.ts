@@ -1,22 +1,69 @@
-import { formatDiagnostic, loadInventory } from '../../inventory/index.js';
+import { formatDiagnostic, hostConnections, loadInventory, type LoadResult } from '../../inventory/index.js';
 import { escapeUnprintable } from '../../util/printable.js';
 import { ExitCode } from '../exit-codes.js';
+import { connectionLines } from '../output/connection-lines.js';
+import { trace } from '../trace.js';
+
+export interface ValidateOptions {
+  json?: boolean;
+  /** Also how each host would be reached (`--show-connections`, or the global `-v`). */
+  showConnections?: boolean;
+}
 
 /**
  * `lbprov validate`: checks an inventory offline. Every finding and the verdict go to stdout,
  * in both forms, so `lbprov validate x | less` shows everything; the exit code carries the verdict.
  */
-export async function validateCommand(file: string, opts: { json?: boolean }): Promise<number> {
-  const { errors, warnings } = await loadInventory(file);
-  const valid = errors.length === 0;
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ valid, errors, warnings }, null, 2)}\n`);
-  } else {
-    const lines = [...errors, ...warnings].map(formatDiagnostic);
-    lines.push(verdict(file, errors.length, warnings.length));
-    process.stdout.write(`${lines.join('\n')}\n`);
-  }
-  return valid ? ExitCode.Ok : ExitCode.InvalidInventory;
+export async function validateCommand(file: string, options: ValidateOptions): Promise<number> {
+  const loaded = await loadInventory(file);
+  const exitCode = loaded.errors.length === 0 ? ExitCode.Ok : ExitCode.InvalidInventory;
+  const events = validateEvents(file, loaded, options, exitCode);
+  // --log keeps the events whichever form the screen gets.
+  for (const event of events) trace().event(event);
+  const lines = options.json
+    ? events.map((event) => JSON.stringify(event))
+    : textLines(file, loaded, options);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return exitCode;
+}
+
+/** validate's --json: a finding or connection per event, as every command's, the summary last. */
+function validateEvents(
+  file: string,
+  loaded: LoadResult,
+  options: ValidateOptions,
+  exitCode: number,
+): object[] {
+  const { inventory, errors, warnings } = loaded;
+  return [
+    ...[...errors, ...warnings].map((diagnostic) => ({ type: diagnostic.severity, ...diagnostic })),
+    ...(options.showConnections && inventory
+      ? hostConnections(inventory).map((connection) => ({ type: 'connection', ...connection }))
+      : []),
+    {
+      type: 'summary',
+      mode: 'validate',
+      file: escapeUnprintable(file),
+      valid: errors.length === 0,
+      errors: errors.length,
+      warnings: warnings.length,
+      exit_code: exitCode,
+    },
+  ];
+}
+
+function textLines(file: string, loaded: LoadResult, options: ValidateOptions): string[] {
+  const { inventory, errors, warnings } = loaded;
+  const connections = !options.showConnections
+    ? []
+    : inventory
+      ? connectionLines(hostConnections(inventory))
+      : ['Connections: not shown, the inventory has errors (fix them first)'];
+  return [
+    ...connections,
+    ...[...errors, ...warnings].map(formatDiagnostic),
+    verdict(file, errors.length, warnings.length),
+  ];
 }
 
 /** The file is named as every diagnostic names it: its name may hold terminal escapes too. */

@@ -2,6 +2,7 @@ import type { HostEntry } from '../../model/inventory.js';
 import type { Transport } from '../../transport/types.js';
 import { assessCluster, summarize } from '../../verify/checks.js';
 import { collectClusterEvidence } from '../../verify/collect.js';
+import { verifyScope } from '../../verify/scope.js';
 import { jsonLines, reportLines, summaryLines, verifyExitCode } from '../../verify/report.js';
 import { ExitCode } from '../exit-codes.js';
 import { reportSetupError } from '../run-on-hosts.js';
@@ -9,6 +10,7 @@ import { openSession, type Session } from '../session.js';
 
 export interface VerifyOptions {
   json?: boolean;
+  limit?: string[];
 }
 
 /** The session's connect for any inventory host, including the verification client (no playbook). */
@@ -30,21 +32,26 @@ export async function verifyCommand(file: string, options: VerifyOptions): Promi
   };
   return reportSetupError(
     async () => {
-      const session = await openSession(file, { warn, secrets: 'when-set' });
-      const evidence = await collectClusterEvidence(session.inventory, connectEntry(session, warn));
-      const checks = session.masker.maskDeep(assessCluster(session.inventory, evidence));
+      const session = await openSession(file, {
+        warn,
+        secrets: 'when-set',
+        ...(options.limit ? { limit: options.limit } : {}),
+      });
+      const scope = verifyScope(session.inventory, session.selected);
+      const evidence = await collectClusterEvidence(session.inventory, connectEntry(session, warn), scope);
+      const checks = session.masker.maskDeep(assessCluster(session.inventory, evidence, scope));
       const summary = summarize(checks);
       const exitCode = verifyExitCode(summary, {
         unreachable: ExitCode.Unreachable,
         failed: ExitCode.Drifted,
       });
       const lines = options.json
-        ? jsonLines(checks, summary, exitCode)
+        ? jsonLines(checks, summary, exitCode, scope)
         : [
             `lbprov verify: ${session.inventory.file}`,
             '',
             ...reportLines(checks),
-            ...summaryLines(checks, summary, exitCode),
+            ...summaryLines(checks, summary, exitCode, scope),
           ];
       process.stdout.write(`${lines.join('\n')}\n`);
       return exitCode;

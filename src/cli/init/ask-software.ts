@@ -33,7 +33,9 @@ type ArtifactAnswers = { version: string; source: string; sha256: string };
 
 const pair = ({ versions }: Release) => `keepalived ${versions.keepalived} + ipvsadm ${versions.ipvsadm}`;
 
-export async function askSoftware(): Promise<Record<Artifact, ArtifactAnswers>> {
+export type SoftwareAnswers = Record<Artifact, ArtifactAnswers>;
+
+export async function askSoftware(): Promise<SoftwareAnswers> {
   const choice = await select<Choice>({
     message: 'Versions to build from source:',
     default: 'how-to',

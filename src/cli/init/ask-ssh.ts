@@ -2,7 +2,7 @@ import { confirm, input, select } from '@inquirer/prompts';
 import { fields, type InventoryFileInput } from '../../inventory/index.js';
 import { numberField, textField, toValidate } from './answer-checks.js';
 
-type SshAnswers = NonNullable<InventoryFileInput['ssh']>;
+export type SshAnswers = NonNullable<InventoryFileInput['ssh']>;
 
 /** How lbprov reaches every host; per-host differences are edited into the file afterwards. */
 export async function askSsh(): Promise<SshAnswers> {

@@ -39,20 +39,40 @@ describe('--limit: which hosts a run touches', () => {
     });
   });
 
-  for (const command of ['apply', 'destroy', 'status'])
-    it(`lbprov ${command} --limit with an unknown host: exit 1, before any connection`, () => {
-      const run = spawnSync(
-        join(REPO, 'bin', 'lbprov'),
-        [command, labInventoryWithStandIns(), '--limit', 'rs1', '--limit', 'rs9'],
-        {
-          cwd: REPO,
-          encoding: 'utf8',
-          env: { ...process.env, LBPROV_AUTH_PASS: 'Unit7Pw' },
-        },
-      );
+  const lbprov = (args: string[]) =>
+    spawnSync(join(REPO, 'bin', 'lbprov'), args, {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, LBPROV_AUTH_PASS: 'Unit7Pw' },
+    });
+
+  for (const command of [
+    ['apply'],
+    ['destroy'],
+    ['status'],
+    ['verify'],
+    ['drill', 'failover'],
+    ['drill', 'realserver'],
+  ])
+    it(`lbprov ${command.join(' ')} --limit with an unknown host: exit 1, before any connection`, () => {
+      const run = lbprov([...command, labInventoryWithStandIns(), '--limit', 'rs1', '--limit', 'rs9']);
       expect(run.status, run.stderr).to.equal(1);
       expect(run.stderr).to.include(
         '--limit selects no host with rs9; the inventory has: directors, real_servers, lb1',
       );
     });
+
+  it('lbprov drill failover with a director left out: exit 1 naming it, before any connection', () => {
+    const run = lbprov(['drill', 'failover', labInventoryWithStandIns(), '--limit', 'lb1']);
+    expect(run.status, run.stderr).to.equal(1);
+    expect(run.stderr).to.include(
+      'lbprov: drill failover needs both directors, and --limit leaves out lb2 (BACKUP); add it to --limit (e.g. --limit directors) or leave --limit out\n',
+    );
+  });
+
+  it('lbprov drill realserver on a real server --limit leaves out: exit 1, before any connection', () => {
+    const run = lbprov(['drill', 'realserver', labInventoryWithStandIns(), 'rs1', '--limit', 'rs2']);
+    expect(run.status, run.stderr).to.equal(1);
+    expect(run.stderr).to.include('--limit leaves out rs1, the real server to drill (it selects rs2)');
+  });
 });

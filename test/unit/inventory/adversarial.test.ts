@@ -635,14 +635,30 @@ function checkCliRun(c: CliCase, run: CliRun, json: boolean, file: string): stri
     if (run.stderr !== '') problems.push(`text: stderr: ${run.stderr.slice(0, 200)}`);
   } else if (c.command === 'validate') {
     try {
-      const report = JSON.parse(run.stdout) as {
-        valid: boolean;
-        errors: { path: string; line: number; message: string; hint?: string }[];
-      };
-      if (report.valid !== false) problems.push('--json: valid is not false');
-      const named = report.errors.find(
+      const events = run.stdout
+        .trimEnd()
+        .split('\n')
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              type: string;
+              valid?: boolean;
+              exit_code?: number;
+              path?: string;
+              line?: number;
+              message?: string;
+              hint?: string;
+            },
+        );
+      const last = events.at(-1);
+      if (last?.type !== 'summary' || last.valid !== false || last.exit_code !== 4)
+        problems.push(
+          `--json: the last line is not a summary, invalid, exit_code 4: ${run.stdout.slice(-300)}`,
+        );
+      const named = events.find(
         (e) =>
-          (c.key === undefined ? e.path === '' : e.path.startsWith(c.key)) &&
+          e.type === 'error' &&
+          (c.key === undefined ? e.path === '' : (e.path ?? '').startsWith(c.key)) &&
           (c.line === undefined || e.line === c.line) &&
           `${e.message} ${e.hint ?? ''}`.includes(says),
       );
@@ -651,7 +667,7 @@ function checkCliRun(c: CliCase, run: CliRun, json: boolean, file: string): stri
           `--json: no error at ${c.key ?? '(the file)'}:${c.line ?? 1} saying "${says}": ${run.stdout.slice(0, 400)}`,
         );
     } catch {
-      problems.push(`--json: not one JSON document: ${run.stdout.slice(0, 200)}`);
+      problems.push(`--json: not JSON lines: ${run.stdout.slice(0, 200)}`);
     }
   } else if (!json) {
     if (!run.stderr.includes('nothing was contacted'))

@@ -31,6 +31,7 @@ describe('inventory model', () => {
       host_key_policy: 'strict',
       become: false,
       jump: [],
+      origin: { user: 'default', port: 'default', known_hosts: 'default', host_key_policy: 'default' },
     });
     expect(inventory?.keepalived.prefix).to.equal('/usr/local/keepalived');
     expect(inventory?.vrrp).to.include({ advert_int: 1, auth_type: 'PASS' });
@@ -88,6 +89,14 @@ describe('inventory model', () => {
       known_hosts: '/home/op/.ssh/known_hosts',
       host_key_policy: 'strict',
       jump: [],
+      // The host's own ssh: and the inventory-wide one are both the inventory.
+      origin: {
+        user: 'inventory',
+        port: 'inventory',
+        identity_file: 'inventory',
+        known_hosts: 'inventory',
+        host_key_policy: 'inventory',
+      },
     });
     expect(inventory?.real_servers[0]?.ssh.user).to.equal('root');
     expect(inventory?.directors.map((d) => d.interface)).to.deep.equal(['eth0', 'ens4']);

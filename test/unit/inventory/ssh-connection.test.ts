@@ -77,6 +77,16 @@ describe('inventory: ssh settings completed from the OpenSSH config', () => {
       },
       { name: 'edge', host: 'edge', user: 'admin', port: 2200, identity_file: ssh.identity_file },
     ]);
+    // Where each value came from, for validate --show-connections.
+    expect(ssh.origin).to.deep.equal({
+      host_name: 'ssh config',
+      user: 'ssh config',
+      port: 'ssh config',
+      identity_file: 'inventory',
+      known_hosts: 'inventory',
+      host_key_policy: 'ssh config',
+      jump: 'ssh config',
+    });
     // Directors match no block: untouched.
     expect(await host(SILENT, config, '192.168.56.10')).to.deep.include({ user: 'root', port: 22, jump: [] });
   });
@@ -105,6 +115,7 @@ describe('inventory: ssh settings completed from the OpenSSH config', () => {
       '192.168.56.21',
     );
     expect(ssh).to.deep.include({ user: 'root', port: 22, host_key_policy: 'strict' });
+    expect(ssh.origin).to.include({ user: 'inventory', port: 'inventory', jump: 'inventory' });
     // gate is reached as the config says for it (Host *: through bastion), as ssh -J would.
     expect(ssh.jump.map((hop) => hop.name)).to.deep.equal(['bastion', 'gate']);
     expect(ssh.jump[1]).to.include({ name: 'gate', user: 'ops', port: 2022 });
@@ -113,6 +124,7 @@ describe('inventory: ssh settings completed from the OpenSSH config', () => {
   it('never weakens host key checking: StrictHostKeyChecking no leaves it strict', async () => {
     const ssh = await host(SILENT, 'Host *\n    StrictHostKeyChecking no\n', '192.168.56.21');
     expect(ssh.host_key_policy).to.equal('strict');
+    expect(ssh.origin?.host_key_policy).to.equal('default');
   });
 
   it('ssh.config_file: none reads no config', async () => {

@@ -1,10 +1,19 @@
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { labInventoryWithStandIns } from '../../support/lab-inventory.js';
 import { buildOnce, runLbprov } from './run-cli.js';
 
 const BASE = readFileSync(new URL('../../fixtures/inventories/base.yaml', import.meta.url), 'utf8');
+
+/** validate --json's output: one event per line. */
+function jsonEvents(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
 
 /** The base inventory with `password` under redis, written to a fresh folder. */
 function withRedisPassword(password: string): string {
@@ -79,20 +88,17 @@ describe('lbprov validate (the built CLI)', function () {
     });
   }
 
-  it('prints one JSON object with --json', async () => {
+  it('prints one JSON event per finding with --json, then the summary with the exit code last', async () => {
     const run = await runLbprov([
       'validate',
       '--json',
       'test/fixtures/howto-mistakes/lb-kind-lowercase.yaml',
     ]);
     expect(run.code).to.equal(4);
-    const report = JSON.parse(run.stdout) as {
-      valid: boolean;
-      errors: { path: string; line: number }[];
-      warnings: unknown[];
-    };
-    expect(report.valid).to.equal(false);
-    expect(report.errors).to.deep.include({
+    expect(run.stderr).to.equal('');
+    const events = jsonEvents(run.stdout);
+    expect(events).to.deep.include({
+      type: 'error',
       file: 'test/fixtures/howto-mistakes/lb-kind-lowercase.yaml',
       line: 14,
       column: 12,
@@ -101,15 +107,29 @@ describe('lbprov validate (the built CLI)', function () {
       hint: 'did you mean DR?',
       severity: 'error',
     });
-    expect(report.warnings).to.be.an('array');
+    const errors = events.filter((event) => event.type === 'error').length;
+    const warnings = events.filter((event) => event.type === 'warning').length;
+    expect(events.at(-1)).to.deep.equal({
+      type: 'summary',
+      mode: 'validate',
+      file: 'test/fixtures/howto-mistakes/lb-kind-lowercase.yaml',
+      valid: false,
+      errors,
+      warnings,
+      exit_code: 4,
+    });
+    expect(events.slice(0, -1).map((event) => event.type)).to.satisfy((types: string[]) =>
+      types.every((type) => type === 'error' || type === 'warning'),
+    );
   });
 
   it('lists the plain-http warning in --json with its place in the file', async () => {
     const run = await runLbprov(['validate', '--json', 'test/fixtures/inventories/base.yaml']);
     expect(run.code).to.equal(0);
-    const report = JSON.parse(run.stdout) as { valid: boolean; warnings: unknown[] };
-    expect(report.valid).to.equal(true);
-    expect(report.warnings).to.deep.include({
+    const events = jsonEvents(run.stdout);
+    expect(events.at(-1)).to.deep.include({ type: 'summary', valid: true, errors: 0, exit_code: 0 });
+    expect(events).to.deep.include({
+      type: 'warning',
       file: 'test/fixtures/inventories/base.yaml',
       line: 15,
       column: 11,
@@ -141,9 +161,9 @@ describe('lbprov validate (the built CLI)', function () {
       );
       const json = await runLbprov(['validate', '--json', file]);
       expect(json.code).to.equal(4);
-      const report = JSON.parse(json.stdout) as { errors: { path: string; line: number; message: string }[] };
-      expect(report.errors).to.deep.include.members([
+      expect(jsonEvents(json.stdout)).to.deep.include.members([
         {
+          type: 'error',
           file,
           line: 39,
           column: 13,
@@ -171,6 +191,176 @@ describe('lbprov validate (the built CLI)', function () {
       const good = await runLbprov(['validate', file], { LBPROV_REDIS_PASSWORD: 'Zq7!x4-Rp9@w' });
       expect(good.code, good.stdout).to.equal(0);
       expect(good.stdout).not.to.include('redis.manage').and.not.to.include('Zq7!x4-Rp9@w');
+    });
+  });
+
+  describe('--show-connections (and -v): how each host would be reached', () => {
+    const PASSWORD = 'Unit7Pw';
+    /** A HOME of its own: the test must not read the user's ~/.ssh/config. */
+    const env = () => ({ HOME: mkdtempSync(join(tmpdir(), 'lbprov-home-')), LBPROV_AUTH_PASS: PASSWORD });
+
+    /** The stand-in lab inventory with user, port and policy left to an OpenSSH config beside it. */
+    function throughConfig(): string {
+      const file = labInventoryWithStandIns();
+      const dir = dirname(file);
+      writeFileSync(
+        join(dir, 'ssh_config'),
+        [
+          'Host 192.168.56.2?',
+          '    HostName rs-%h.example',
+          '    User ops',
+          '    Port 2222',
+          '    ProxyJump jump@bastion:2200',
+          'Host bastion',
+          '    HostName 192.168.56.50',
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8')
+          .replace('  user: root\n', '  config_file: ./ssh_config\n')
+          .replace('  port: 22\n', ''),
+      );
+      return file;
+    }
+
+    it('shows every host: the address dialled, user, port, files, policy and jump hosts, each with its origin', async () => {
+      const file = labInventoryWithStandIns();
+      const dir = dirname(file);
+      const run = await runLbprov(['validate', '--show-connections', file], env());
+      expect(run.code, run.stdout + run.stderr).to.equal(0);
+      const lines = run.stdout.split('\n');
+      expect(lines[0]).to.equal(
+        'Connections, as the commands that connect dial them (OpenSSH config: none read):',
+      );
+      const lb1 = lines.indexOf('  lb1 (director): root@192.168.56.10:22');
+      expect(lb1, run.stdout).to.be.greaterThan(0);
+      expect(lines.slice(lb1 + 1, lb1 + 9)).to.deep.equal([
+        '    address          192.168.56.10 (inventory)',
+        '    user             root (inventory)',
+        '    port             22 (inventory)',
+        `    identity file    ${join(dir, 'id_ed25519')} (inventory)`,
+        `    known_hosts      ${join(dir, 'known_hosts')} (inventory)`,
+        '    host key policy  strict (inventory)',
+        '    become           no',
+        '    jump hosts       none: dialled directly',
+      ]);
+      for (const host of [
+        'lb2 (director)',
+        'rs1 (real server)',
+        'rs2 (real server)',
+        '192.168.56.30 (verify client)',
+      ])
+        expect(run.stdout).to.include(`  ${host}: root@`);
+      expect(run.stdout).to.match(/: valid( \(\d+ warnings?\))?\n$/);
+      expect(run.stdout + run.stderr).not.to.include(PASSWORD);
+    });
+
+    it('says which values the OpenSSH config gave, and the jump chain hop by hop', async () => {
+      const file = throughConfig();
+      const dir = dirname(file);
+      const run = await runLbprov(['validate', '--show-connections', file], env());
+      expect(run.code, run.stdout + run.stderr).to.equal(0);
+      expect(run.stdout).to.include(`(OpenSSH config: ${join(dir, 'ssh_config')}):`);
+      const lines = run.stdout.split('\n');
+      const rs1 = lines.indexOf(
+        '  rs1 (real server): ops@rs-192.168.56.21.example:2222 via jump@192.168.56.50:2200',
+      );
+      expect(rs1, run.stdout).to.be.greaterThan(0);
+      expect(lines.slice(rs1 + 1, rs1 + 11)).to.deep.equal([
+        '    address          rs-192.168.56.21.example (ssh config)',
+        '    user             ops (ssh config)',
+        '    port             2222 (ssh config)',
+        `    identity file    ${join(dir, 'id_ed25519')} (inventory)`,
+        `    known_hosts      ${join(dir, 'known_hosts')} (inventory)`,
+        '    host key policy  strict (inventory)',
+        '    become           no',
+        '    jump hosts       1, first hop first (ssh config)',
+        `      1. jump@192.168.56.50:2200 (bastion), identity file ${join(dir, 'id_ed25519')}`,
+        '  rs2 (real server): ops@rs-192.168.56.22.example:2222 via jump@192.168.56.50:2200',
+      ]);
+      // A director matches no block of the config: lbprov's default user.
+      expect(run.stdout).to.include(
+        '  lb1 (director): root@192.168.56.10:22\n    address          192.168.56.10 (inventory)\n    user             root (default)',
+      );
+    });
+
+    it('-v shows the same', async () => {
+      const file = labInventoryWithStandIns();
+      const [shown, verbose] = await Promise.all([
+        runLbprov(['validate', '--show-connections', file], env()),
+        runLbprov(['-v', 'validate', file], env()),
+      ]);
+      expect(verbose.code).to.equal(0);
+      expect(verbose.stdout).to.equal(shown.stdout);
+    });
+
+    it('--json: one connection event per host, before the summary', async () => {
+      const file = throughConfig();
+      const dir = dirname(file);
+      const run = await runLbprov(['validate', '--json', '--show-connections', file], env());
+      expect(run.code, run.stdout + run.stderr).to.equal(0);
+      const events = jsonEvents(run.stdout);
+      const connections = events.filter((event) => event.type === 'connection');
+      expect(connections.map((event) => [event.host, event.role])).to.deep.equal([
+        ['lb1', 'director'],
+        ['lb2', 'director'],
+        ['rs1', 'real_server'],
+        ['rs2', 'real_server'],
+        ['192.168.56.30', 'verify_client'],
+      ]);
+      expect(connections[2]).to.deep.equal({
+        type: 'connection',
+        host: 'rs1',
+        role: 'real_server',
+        address: 'rs-192.168.56.21.example',
+        port: 2222,
+        user: 'ops',
+        identity_file: join(dir, 'id_ed25519'),
+        known_hosts: join(dir, 'known_hosts'),
+        host_key_policy: 'strict',
+        become: false,
+        jump: [
+          {
+            name: 'bastion',
+            address: '192.168.56.50',
+            port: 2200,
+            user: 'jump',
+            identity_file: join(dir, 'id_ed25519'),
+          },
+        ],
+        origin: {
+          address: 'ssh config',
+          user: 'ssh config',
+          port: 'ssh config',
+          identity_file: 'inventory',
+          known_hosts: 'inventory',
+          host_key_policy: 'inventory',
+          jump: 'ssh config',
+        },
+        ssh_config_file: join(dir, 'ssh_config'),
+      });
+      expect(events.at(-1)).to.deep.include({ type: 'summary', valid: true, exit_code: 0 });
+      expect(run.stdout + run.stderr).not.to.include(PASSWORD);
+    });
+
+    it('an inline password is never shown, and an invalid inventory says why no connection is shown', async () => {
+      const file = labInventoryWithStandIns();
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(/auth_pass:\n.*\n/, `auth_pass: "${PASSWORD}"\n`),
+      );
+      const valid = await runLbprov(['validate', '--show-connections', file], env());
+      expect(valid.code, valid.stdout).to.equal(0);
+      expect(valid.stdout).to.include('  lb1 (director):');
+      const invalid = await runLbprov(
+        ['validate', '--show-connections', 'test/fixtures/howto-mistakes/lb-kind-lowercase.yaml'],
+        env(),
+      );
+      expect(invalid.code).to.equal(4);
+      expect(invalid.stdout).to.include('Connections: not shown, the inventory has errors (fix them first)');
+      for (const run of [valid, invalid]) expect(run.stdout + run.stderr).not.to.include(PASSWORD);
     });
   });
 

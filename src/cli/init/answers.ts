@@ -1,0 +1,72 @@
+import type { InventoryFileInput } from '../../inventory/index.js';
+import type { ClusterAnswers } from './ask-cluster.js';
+import { REDIS_PASSWORD_ENV } from './ask-redis.js';
+import { AUTH_PASS_ENV, type SecretAnswer } from './ask-secret.js';
+import type { SoftwareAnswers } from './ask-software.js';
+import type { SshAnswers } from './ask-ssh.js';
+
+/** Everything `lbprov init` asked, as typed and checked. */
+export interface InitAnswers {
+  cluster: ClusterAnswers;
+  software: SoftwareAnswers;
+  secrets: { vrrp: SecretAnswer; redis?: SecretAnswer };
+  ssh: SshAnswers;
+}
+
+/**
+ * The inventory the answers describe. `passwords: 'left-out'` writes every password as the
+ * variable it is read from, even one the user chose to store inline: for a copy kept on disk
+ * that must never hold a secret.
+ */
+export function composeInventory(
+  answers: InitAnswers,
+  passwords: 'as-answered' | 'left-out',
+): InventoryFileInput {
+  const { cluster, software, secrets, ssh } = answers;
+  const stored = (secret: SecretAnswer, variable: string) =>
+    secret.stored === 'env'
+      ? { env: secret.env }
+      : passwords === 'as-answered'
+        ? secret.value
+        : { env: variable };
+  return {
+    ssh,
+    keepalived: { ...software.keepalived, prefix: '/usr/local/keepalived' },
+    ipvsadm: software.ipvsadm,
+    vrrp: {
+      interface: cluster.vrrp.interface,
+      virtual_router_id: cluster.vrrp.virtual_router_id,
+      advert_int: 1,
+      auth_type: 'PASS',
+      auth_pass: stored(secrets.vrrp, AUTH_PASS_ENV),
+      vip: cluster.vrrp.vip,
+    },
+    service: {
+      port: cluster.service.port,
+      protocol: 'TCP',
+      lb_algo: cluster.service.lb_algo,
+      lb_kind: 'DR',
+      delay_loop: 6,
+      check: { connect_timeout: 3, retry: 3, delay_before_retry: 3 },
+    },
+    directors: cluster.directors,
+    real_servers: cluster.real_servers,
+    redis: {
+      manage: true,
+      install: false,
+      ...(secrets.redis === undefined ? {} : { password: stored(secrets.redis, REDIS_PASSWORD_ENV) }),
+    },
+    allow_vrrp_only: false,
+  };
+}
+
+export function hasInlineSecret(answers: InitAnswers): boolean {
+  return [answers.secrets.vrrp, answers.secrets.redis].some((secret) => secret?.stored === 'inline');
+}
+
+/** The variables the inventory has lbprov read its passwords from. */
+export function passwordVariables(inventory: InventoryFileInput): string[] {
+  return [inventory.vrrp.auth_pass, inventory.redis?.password].flatMap((secret) =>
+    typeof secret === 'object' ? [secret.env] : [],
+  );
+}
