@@ -8,6 +8,8 @@ import {
 import type { Inventory, SecretSource } from '../model/inventory.js';
 import { loadPlaybook, playbookPath, PlaybookError } from '../playbook/load.js';
 import { buildJobs, type ProcedureJob } from '../procedure/jobs.js';
+import { vrrpStandIn } from '../procedure/stand-in.js';
+import type { RunRequest } from '../engine/run.js';
 import { PlanError } from '../engine/plan.js';
 import { SshTransport } from '../transport/ssh.js';
 import { trace, TracedTransport } from './trace.js';
@@ -35,6 +37,8 @@ export interface Session {
   /** The hosts' names --limit selected; absent without --limit (every host). */
   selected?: ReadonlySet<string>;
   masker: SecretMasker;
+  /** Who holds the VIP while keepalived restarts on the MASTER. */
+  standInFor?: RunRequest['standInFor'];
   connect(
     job: ProcedureJob,
     onHostKeyRecorded?: (host: string, fingerprint: string) => void,
@@ -108,6 +112,7 @@ export async function openSession(
     jobs,
     ...(limit ? { selected: limit } : {}),
     masker,
+    standInFor: vrrpStandIn(inventory, secrets.authPass),
     connect: async (job, onHostKeyRecorded) => {
       const transport = await SshTransport.connect(
         { name: job.name, host: job.entry.host, ssh: job.entry.ssh },

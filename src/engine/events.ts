@@ -43,6 +43,8 @@ export type EngineEvent =
       error?: StepError;
     }
   | { type: 'warning'; host?: string; message: string }
+  /** Something the run did that no step reports on its own (another host standing in for this one). */
+  | { type: 'note'; host: string; message: string }
   | {
       type: 'host_end';
       host: string;

@@ -179,6 +179,8 @@ export interface ApplyContext {
   owner: string;
   downloads: ControlDownloads;
   emit: Emit;
+  /** Runs a handler; where it interrupts a service another host can hold meanwhile, around that. */
+  aroundHandler?(handler: PlannedStep, run: () => Promise<void>): Promise<void>;
 }
 
 export class LockedError extends Error {}
@@ -422,7 +424,8 @@ async function applySteps(
   if (!failed) {
     for (const handler of job.handlers) {
       if (!pending.has(handler.id)) continue;
-      await runStep(handler);
+      const runHandler = () => runStep(handler);
+      await (context.aroundHandler ? context.aroundHandler(handler, runHandler) : runHandler());
       if (failed) break;
       pending.delete(handler.id);
       await save({ ...record, pending_handlers: [...pending] });

@@ -19,7 +19,9 @@ import {
   type HostJob,
   type HostProbe,
   type HostTally,
+  withHostLock,
 } from './host-run.js';
+import type { PlannedStep } from './plan.js';
 
 /** Exit codes the engine decides; the CLI adds its own (usage, invalid inventory). */
 export const RunExit = { Ok: 0, Failed: 2, Unreachable: 3, Locked: 5 } as const;
@@ -27,6 +29,24 @@ export const RunExit = { Ok: 0, Failed: 2, Unreachable: 3, Locked: 5 } as const;
 export interface RunJob extends HostJob {
   /** Hosts run group by group (real servers, then BACKUP, then MASTER); a group's hosts run in parallel. */
   group: number;
+}
+
+/**
+ * A host that keeps a service up (the VIP) while a handler on another host interrupts it there
+ * (keepalived restarting on the VRRP MASTER).
+ */
+export interface StandIn {
+  peer: string;
+  /**
+   * Runs `interrupt` (the handler) while `peer` holds the service and says what happened through
+   * `report`. A stand-in that fails only costs the interruption it meant to hide: it reports that
+   * and still runs `interrupt`.
+   */
+  around(
+    hosts: { self: Transport; peer: Transport },
+    interrupt: () => Promise<void>,
+    report: { note(message: string): void; warn(message: string): void },
+  ): Promise<void>;
 }
 
 export interface HostWorkContext {
@@ -38,6 +58,7 @@ export interface HostWorkContext {
   owner: string;
   emit(event: EngineEvent): void;
   downloads: ControlDownloads;
+  aroundHandler(handler: PlannedStep, run: () => Promise<void>): Promise<void>;
 }
 
 /** What a run does to one reachable, probed host; apply and --dry-run are the default. */
@@ -57,6 +78,8 @@ export interface RunRequest {
   masker: SecretMasker;
   /** Run-wide notices that follow from what the probe found ("VRRP-only: this kernel has no IPVS"). */
   flagsFor?(job: RunJob, probe: HostProbe): string[];
+  /** Who, if anyone, stands in for `job` while its handler `handlerId` runs (apply only). */
+  standInFor?(job: RunJob, handlerId: string): StandIn | undefined;
 }
 
 export interface RunOutcome {
@@ -137,7 +160,7 @@ export async function run(request: RunRequest): Promise<RunOutcome> {
                 message: `not run: ${stopAfter} failed first`,
                 hint: `fix that host, then run ${request.mode.startsWith('destroy') ? 'destroy' : 'apply'} again`,
               };
-            else await onHost(state, request, { runId, emit, downloads });
+            else await onHost(state, request, { runId, emit, downloads, states });
           }
           finishHost(state, emit);
         }),
@@ -183,7 +206,12 @@ export async function run(request: RunRequest): Promise<RunOutcome> {
 async function onHost(
   state: HostState,
   request: RunRequest,
-  context: { runId: string; emit: (event: EngineEvent) => void; downloads: ControlDownloads },
+  context: {
+    runId: string;
+    emit: (event: EngineEvent) => void;
+    downloads: ControlDownloads;
+    states: HostState[];
+  },
 ): Promise<void> {
   const { job, probe, transport } = state;
   if (!probe || !transport) return;
@@ -204,15 +232,21 @@ async function onHost(
     }
   }
   const work = request.work ?? (request.mode === 'dry-run' ? planWork : applyWork);
+  const owner = `${process.env.USER ?? 'someone'}@${hostname()}`;
   try {
     state.tally = await work({
       job,
       probe,
       transport,
       runId: context.runId,
-      owner: `${process.env.USER ?? 'someone'}@${hostname()}`,
+      owner,
       emit: context.emit,
       downloads: context.downloads,
+      aroundHandler: (handler, runHandler) =>
+        withStandIn(request.standInFor?.(job, handler.id), state, handler, runHandler, {
+          ...context,
+          owner,
+        }),
     });
   } catch (error) {
     if (error instanceof LockedError) {
@@ -226,6 +260,66 @@ async function onHost(
     } else {
       state.failure = toStepError(error);
     }
+  }
+}
+
+/**
+ * Runs a handler with the stand-in the procedure names holding the service meanwhile, under the
+ * stand-in's lock (its own run is over by then: groups run one after the other). Without a usable
+ * stand-in the handler runs anyway, and the run says what the interruption costs.
+ */
+async function withStandIn(
+  standIn: StandIn | undefined,
+  state: HostState,
+  handler: PlannedStep,
+  runHandler: () => Promise<void>,
+  context: { runId: string; owner: string; emit: (event: EngineEvent) => void; states: HostState[] },
+): Promise<void> {
+  if (!standIn || !state.transport) return runHandler();
+  const host = state.job.name;
+  const warn = (message: string) => context.emit({ type: 'warning', host, message });
+  const note = (message: string) => context.emit({ type: 'note', host, message });
+  const peer = context.states.find((candidate) => candidate.job.name === standIn.peer);
+  const unusable = !peer
+    ? 'it is not part of this run (--limit)'
+    : peer.unreachable
+      ? 'it is unreachable'
+      : peer.failure || peer.tally.failed > 0 || !peer.transport || !peer.probe
+        ? 'its own run did not succeed'
+        : undefined;
+  if (unusable || !peer?.transport || !peer.probe) {
+    warn(`${handler.name} without ${standIn.peer} standing in: ${unusable}`);
+    return runHandler();
+  }
+  const self = state.transport;
+  const peerTransport = peer.transport;
+  // Its run swept its staged files already: nothing to report again.
+  const peerProbe: HostProbe = { ...peer.probe, lock: { held: false, staged: 0 } };
+  // The handler's own failures are this host's; the stand-in's are only reported.
+  let handlerRan = false;
+  let handlerError: { error: unknown } | undefined;
+  const interrupt = async () => {
+    handlerRan = true;
+    try {
+      await runHandler();
+    } catch (error) {
+      handlerError = { error };
+      throw error;
+    }
+  };
+  try {
+    await withHostLock(peerTransport, peer.job, peerProbe, context, () =>
+      standIn.around({ self, peer: peerTransport }, interrupt, { note, warn }),
+    );
+  } catch (error) {
+    if (handlerError) throw handlerError.error;
+    const reason = toStepError(error).message;
+    if (handlerRan) {
+      warn(`${standIn.peer} standing in while ${handler.name}: ${reason}; the next apply puts it back`);
+      return;
+    }
+    warn(`${handler.name} without ${standIn.peer} standing in: ${reason}`);
+    await runHandler();
   }
 }
 

@@ -30,7 +30,7 @@ import {
 /** Where sources are fetched and built; destroy removes the whole folder. */
 export const SOURCE_ROOT = '/usr/local/src/lbprov';
 // /var/run exists on old and new hosts alike (it links to /run where /run exists).
-const KEEPALIVED_PID_FILE = '/var/run/keepalived.pid';
+export const KEEPALIVED_PID_FILE = '/var/run/keepalived.pid';
 
 function buildArgs(plan: BuildPlan): Record<string, unknown> {
   return {

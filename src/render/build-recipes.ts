@@ -107,6 +107,56 @@ const VRRP_GOODBYE_PATCH: SourcePatch = {
 };
 
 /**
+ * keepalived 1.2.0 hands the VIP over with nobody holding it. A BACKUP hearing a lower priority
+ * ("forcing a new MASTER election") announces itself at once, so the MASTER lets go, yet takes the
+ * VIP only when its own timer runs out; and becoming MASTER it sends its advert first and adds the
+ * VIP one advert_int after. Measured on the namespace lab, a handover between two 1.2.0 directors
+ * left the VIP on neither for 0.5 to 2 s, each way. With this the BACKUP takes over right there,
+ * and becoming MASTER adds the VIP before its advert (as keepalived 2.0 does at the transition), so
+ * the old MASTER lets go only once the new one holds it.
+ */
+const VRRP_TAKEOVER_PATCH: SourcePatch = {
+  name: 'VRRP takeover fix',
+  diff: `--- a/keepalived/vrrp/vrrp.c
++++ b/keepalived/vrrp/vrrp.c
+@@ -736,15 +736,18 @@
+ void
+ vrrp_state_goto_master(vrrp_rt * vrrp)
+ {
++\tvrrp->state = VRRP_STATE_MAST;
++\tlog_message(LOG_INFO, "VRRP_Instance(%s) Transition to MASTER STATE",
++\t       vrrp->iname);
++\tlog_message(LOG_INFO, "VRRP_Instance(%s) Entering MASTER STATE",
++\t       vrrp->iname);
++\tvrrp_state_become_master(vrrp);
++
+ \t/*
+ \t * Send an advertisement. To force a new master
+ \t * election.
+ \t */
+ \tvrrp_send_adv(vrrp, vrrp->effective_priority);
+-
+-\tvrrp->state = VRRP_STATE_MAST;
+-\tlog_message(LOG_INFO, "VRRP_Instance(%s) Transition to MASTER STATE",
+-\t       vrrp->iname);
+ }
+ 
+ /* leaving master state */
+@@ -832,8 +835,8 @@
+ \t} else if (hd->priority < vrrp->effective_priority) {
+ \t\tlog_message(LOG_INFO, "VRRP_Instance(%s) forcing a new MASTER election"
+ \t\t\t\t    , vrrp->iname);
+-\t\tvrrp->wantstate = VRRP_STATE_GOTO_MASTER;
+-\t\tvrrp_send_adv(vrrp, vrrp->effective_priority);
++\t\tvrrp->wantstate = VRRP_STATE_MAST;
++\t\tvrrp_state_goto_master(vrrp);
+ \t}
+ }
+ 
+`,
+};
+
+/**
  * ipvsadm 1.26 without libnl (the kernel's older setsockopt interface) tests `if (s->pe_name)` on
  * an array, always true: every service command (-A, -a, -d, and -L with -t) fails with "Operation
  * not supported with specified address family" (measured on Debian 12's kernel). Later releases
@@ -210,7 +260,12 @@ export function keepalivedBuildPlan(opts: { version: string; prefix: string; src
         },
     steps: [
       ...(legacy
-        ? [shimStep, ...[VRRP_ADVERT_LENGTH_PATCH, VRRP_GOODBYE_PATCH].map((p) => sourcePatchStep(srcDir, p))]
+        ? [
+            shimStep,
+            ...[VRRP_ADVERT_LENGTH_PATCH, VRRP_GOODBYE_PATCH, VRRP_TAKEOVER_PATCH].map((p) =>
+              sourcePatchStep(srcDir, p),
+            ),
+          ]
         : []),
       { name: 'configure', command: configure, expectOutput: IPVS_FRAMEWORK_YES },
       { name: 'make', command: `${inSource} make -j"$(nproc)"` },

@@ -4,11 +4,12 @@ import { keepalivedSyntaxFor } from '../render/keepalived-conf.js';
 import { isVersionBelow } from '../render/version.js';
 
 /**
- * keepalived 1.2.x becomes MASTER in two scheduler turns: "Transition to MASTER STATE" when its
- * timer runs out, then "Entering MASTER STATE" (and the VIP) one advert_int later. Measured with
- * 1.2.0 on the namespace lab: takeover 4.1 s for a 3.6 s Master_Down_Interval (the release as
- * published, which sends no goodbye advert), 1.7 s for a 0.6 s skew (patched); 2.x adds the VIP at
- * the transition.
+ * keepalived 1.2.x as released becomes MASTER in two scheduler turns: "Transition to MASTER STATE"
+ * when its timer runs out, then "Entering MASTER STATE" (and the VIP) one advert_int later.
+ * Measured with 1.2.0 on the namespace lab: takeover 4.1 s for a 3.6 s Master_Down_Interval (the
+ * release as published, which sends no goodbye advert), 1.7 s for a 0.6 s skew (goodbye fixed).
+ * lbprov's build adds the VIP at the transition, as 2.x does (VRRP takeover fix in
+ * render/build-recipes.ts); the bound keeps the advert_int for a 1.2.x built without it.
  */
 const FIRST_KEEPALIVED_TAKING_OVER_AT_ONCE = '2.0.0';
 

@@ -103,6 +103,7 @@ async function converge(file: string, options: ApplyOptions): Promise<number> {
         jobs: session.jobs,
         concurrency,
         flagsFor: procedureFlags(session.inventory),
+        standInFor: session.standInFor,
       });
       return outcome.exitCode;
     },

@@ -120,6 +120,9 @@ export class ListrRenderer implements Renderer {
       case 'warning':
         this.afterward.push(`${event.host ? `[${event.host}] ` : ''}warning: ${event.message}`);
         return;
+      case 'note':
+        this.afterward.push(`[${event.host}] ${event.message}`);
+        return;
       case 'host_end':
         if (event.error && event.unreachable)
           this.afterward.push(`[${event.host}] UNREACHABLE`, ...errorLines(event.error));

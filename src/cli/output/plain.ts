@@ -39,6 +39,9 @@ export class PlainRenderer implements Renderer {
       case 'warning':
         this.write([`${event.host ? `[${event.host}] ` : ''}warning: ${event.message}`]);
         return;
+      case 'note':
+        this.write([`[${event.host}] ${event.message}`]);
+        return;
       case 'host_end': {
         if (event.unreachable && event.error) {
           this.write([`[${event.host}] UNREACHABLE`, ...errorLines(event.error)]);

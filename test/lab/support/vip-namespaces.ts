@@ -1,0 +1,82 @@
+// Where the VIP is during a change, read from this machine straight from the two directors'
+// network namespaces. Two samplers on two hosts each report a state up to one interval old, so a
+// handover shows as a moment on both or on neither whatever really happened. Here one loop reads
+// lb1, then lb2, then lb1 again, a few milliseconds apart: "neither" is counted only when lb1 had
+// no VIP before and after lb2 was seen without it (and "both" likewise), which is what the
+// namespace lab can prove and the Vagrant lab's guests cannot.
+import { spawn } from 'node:child_process';
+import type { VipHistory } from '../../support/vip-watch.js';
+
+const NAMESPACE_PREFIX = 'lbprov-';
+
+/** One reading: lb1 (first director) before, lb2 (second), lb1 after. */
+interface Reading {
+  at_ns: bigint;
+  firstBefore: boolean;
+  second: boolean;
+  firstAfter: boolean;
+}
+
+/** Holders proven at a reading: 0, 1 or 2; undefined while the first director was changing. */
+function proven(reading: Reading): number | undefined {
+  if (reading.firstBefore !== reading.firstAfter) return undefined;
+  return Number(reading.firstBefore) + Number(reading.second);
+}
+
+export function historyOf(readings: Reading[]): VipHistory {
+  const history: VipHistory = { samples: 0, onBoth: 0, onNeither: 0, longestOverlapMs: 0, longestGapMs: 0 };
+  let run: { holders: number; from: bigint; to: bigint } | undefined;
+  const close = () => {
+    if (!run) return;
+    const ms = Number(run.to - run.from) / 1e6;
+    if (run.holders === 2) history.longestOverlapMs = Math.max(history.longestOverlapMs, ms);
+    if (run.holders === 0) history.longestGapMs = Math.max(history.longestGapMs, ms);
+  };
+  for (const reading of readings) {
+    const holders = proven(reading);
+    if (holders === undefined) continue;
+    history.samples += 1;
+    if (holders === 2) history.onBoth += 1;
+    if (holders === 0) history.onNeither += 1;
+    if (run?.holders === holders) {
+      run.to = reading.at_ns;
+    } else {
+      close();
+      run = { holders, from: reading.at_ns, to: reading.at_ns };
+    }
+  }
+  close();
+  return history;
+}
+
+/** Samples every `everyS` seconds until stopped; needs root (it enters the lab's namespaces). */
+export function watchVipInNamespaces(
+  directors: readonly [string, string],
+  vip: string,
+  everyS: number,
+): { stop: () => Promise<VipHistory> } {
+  const [first, second] = directors.map((host) => `${NAMESPACE_PREFIX}${host}`);
+  const holds = (namespace: string) => `$(ip -n ${namespace} -o -4 addr show | grep -c ' ${vip}/')`;
+  const loop = `while :; do t=$(date +%s%N); a=${holds(first!)}; b=${holds(second!)}; c=${holds(first!)}; echo "$t $a $b $c"; sleep ${everyS}; done`;
+  const child = spawn('bash', ['-c', loop], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const closed = new Promise<void>((done) => child.on('close', () => done()));
+  return {
+    stop: async () => {
+      child.kill();
+      await closed;
+      const readings = output
+        .split('\n')
+        .map((line) => line.split(' '))
+        .filter((fields) => fields.length === 4 && fields.every((field) => /^\d+$/.test(field)))
+        .map(([at, a, b, c]) => ({
+          at_ns: BigInt(at!),
+          firstBefore: a !== '0',
+          second: b !== '0',
+          firstAfter: c !== '0',
+        }));
+      return historyOf(readings);
+    },
+  };
+}
