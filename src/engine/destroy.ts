@@ -1,11 +1,10 @@
-import { buildProbeScript, parseProbeOutput } from '../facts/batch.js';
-import type { Fact, FactValues } from '../facts/fact.js';
 import type { Transport } from '../transport/types.js';
 import { planDestroy, withoutStep, type DestroyOptions, type UndoStep } from './destroy-plan.js';
 import { findingsIn, forgetScript, undoScript } from './destroy-scripts.js';
 import { judge, previewFacts, previewFindings, type Verdict } from './destroy-verdict.js';
 import type { Emit, StepError } from './events.js';
-import { probeHost, ProbeError, saveRecord, withHostLock, type HostTally } from './host-run.js';
+import { gather } from './gather.js';
+import { probeHost, saveRecord, withHostLock, type HostTally } from './host-run.js';
 import { RECORD_PATH, type HostRecord } from './record.js';
 import type { HostWork, HostWorkContext } from './run.js';
 
@@ -31,7 +30,7 @@ export function destroyPreviewWork(options: DestroyOptions): HostWork {
     if (!record) return nothingHere(job.name, emit);
     warnIfApplyUnfinished(job.name, record, emit);
     const steps = planDestroy(record, options);
-    const facts = await readFacts(transport, previewFacts(steps));
+    const facts = await gather(transport, previewFacts(steps));
     const tally: HostTally = { ok: 0, changed: 0, failed: 0 };
     for (const step of steps) {
       const verdict =
@@ -166,18 +165,4 @@ function report(
     ...(verdict.error ? { error: verdict.error } : {}),
     duration_ms: durationMs,
   });
-}
-
-async function readFacts(transport: Transport, facts: Fact<unknown>[]): Promise<FactValues> {
-  if (facts.length === 0) return new Map();
-  const probe = buildProbeScript(facts);
-  const result = await transport.exec(probe.script);
-  try {
-    return parseProbeOutput(probe, result.stdout);
-  } catch (error) {
-    throw new ProbeError(
-      (error as Error).message,
-      `${result.stdout.slice(-2000)}${result.stderr.slice(-2000)}`,
-    );
-  }
 }

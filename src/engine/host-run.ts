@@ -1,5 +1,4 @@
-import { buildProbeScript, parseProbeOutput, uniqueFacts } from '../facts/batch.js';
-import type { Fact, FactValues } from '../facts/fact.js';
+import type { FactValues } from '../facts/fact.js';
 import { factValue } from '../facts/fact.js';
 import { hostFacts, type HostFacts } from '../facts/host.js';
 import type { CheckResult, HostContext, UndoRecord } from '../steps/types.js';
@@ -7,6 +6,7 @@ import { sha256 } from '../steps/file-change.js';
 import { UnreachableError, type Transport } from '../transport/types.js';
 import { ActionError, ControlDownloads, runAction, writeFileAtomically } from './actions.js';
 import type { Emit, StepError, StepStatus } from './events.js';
+import { gather, ProbeError } from './gather.js';
 import {
   LOCK_BUSY,
   LOCK_READY,
@@ -49,38 +49,19 @@ export interface HostTally {
   error?: StepError;
 }
 
-export class ProbeError extends Error {
-  constructor(
-    message: string,
-    readonly output: string,
-  ) {
-    super(message);
-  }
-}
-
 /** One round trip: every fact of every step and handler, the host record and the lock state. */
 export async function probeHost(transport: Transport, job: HostJob): Promise<HostProbe> {
-  const facts = uniqueFacts([...factsFor([...job.steps, ...job.handlers]), recordFact, lockFact]);
-  const values = await gather(transport, facts);
+  const values = await gather(transport, [
+    ...factsFor([...job.steps, ...job.handlers]),
+    recordFact,
+    lockFact,
+  ]);
   return {
     facts: values,
     host: factValue(values, hostFacts),
     record: factValue(values, recordFact),
     lock: factValue(values, lockFact),
   };
-}
-
-async function gather(transport: Transport, facts: Fact<unknown>[]): Promise<Map<string, unknown>> {
-  const probe = buildProbeScript(facts);
-  const result = await transport.exec(probe.script);
-  try {
-    return parseProbeOutput(probe, result.stdout);
-  } catch (error) {
-    throw new ProbeError(
-      (error as Error).message,
-      `${result.stdout.slice(-2000)}${result.stderr.slice(-2000)}`,
-    );
-  }
 }
 
 interface Verdict {
@@ -440,8 +421,7 @@ async function applySteps(
 }
 
 async function refresh(transport: Transport, step: PlannedStep, facts: FactValues): Promise<FactValues> {
-  const needed = uniqueFacts([hostFacts, ...step.module.facts(step.args)]);
-  const fresh = await gather(transport, needed);
+  const fresh = await gather(transport, [hostFacts, ...step.module.facts(step.args)]);
   return new Map([...facts, ...fresh]);
 }
 
@@ -459,9 +439,17 @@ export async function saveRecord(transport: Transport, record: HostRecord): Prom
   );
 }
 
+/** How a host reports what went wrong there; a probe's failure reads the same in every mode. */
 export function toStepError(error: unknown): StepError {
   if (error instanceof ActionError) {
     return { message: error.message, command: error.command, output: error.output, hint: error.hint };
+  }
+  if (error instanceof ProbeError) {
+    return {
+      message: `reading the host's state failed: ${error.message}`,
+      output: error.output,
+      hint: 'check that the host has a POSIX shell and coreutils',
+    };
   }
   return { message: error instanceof Error ? error.message : String(error) };
 }

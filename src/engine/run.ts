@@ -13,7 +13,6 @@ import {
   LockedError,
   planSteps,
   probeHost,
-  ProbeError,
   reportPlan,
   toStepError,
   type HostJob,
@@ -134,14 +133,7 @@ export async function run(request: RunRequest): Promise<RunOutcome> {
             state.unreachable = { message: error.message, hint: error.hint };
             return;
           }
-          state.failure =
-            error instanceof ProbeError
-              ? {
-                  message: `reading the host's state failed: ${error.message}`,
-                  output: error.output,
-                  hint: 'check that the host has a POSIX shell and coreutils',
-                }
-              : toStepError(error);
+          state.failure = toStepError(error);
         }
       }),
     ),

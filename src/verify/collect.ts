@@ -2,7 +2,7 @@ import type { HostEntry, Inventory } from '../model/inventory.js';
 import type { Gathered, ClusterEvidence } from './checks.js';
 import { clientCommands, directorCommands, realServerCommands } from './commands.js';
 import { clientEntry, failureOf, type ConnectHost } from './connect.js';
-import { gatherEvidence } from './gather.js';
+import { gatherEvidence } from './evidence.js';
 import type { VerifyScope } from './scope.js';
 
 /** Connects, gathers in one round trip, disconnects: every host at once. */

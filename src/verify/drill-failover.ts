@@ -18,7 +18,7 @@ import {
   type DrillContext,
 } from './drill-common.js';
 import type { DrillResult, Measurement } from './drill-events.js';
-import { gatherEvidence } from './gather.js';
+import { gatherEvidence } from './evidence.js';
 import { findAddress, parseIpAddr } from './ip-addr.js';
 import { POLL_INTERVAL_MS, pollUntil, vipHolders, type WatchedHost } from './poll.js';
 import { initCommand, initCommandByHand } from './service-control.js';

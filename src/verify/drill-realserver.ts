@@ -20,7 +20,7 @@ import {
   type DrillContext,
 } from './drill-common.js';
 import type { DrillResult, Measurement } from './drill-events.js';
-import { gatherEvidence } from './gather.js';
+import { gatherEvidence } from './evidence.js';
 import { IPVS_SUPPORT_COMMAND, ipvsTableCommand, NO_IPVS, parseIpvsSupport } from './ipvs-support.js';
 import { IpvsadmParseError, parseIpvsadmList } from './ipvsadm.js';
 import { listensOn, parseSsListening } from './listening.js';

@@ -3,7 +3,7 @@ import { reportPlan } from '../../engine/host-run.js';
 import { procedureFlags } from '../../procedure/jobs.js';
 import { directorCommands } from '../../verify/commands.js';
 import { failureOf } from '../../verify/connect.js';
-import { gatherEvidence } from '../../verify/gather.js';
+import { gatherEvidence } from '../../verify/evidence.js';
 import { liveLines, liveProblems, readDirectorLive, type DirectorLive } from '../../verify/live.js';
 import { ExitCode } from '../exit-codes.js';
 import { openRunSession, reportSetupError, runOnHosts } from '../run-on-hosts.js';
