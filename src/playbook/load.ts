@@ -3,6 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { modules } from '../steps/registry.js';
+import { variableProblems } from './check-vars.js';
+import { variableReferences } from './references.js';
+import { varsSchemaByRole } from './role-vars.js';
 
 const stepSchema = z
   .object({
@@ -46,6 +49,7 @@ export function playbookPath(role: 'director' | 'real_server'): string {
   return fileURLToPath(new URL(`../../playbooks/${role.replace('_', '-')}.yaml`, import.meta.url));
 }
 
+/** The playbook's structure; the variables it names are checked by `checkPlaybookVars`. */
 export function parsePlaybook(text: string, file: string): Playbook {
   const result = playbookSchema.safeParse(parse(text));
   if (!result.success) {
@@ -84,6 +88,23 @@ export function parsePlaybook(text: string, file: string): Playbook {
   return playbook;
 }
 
+/** Every variable the playbook names must be one its role's procedure provides. */
+export function checkPlaybookVars(text: string, file: string, role: Playbook['role']): void {
+  const problems = variableProblems(variableReferences(text), varsSchemaByRole[role]);
+  if (problems.length > 0) {
+    throw new PlaybookError(
+      problems
+        .map(
+          (problem) => `${file}:${problem.line}:${problem.column}: step ${problem.step}: ${problem.message}`,
+        )
+        .join('; '),
+    );
+  }
+}
+
 export async function loadPlaybook(file: string): Promise<Playbook> {
-  return parsePlaybook(await readFile(file, 'utf8'), file);
+  const text = await readFile(file, 'utf8');
+  const playbook = parsePlaybook(text, file);
+  checkPlaybookVars(text, file, playbook.role);
+  return playbook;
 }

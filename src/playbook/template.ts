@@ -39,23 +39,40 @@ export function fill(value: unknown, vars: Record<string, unknown>): unknown {
   return value;
 }
 
-/**
- * `when:` conditions: `path` (truthy), `!path`, `path == word`, `path != word`. All must hold.
- */
-export function holds(condition: string, vars: Record<string, unknown>): boolean {
+/** Each placeholder in `text`, with the offset of its opening braces. */
+export function placeholders(text: string): { path: string; offset: number }[] {
+  return [...text.matchAll(INLINE)].map((match) => ({ path: match[1] ?? '', offset: match.index }));
+}
+
+/** A string that is exactly one placeholder takes the value's own type; only then may it be a list or map. */
+export function isWholePlaceholder(text: string): boolean {
+  return WHOLE.test(text);
+}
+
+/** What a `when:` condition reads, and how it judges the value found there. */
+interface Condition {
+  path: string;
+  test(value: unknown): boolean;
+}
+
+/** `when:` conditions: `path` (truthy), `!path`, `path == word`, `path != word`. */
+export function parseCondition(condition: string): Condition {
   const comparison = /^\s*([A-Za-z0-9_.]+)\s*(==|!=)\s*([A-Za-z0-9_.-]+)\s*$/.exec(condition);
   if (comparison) {
     const [, path = '', operator, literal] = comparison;
-    const equal = String(lookup(vars, path)) === literal;
-    return operator === '==' ? equal : !equal;
+    return { path, test: (value) => (String(value) === literal) === (operator === '==') };
   }
   const truthy = /^\s*(!?)\s*([A-Za-z0-9_.]+)\s*$/.exec(condition);
   if (truthy) {
     const [, negate, path = ''] = truthy;
-    const value = Boolean(lookup(vars, path));
-    return negate ? !value : value;
+    return { path, test: (value) => Boolean(value) !== (negate === '!') };
   }
   throw new TemplateError(
     `cannot read the condition \`${condition}\` (use path, !path, path == word or path != word)`,
   );
+}
+
+export function holds(condition: string, vars: Record<string, unknown>): boolean {
+  const { path, test } = parseCondition(condition);
+  return test(lookup(vars, path));
 }

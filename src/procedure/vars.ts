@@ -26,28 +26,17 @@ import {
   renderRedisAuth,
   REQUIREPASS_REGEXP,
 } from '../render/redis-auth.js';
+import type { DirectorVars, RealServerVars } from '../playbook/role-vars.js';
 
 /** Where sources are fetched and built; destroy removes the whole folder. */
 export const SOURCE_ROOT = '/usr/local/src/lbprov';
 // /var/run exists on old and new hosts alike (it links to /run where /run exists).
 export const KEEPALIVED_PID_FILE = '/var/run/keepalived.pid';
 
-function buildArgs(plan: BuildPlan): Record<string, unknown> {
-  return {
-    what: plan.subject,
-    commands: plan.steps.map((step) => ({
-      name: step.name,
-      run: step.command,
-      ...(step.expectOutput
-        ? { expect_output: { pattern: step.expectOutput.pattern, meaning: step.expectOutput.failureMeaning } }
-        : {}),
-    })),
-    installed: {
-      command: plan.verify.command,
-      expect: plan.verify.expect.map((e) => ({ pattern: e.pattern, meaning: e.failureMeaning })),
-    },
-    installs: plan.installedPaths,
-  };
+/** The build module takes the plan as it is, less its dependencies: the package step installs both builds' at once. */
+function buildArgs(plan: BuildPlan): DirectorVars['keepalived']['build'] {
+  const { subject, steps, verify, installedPaths } = plan;
+  return { subject, steps, verify, installedPaths };
 }
 
 function union(...lists: string[][]): string[] {
@@ -55,11 +44,7 @@ function union(...lists: string[][]): string[] {
 }
 
 /** The variables the director playbook reads: every value computed here, in TypeScript, never in YAML. */
-export function directorVars(
-  inventory: Inventory,
-  director: Director,
-  authPass: string,
-): Record<string, unknown> {
+export function directorVars(inventory: Inventory, director: Director, authPass: string): DirectorVars {
   const kv = inventory.keepalived;
   const iv = inventory.ipvsadm;
   const keepalivedSrc = `${SOURCE_ROOT}/keepalived-${kv.version}`;
@@ -133,7 +118,7 @@ export function realServerVars(
   inventory: Inventory,
   server: RealServer,
   redisPassword?: string,
-): Record<string, unknown> {
+): RealServerVars {
   const vip = inventory.vrrp.vip.address;
   const script = `/etc/init.d/${REAL_SERVER_SERVICE}`;
   return {

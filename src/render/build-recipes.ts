@@ -5,7 +5,7 @@ import { isVersionBelow } from './version.js';
 export interface OutputExpectation {
   pattern: string;
   /** What a mismatch means, worded for the error message. */
-  failureMeaning: string;
+  meaning: string;
 }
 
 export interface BuildStep {
@@ -204,7 +204,7 @@ const LVS_PROBE_PREFIX = 'lbprov-probe: lvs=';
  */
 const IPVS_FRAMEWORK_YES: OutputExpectation = {
   pattern: '^Use IPVS Framework\\s*:\\s*Yes\\s*$',
-  failureMeaning: 'configure would build keepalived without LVS (VRRP only): IPVS headers were not found',
+  meaning: 'configure would build keepalived without LVS (VRRP only): IPVS headers were not found',
 };
 
 export function keepalivedBuildPlan(opts: { version: string; prefix: string; srcDir: string }): BuildPlan {
@@ -276,11 +276,11 @@ export function keepalivedBuildPlan(opts: { version: string; prefix: string; src
       expect: [
         {
           pattern: `^Keepalived v${escapeRegExp(version)} `,
-          failureMeaning: `the installed keepalived is not version ${version}`,
+          meaning: `the installed keepalived is not version ${version}`,
         },
         isVersionBelow(version, FIRST_KEEPALIVED_LISTING_CONFIG_OPTIONS)
-          ? { pattern: `^${LVS_PROBE_PREFIX}yes$`, failureMeaning: LVS_MISSING }
-          : { pattern: '^Config options:.*\\bLVS\\b', failureMeaning: LVS_MISSING },
+          ? { pattern: `^${LVS_PROBE_PREFIX}yes$`, meaning: LVS_MISSING }
+          : { pattern: '^Config options:.*\\bLVS\\b', meaning: LVS_MISSING },
       ],
     },
     // Everything goes below the prefix (sbin, bin, etc, share), so the prefix is the undo.
@@ -337,7 +337,7 @@ export function ipvsadmBuildPlan(opts: { version: string; srcDir: string }): Bui
       expect: [
         {
           pattern: `^ipvsadm v${escapeRegExp(version)} `,
-          failureMeaning: `the installed ipvsadm is not version ${version}`,
+          meaning: `the installed ipvsadm is not version ${version}`,
         },
       ],
     },
@@ -417,7 +417,7 @@ function formatCommand(command: string): string[] {
 }
 
 function formatExpectation(expectation: OutputExpectation): string[] {
-  return [`  output must match /${expectation.pattern}/m`, `    else: ${expectation.failureMeaning}`];
+  return [`  output must match /${expectation.pattern}/m`, `    else: ${expectation.meaning}`];
 }
 
 /**

@@ -8,34 +8,38 @@ import type { Action, Module, UndoRecord } from './types.js';
 
 const expectation = z.object({ pattern: z.string().min(1), meaning: z.string().min(1) }).strict();
 
-const schema = z
+/**
+ * A build plan from render/build-recipes, under its own field names: only TypeScript writes these
+ * arguments (a playbook hands the whole plan over as one variable).
+ */
+export const buildArgsSchema = z
   .object({
     /** What is built, for messages: "keepalived 2.2.7". */
-    what: z.string().min(1),
-    commands: z
+    subject: z.string().min(1),
+    steps: z
       .array(
         z
           .object({
             name: z.string().min(1),
             /** A complete command; it changes into the source folder itself. */
-            run: z.string().min(1),
+            command: z.string().min(1),
             /** The command's output must match, whatever its exit code, or the build is refused. */
-            expect_output: expectation.optional(),
+            expectOutput: expectation.optional(),
           })
           .strict(),
       )
       .min(1),
     /** Skip the build when this read-only command's output meets every expectation. */
-    installed: z.object({ command: z.string().min(1), expect: z.array(expectation).min(1) }).strict(),
+    verify: z.object({ command: z.string().min(1), expect: z.array(expectation).min(1) }).strict(),
     /**
      * Paths `make install` writes: destroy removes those that were not there before, and puts back
      * those that were (an operator's own build, say) from a copy kept before the first build.
      */
-    installs: z.array(absolutePath).default([]),
+    installedPaths: z.array(absolutePath).default([]),
   })
   .strict();
 
-type BuildArgs = z.output<typeof schema>;
+type BuildArgs = z.output<typeof buildArgsSchema>;
 
 function unmet(expectations: { pattern: string; meaning: string }[], output: string): string[] {
   return expectations.filter((e) => !new RegExp(e.pattern, 'm').test(output)).map((e) => e.meaning);
@@ -44,15 +48,15 @@ function unmet(expectations: { pattern: string; meaning: string }[], output: str
 /** configure / make / make install, skipped when the installed result already matches. */
 export const buildModule: Module<BuildArgs> = {
   name: 'build',
-  parseArgs: (raw) => parseArgs('build', schema, raw),
-  facts: (args) => [commandFact(args.installed.command), ...args.installs.map(pathPresenceFact)],
+  parseArgs: (raw) => parseArgs('build', buildArgsSchema, raw),
+  facts: (args) => [commandFact(args.verify.command), ...args.installedPaths.map(pathPresenceFact)],
   check(args, facts) {
-    const installed = factValue(facts, commandFact(args.installed.command));
-    const missing = unmet(args.installed.expect, installed.output);
-    if (missing.length === 0) return { status: 'ok', reason: `${args.what} is installed` };
+    const installed = factValue(facts, commandFact(args.verify.command));
+    const missing = unmet(args.verify.expect, installed.output);
+    if (missing.length === 0) return { status: 'ok', reason: `${args.subject} is installed` };
     const actions: Action[] = [];
     const undo: UndoRecord[] = [];
-    for (const path of args.installs) {
+    for (const path of args.installedPaths) {
       const presence = factValue(facts, pathPresenceFact(path));
       if (presence.exists) {
         actions.push({ kind: 'backup_path', path });
@@ -65,18 +69,18 @@ export const buildModule: Module<BuildArgs> = {
       undo.push(...folders.filter((folder) => !undo.some((known) => known.resource === folder.resource)));
       undo.push({ kind: 'remove_tree', resource: `tree:${path}`, path });
     }
-    for (const command of args.commands) {
+    for (const step of args.steps) {
       actions.push({
         kind: 'shell',
-        description: `${args.what}: ${command.name}`,
-        script: command.run,
-        ...(command.expect_output ? { expectOutput: command.expect_output } : {}),
+        description: `${args.subject}: ${step.name}`,
+        script: step.command,
+        ...(step.expectOutput ? { expectOutput: step.expectOutput } : {}),
       });
     }
     return {
       status: 'change',
       change: {
-        description: `build and install ${args.what} (${installed.output.trim() ? missing.join('; ') : 'not installed'})`,
+        description: `build and install ${args.subject} (${installed.output.trim() ? missing.join('; ') : 'not installed'})`,
         actions,
         undo,
       },

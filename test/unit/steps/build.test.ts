@@ -7,27 +7,27 @@ const PREFIX = '/usr/local/keepalived';
 const BIN = `${PREFIX}/sbin/keepalived`;
 const MAN = `${PREFIX}/share/man/man8/keepalived.8`;
 const build = {
-  what: 'keepalived 2.2.7',
-  commands: [
+  subject: 'keepalived 2.2.7',
+  steps: [
     {
       name: 'configure',
-      run: `cd /usr/local/src/lbprov/keepalived-2.2.7 && ./configure --prefix=${PREFIX}`,
-      expect_output: {
+      command: `cd /usr/local/src/lbprov/keepalived-2.2.7 && ./configure --prefix=${PREFIX}`,
+      expectOutput: {
         pattern: 'Use IPVS Framework\\s*:\\s*Yes',
         meaning: 'configure found no IPVS support',
       },
     },
-    { name: 'make', run: 'cd /usr/local/src/lbprov/keepalived-2.2.7 && make -j2' },
-    { name: 'make install', run: 'cd /usr/local/src/lbprov/keepalived-2.2.7 && make install' },
+    { name: 'make', command: 'cd /usr/local/src/lbprov/keepalived-2.2.7 && make -j2' },
+    { name: 'make install', command: 'cd /usr/local/src/lbprov/keepalived-2.2.7 && make install' },
   ],
-  installed: {
+  verify: {
     command: `${BIN} --version 2>&1; ${BIN} --version 2>&1 | grep -c LVS`,
     expect: [
       { pattern: '^Keepalived v2\\.2\\.7 ', meaning: 'the installed keepalived is not 2.2.7' },
       { pattern: '^1$', meaning: 'the installed keepalived was built without LVS' },
     ],
   },
-  installs: [PREFIX, '/usr/sbin/keepalived'],
+  installedPaths: [PREFIX, '/usr/sbin/keepalived'],
 };
 const good = 'Keepalived v2.2.7 (01/16,2022)\n\nBuild options:  PIPE2 LVS VRRP\n1\n';
 const removeTree = (path: string) => ({ kind: 'remove_tree', resource: `tree:${path}`, path }) as const;
@@ -44,7 +44,7 @@ const commandsRun = (change: Change) => {
     'keepalived 2.2.7: make',
     'keepalived 2.2.7: make install',
   ]);
-  expect(shells.map((action) => action.script)).to.deep.equal(build.commands.map((command) => command.run));
+  expect(shells.map((action) => action.script)).to.deep.equal(build.steps.map((step) => step.command));
   const [configure, make, install] = shells;
   expect(configure).to.deep.include({
     expectOutput: { pattern: 'Use IPVS Framework\\s*:\\s*Yes', meaning: 'configure found no IPVS support' },
@@ -140,7 +140,7 @@ const cases: StepCase[] = [
   },
   {
     name: 'no installs listed: no undo, only the one fact',
-    args: { ...build, installs: undefined },
+    args: { ...build, installedPaths: undefined },
     facts: [output('')],
     expect: {
       status: 'change',
@@ -150,8 +150,12 @@ const cases: StepCase[] = [
     },
   },
   {
-    name: 'a single command without expect_output: one action',
-    args: { ...build, commands: [{ name: 'make install', run: 'make -C /src install' }], installs: [MAN] },
+    name: 'a single command without expectOutput: one action',
+    args: {
+      ...build,
+      steps: [{ name: 'make install', command: 'make -C /src install' }],
+      installedPaths: [MAN],
+    },
     facts: [output(''), absentUnder(PREFIX)],
     expect: {
       status: 'change',
@@ -172,7 +176,7 @@ const cases: StepCase[] = [
     name: 'folders make install creates on the way are recorded once each, before what goes in them',
     args: {
       ...build,
-      installs: [
+      installedPaths: [
         '/sbin/ipvsadm',
         '/usr/man/man8/ipvsadm.8',
         '/usr/man/man8/ipvsadm-save.8',
@@ -196,16 +200,16 @@ const cases: StepCase[] = [
       ],
     },
   },
-  { name: 'no commands: refused', args: { ...build, commands: [] }, rejects: 'commands' },
+  { name: 'no commands: refused', args: { ...build, steps: [] }, rejects: 'steps' },
   {
     name: 'installed without expectations: refused',
-    args: { ...build, installed: { command: 'true', expect: [] } },
-    rejects: 'installed.expect',
+    args: { ...build, verify: { command: 'true', expect: [] } },
+    rejects: 'verify.expect',
   },
   {
     name: 'a relative install path: refused',
-    args: { ...build, installs: ['usr/local/keepalived'] },
-    rejects: 'installs',
+    args: { ...build, installedPaths: ['usr/local/keepalived'] },
+    rejects: 'installedPaths',
   },
 ];
 
