@@ -1,6 +1,6 @@
 import type { Inventory } from '../model/inventory.js';
 import { findRealServer } from '../verify/drill-realserver.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../util/exit-codes.js';
 import { SetupError } from './session.js';
 
 /**

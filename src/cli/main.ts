@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import * as nodeModule from 'node:module';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../util/exit-codes.js';
 import { clip, escapeUnprintable } from '../util/printable.js';
 import type { ApplyOptions } from './commands/apply.js';
 import type { DrillOptions } from './commands/drill.js';

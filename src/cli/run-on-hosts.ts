@@ -1,38 +1,44 @@
 import type { EngineEvent } from '../engine/events.js';
 import { run, type RunOutcome, type RunRequest } from '../engine/run.js';
+import { formatDiagnostic } from '../inventory/index.js';
 import type { Renderer } from './output/types.js';
+import { findingEvent, warningWriter } from './output/warnings.js';
 import { openSession, SetupError, type Session } from './session.js';
 import { trace } from './trace.js';
 
+/** What a --json run that stopped before it began ends with: its command's last line, with the exit code. */
+export type ClosingLine = (stopped: { error: string; exit_code: number; duration_ms: number }) => object;
+
+/** The last line of apply, destroy, status and verify when they stop before they begin. */
+export function runSummary(mode: string): ClosingLine {
+  return (stopped) => ({ type: 'summary', hosts: {}, mode, changed: 0, flags: [], ...stopped });
+}
+
 /**
- * A failure before any host is contacted is the user's to fix: one line and its exit code, not a
- * bug report. With --json it is events like any run's: the error, then the summary line last.
+ * A stop before anything was changed is the user's to fix: its findings, one line and what to do,
+ * and its exit code, not a bug report. With --json (`closing` given) it is events like any run's:
+ * the inventory's findings as validate reports them, the error, then the closing line last.
  */
-export async function reportSetupError(
-  work: () => Promise<number>,
-  json?: { mode: string },
-): Promise<number> {
+export async function reportSetupError(work: () => Promise<number>, closing?: ClosingLine): Promise<number> {
   const started = Date.now();
   try {
     return await work();
   } catch (error) {
     if (!(error instanceof SetupError)) throw error;
-    if (!json) {
-      process.stderr.write(`lbprov: ${error.message}\n`);
+    const { findings = [], hint } = error.details;
+    if (!closing) {
+      const lines = [
+        ...findings.map(formatDiagnostic),
+        `lbprov: ${error.message}`,
+        ...(hint ? [`what to do: ${hint}`] : []),
+      ];
+      process.stderr.write(`${lines.join('\n')}\n`);
       return error.exitCode;
     }
     const events = [
-      { type: 'error', message: error.message, exit_code: error.exitCode },
-      {
-        type: 'summary',
-        hosts: {},
-        mode: json.mode,
-        changed: 0,
-        duration_ms: Date.now() - started,
-        exit_code: error.exitCode,
-        flags: [],
-        error: error.message,
-      },
+      ...findings.map(findingEvent),
+      { type: 'error', message: error.message, ...(hint ? { hint } : {}), exit_code: error.exitCode },
+      closing({ error: error.message, exit_code: error.exitCode, duration_ms: Date.now() - started }),
     ];
     process.stdout.write(events.map((event) => `${JSON.stringify(event)}\n`).join(''));
     for (const event of events) trace().event(event);
@@ -40,7 +46,7 @@ export async function reportSetupError(
   }
 }
 
-/** The session of a command that reports through a renderer: --json keeps the inventory's warnings off stderr. */
+/** The session of a command that reports through a renderer. */
 export function openRunSession(
   file: string,
   options: { json?: boolean; limit?: string[] },
@@ -49,11 +55,7 @@ export function openRunSession(
   return openSession(file, {
     secrets,
     ...(options.limit ? { limit: options.limit } : {}),
-    // With --json the inventory's warnings are events too, not text beside them.
-    warn: (message) =>
-      options.json
-        ? process.stdout.write(`${JSON.stringify({ type: 'warning', message })}\n`)
-        : process.stderr.write(`${message}\n`),
+    warn: warningWriter(options.json),
   });
 }
 

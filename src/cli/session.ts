@@ -1,8 +1,8 @@
 import {
   checkAuthPass,
   checkRedisPassword,
-  formatDiagnostic,
   loadInventory,
+  type Diagnostic,
   type Problem,
 } from '../inventory/index.js';
 import type { Inventory, SecretSource } from '../model/inventory.js';
@@ -16,16 +16,24 @@ import { trace, TracedTransport } from './trace.js';
 import type { Transport } from '../transport/types.js';
 import { SecretMasker } from '../util/mask.js';
 import { clip, escapeUnprintable } from '../util/printable.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../util/exit-codes.js';
 import { selectHosts } from './host-selection.js';
 import { describeProblem } from './init/answer-checks.js';
 import { resolveSecret, SecretUnavailableError, secretIfSet, sudoPasswordAsker } from './secrets.js';
 
-/** A failure before any host is contacted: the message is for the user, the code is the exit code. */
+/**
+ * A stop before anything was changed (a bad inventory or argument, a missing secret, a declined
+ * confirmation, a drill that cannot start): the message is for the user, the code is the exit code.
+ */
 export class SetupError extends Error {
   constructor(
     message: string,
     readonly exitCode: number,
+    /**
+     * The inventory's findings behind it, each pinned to its file, line and key (so that --json
+     * reports them as validate does), and what to do when the message does not say.
+     */
+    readonly details: { findings?: readonly Diagnostic[]; hint?: string } = {},
   ) {
     super(message);
   }
@@ -47,12 +55,12 @@ export interface Session {
 
 const UNUSED_SECRET = 'lbprov-not-asked';
 
-/** Inventory -> validated model -> secrets -> per-host jobs. Warnings go to `warn`. */
+/** Inventory -> validated model -> secrets -> per-host jobs. The inventory's warnings go to `warn`. */
 export async function openSession(
   file: string,
   options: {
     limit?: readonly string[];
-    warn: (message: string) => void;
+    warn: (warning: Diagnostic) => void;
     /**
      * Commands that write no configuration (destroy, verify, drill) take the VRRP and Redis
      * passwords when they are at hand, to mask them, but never ask for them or fail without them.
@@ -64,12 +72,12 @@ export async function openSession(
   if (!loaded.inventory) {
     const shown = escapeUnprintable(file);
     throw new SetupError(
-      [...loaded.errors, ...loaded.warnings].map(formatDiagnostic).join('\n') +
-        `\n${shown}: invalid; nothing was contacted (run \`lbprov validate ${shown}\` after fixing)`,
+      `${shown}: invalid; nothing was contacted (run \`lbprov validate ${shown}\` after fixing)`,
       ExitCode.InvalidInventory,
+      { findings: [...loaded.errors, ...loaded.warnings] },
     );
   }
-  for (const warning of loaded.warnings) options.warn(formatDiagnostic(warning));
+  for (const warning of loaded.warnings) options.warn(warning);
   const inventory = loaded.inventory;
   const masker = new SecretMasker();
   const secrets = await runSecrets(inventory, options.secrets ?? 'required');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import pLimit from 'p-limit';
+import { ExitCode } from '../util/exit-codes.js';
 import type { Transport } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
 import type { SecretMasker } from '../util/mask.js';
@@ -23,7 +24,12 @@ import {
 import type { PlannedStep } from './plan.js';
 
 /** Exit codes the engine decides; the CLI adds its own (usage, invalid inventory). */
-export const RunExit = { Ok: 0, Failed: 2, Unreachable: 3, Locked: 5 } as const;
+export const RunExit = {
+  Ok: ExitCode.Ok,
+  Failed: ExitCode.Failed,
+  Unreachable: ExitCode.Unreachable,
+  Locked: ExitCode.Locked,
+} as const;
 
 export interface RunJob extends HostJob {
   /** Hosts run group by group (real servers, then BACKUP, then MASTER); a group's hosts run in parallel. */

@@ -9,12 +9,13 @@ import {
   type ParsedVip,
   type Problem,
 } from './shapes.js';
+import { unicastErrors } from './unicast-rules.js';
 
 /**
  * Rules that relate fields to each other (keepalived.conf(5), ipvsadm(8), defects.md).
  * They see only the sections that passed the schema, so one broken section does not hide the rest.
- * virtual_router_id, advert_int and auth_pass are inventory-wide, so "identical on both directors"
- * holds by construction.
+ * virtual_router_id, advert_int, auth_pass and unicast are inventory-wide, so "identical on both
+ * directors" holds by construction.
  */
 type DirectorEntry = InventoryFile['directors'][number];
 type RealServerEntry = InventoryFile['real_servers'][number];
@@ -42,6 +43,7 @@ export function crossFieldErrors(sections: ParsedSections, env: NodeJS.ProcessEn
     ...hostOverlaps(sections),
     ...vipPlacement(sections),
     ...authPassRules(sections, env),
+    ...unicastErrors(sections),
     ...redisPasswordRules(sections, env),
   ];
 }

@@ -25,6 +25,8 @@ const RENAMED_KEYS = new Map<string, string>([
   ['lvs_method', 'write lb_kind'],
   ['virtual_ipaddress', 'write vip: ADDRESS/PREFIX under vrrp'],
   ['real_server', 'write real_servers (a list) at the top level'],
+  ['unicast_peer', "write unicast: true under vrrp; lbprov lists the other directors' hosts as the peers"],
+  ['unicast_src_ip', "write unicast: true under vrrp; each director's host is its source address"],
 ]);
 
 const EXAMPLES = new Map<string, string>([

@@ -164,6 +164,8 @@ export const sectionSchemas = {
       'must be a quoted password such as "s3cret" or { env: LBPROV_AUTH_PASS }',
     ),
     vip: fields.vip,
+    // Multicast is the how-to's VRRP and works on any flat LAN; unicast is for networks that drop it.
+    unicast: z.boolean().default(false),
   }),
   service,
   directors: z.array(

@@ -76,6 +76,12 @@ export interface VrrpSettings {
   auth_type: 'PASS' | 'AH';
   auth_pass: SecretSource;
   vip: Vip;
+  /**
+   * true: adverts go from this director's host (unicast_src_ip) to every other director's host
+   * (unicast_peer) instead of the VRRP multicast group; validation makes every director's host an
+   * IPv4 address then.
+   */
+  unicast: boolean;
 }
 
 export type LbAlgo =

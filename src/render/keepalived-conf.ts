@@ -69,6 +69,7 @@ function renderVrrpInstance(inv: Inventory, director: Director, authPass: string
     `    virtual_router_id ${vrrp.virtual_router_id}`,
     `    priority ${director.priority}`,
     `    advert_int ${vrrp.advert_int}`,
+    ...(vrrp.unicast ? renderUnicast(inv.directors, director) : []),
     '    authentication {',
     `        auth_type ${vrrp.auth_type}`,
     `        auth_pass ${confToken('auth_pass', authPass)}`,
@@ -80,6 +81,21 @@ function renderVrrpInstance(inv: Inventory, director: Director, authPass: string
     '    }',
     '}',
   ].join('\n');
+}
+
+/**
+ * The peers are told apart from this director by host, not by object: callers pass copies (the
+ * BACKUP standing in renders itself with a raised priority). A director among its own peers would
+ * hear its own adverts.
+ */
+function renderUnicast(directors: Director[], self: Director): string[] {
+  const peers = directors.filter((peer) => peer.host !== self.host);
+  return [
+    `    unicast_src_ip ${confToken('unicast_src_ip', self.host)}`,
+    '    unicast_peer {',
+    ...peers.map((peer) => `        ${confToken('unicast_peer', peer.host)}`),
+    '    }',
+  ];
 }
 
 function vipLabel(device: string): string {

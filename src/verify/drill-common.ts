@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../util/exit-codes.js';
 import type { HostEntry, Inventory } from '../model/inventory.js';
 import type { Transport } from '../transport/types.js';
 import { failureOf, type ConnectHost } from './connect.js';

@@ -3,7 +3,7 @@
  * VIP moving to the BACKUP, start it again and time the preemption back. Whatever happens in
  * between (a failure, Ctrl-C), keepalived on the MASTER is started again before the drill ends.
  */
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../util/exit-codes.js';
 import type { Director } from '../model/inventory.js';
 import { ADDRESSES_COMMAND, KEEPALIVED_PROCESSES_COMMAND } from './commands.js';
 import { decideKeepalivedRunning } from './decide.js';

@@ -4,7 +4,7 @@
  * kernel has no IPVS that part is not provable: Redis is stopped and restored all the same, so the
  * drill still shows the service control works. Redis is always started again before the drill ends.
  */
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../util/exit-codes.js';
 import type { Inventory, RealServer } from '../model/inventory.js';
 import type { Transport } from '../transport/types.js';
 import { clip, escapeUnprintable } from '../util/printable.js';

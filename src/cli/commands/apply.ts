@@ -1,12 +1,12 @@
 import type { PlanOutline } from '../../engine/events.js';
 import { procedureFlags } from '../../procedure/jobs.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode } from '../../util/exit-codes.js';
 import { JsonRenderer } from '../output/json.js';
 import { PlainRenderer } from '../output/plain.js';
 import type { Renderer } from '../output/types.js';
 import { existsSync } from 'node:fs';
 import { hasTerminal, noTerminalMessage } from '../terminal.js';
-import { openRunSession, reportSetupError, runOnHosts } from '../run-on-hosts.js';
+import { openRunSession, reportSetupError, runOnHosts, runSummary } from '../run-on-hosts.js';
 import { SetupError, type Session } from '../session.js';
 import { trace } from '../trace.js';
 import { clip, escapeUnprintable } from '../../util/printable.js';
@@ -60,14 +60,14 @@ export function parseConcurrency(value: string | undefined): number {
 
 /**
  * First setup: `lbprov apply <file>` where the file does not exist runs the init prompts, shows
- * the plan, and asks before applying. Without a terminal it says what to pass instead.
+ * the plan, and asks before applying. Without a terminal (or with --json, which a script reads) it
+ * says what to do instead.
  */
 async function firstSetup(file: string, options: ApplyOptions): Promise<number> {
   // The name as typed may hold terminal escapes: it is printed as the diagnostics print it.
   const shown = escapeUnprintable(file);
   if (!hasTerminal() || options.json) {
-    process.stderr.write(`lbprov: ${shown} does not exist.\n${noTerminalMessage(file)}\n`);
-    return ExitCode.InvalidInventory;
+    throw new SetupError(`${shown} does not exist.\n${noTerminalMessage(file)}`, ExitCode.InvalidInventory);
   }
   process.stdout.write(`${shown} does not exist yet: let us write it.\n`);
   const { runInitPrompts } = await import('../init/run.js');
@@ -85,28 +85,25 @@ async function firstSetup(file: string, options: ApplyOptions): Promise<number> 
 
 /** `lbprov apply` and `lbprov apply --dry-run`. */
 export async function applyCommand(file: string, options: ApplyOptions): Promise<number> {
-  if (!existsSync(file)) return firstSetup(file, options);
-  return converge(file, options);
+  return reportSetupError(
+    () => (existsSync(file) ? converge(file, options) : firstSetup(file, options)),
+    options.json ? runSummary(options.dryRun ? 'dry-run' : 'apply') : undefined,
+  );
 }
 
 async function converge(file: string, options: ApplyOptions): Promise<number> {
-  return reportSetupError(
-    async () => {
-      const concurrency = parseConcurrency(options.concurrency);
-      const session = await openRunSession(file, options);
-      const renderer = await chooseRenderer(session, {
-        json: options.json ?? false,
-        showDiffs: Boolean(options.dryRun || options.diff),
-      });
-      const outcome = await runOnHosts(session, renderer, {
-        mode: options.dryRun ? 'dry-run' : 'apply',
-        jobs: session.jobs,
-        concurrency,
-        flagsFor: procedureFlags(session.inventory),
-        standInFor: session.standInFor,
-      });
-      return outcome.exitCode;
-    },
-    options.json ? { mode: options.dryRun ? 'dry-run' : 'apply' } : undefined,
-  );
+  const concurrency = parseConcurrency(options.concurrency);
+  const session = await openRunSession(file, options);
+  const renderer = await chooseRenderer(session, {
+    json: options.json ?? false,
+    showDiffs: Boolean(options.dryRun || options.diff),
+  });
+  const outcome = await runOnHosts(session, renderer, {
+    mode: options.dryRun ? 'dry-run' : 'apply',
+    jobs: session.jobs,
+    concurrency,
+    flagsFor: procedureFlags(session.inventory),
+    standInFor: session.standInFor,
+  });
+  return outcome.exitCode;
 }

@@ -2,12 +2,13 @@ import { destroyPreviewWork, destroyWork } from '../../engine/destroy.js';
 import type { RunJob } from '../../engine/run.js';
 import type { Inventory } from '../../model/inventory.js';
 import type { ProcedureJob } from '../../procedure/jobs.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode } from '../../util/exit-codes.js';
 import { hasTerminal } from '../terminal.js';
 import { JsonRenderer } from '../output/json.js';
 import { PlainRenderer } from '../output/plain.js';
 import type { Renderer } from '../output/types.js';
-import { openRunSession, reportSetupError, runOnHosts } from '../run-on-hosts.js';
+import { openRunSession, reportSetupError, runOnHosts, runSummary } from '../run-on-hosts.js';
+import { SetupError } from '../session.js';
 
 export interface DestroyCommandOptions {
   dryRun?: boolean;
@@ -47,14 +48,14 @@ function destroyJobs(inventory: Inventory, jobs: ProcedureJob[]): RunJob[] {
 }
 
 /** --yes, or a person at a terminal who says yes to the list of hosts; nobody else. */
-async function confirmed(jobs: RunJob[], options: DestroyCommandOptions): Promise<number | undefined> {
-  if (options.dryRun || options.yes) return undefined;
+async function requireConfirmation(jobs: RunJob[], options: DestroyCommandOptions): Promise<void> {
+  if (options.dryRun || options.yes) return;
   if (!hasTerminal()) {
-    process.stderr.write(
-      'lbprov: destroy undoes everything lbprov did on these hosts and needs a confirmation; ' +
-        'there is no terminal to ask on, so pass --yes (see what it would do first with --dry-run)\n',
+    throw new SetupError(
+      'destroy undoes everything lbprov did on these hosts and needs a confirmation; ' +
+        'there is no terminal to ask on, so pass --yes (see what it would do first with --dry-run)',
+      ExitCode.Usage,
     );
-    return ExitCode.Usage;
   }
   const hosts = jobs.map((job) => `  ${job.name} (${job.role})\n`);
   // The question goes to stderr, so that stdout stays the report (pure JSON with --json).
@@ -69,9 +70,7 @@ async function confirmed(jobs: RunJob[], options: DestroyCommandOptions): Promis
     if (error instanceof Error && error.name === 'ExitPromptError') return false;
     throw error;
   });
-  if (yes) return undefined;
-  process.stderr.write('Nothing was changed.\n');
-  return ExitCode.Aborted;
+  if (!yes) throw new SetupError('nothing was changed: destroy was not confirmed', ExitCode.Aborted);
 }
 
 /**
@@ -88,8 +87,7 @@ export async function destroyCommand(file: string, options: DestroyCommandOption
     async () => {
       const session = await openRunSession(file, options, 'when-set');
       const jobs = destroyJobs(session.inventory, session.jobs);
-      const refused = await confirmed(jobs, options);
-      if (refused !== undefined) return refused;
+      await requireConfirmation(jobs, options);
       // The inventory keeps the choice for every destroy; the flag makes it for this one.
       const undoOptions = {
         removePackages: (options.removePackages ?? false) || session.inventory.destroy.remove_packages,
@@ -102,6 +100,6 @@ export async function destroyCommand(file: string, options: DestroyCommandOption
       });
       return outcome.exitCode;
     },
-    options.json ? { mode: options.dryRun ? 'destroy-dry-run' : 'destroy' } : undefined,
+    options.json ? runSummary(options.dryRun ? 'destroy-dry-run' : 'destroy') : undefined,
   );
 }

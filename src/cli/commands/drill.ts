@@ -3,7 +3,10 @@ import { drillLines, type DrillEvent, type DrillResult } from '../../verify/dril
 import { failoverDrill } from '../../verify/drill-failover.js';
 import { realServerDrill } from '../../verify/drill-realserver.js';
 import { InterruptGuard } from '../../verify/interrupt.js';
-import { ExitCode } from '../exit-codes.js';
+import { POLL_INTERVAL_MS } from '../../verify/poll.js';
+import { ExitCode } from '../../util/exit-codes.js';
+import { warningWriter } from '../output/warnings.js';
+import { reportSetupError, type ClosingLine } from '../run-on-hosts.js';
 import { openSession, SetupError } from '../session.js';
 import { checkFailoverLimit, drillTarget } from '../drill-limit.js';
 import { connectEntry } from './verify.js';
@@ -13,26 +16,38 @@ export interface DrillOptions {
   limit?: string[];
 }
 
+type DrillKind = 'failover' | 'realserver';
+
 /**
  * `lbprov drill failover` and `lbprov drill realserver [host]`: stop one part of the cluster, time
  * how it reacts, and always start it again (also on Ctrl-C).
  */
 export async function drillCommand(
-  kind: 'failover' | 'realserver',
+  kind: DrillKind,
   file: string,
   target: string | undefined,
   options: DrillOptions,
 ): Promise<number> {
-  const warn = (message: string): void => {
-    process.stderr.write(`${message}\n`);
-  };
+  return reportSetupError(
+    () => drill(kind, file, target, options),
+    options.json ? stoppedDrillResult(kind) : undefined,
+  );
+}
+
+async function drill(
+  kind: DrillKind,
+  file: string,
+  target: string | undefined,
+  options: DrillOptions,
+): Promise<number> {
+  const warn = warningWriter(options.json);
+  const session = await openSession(file, {
+    warn,
+    secrets: 'when-set',
+    ...(options.limit ? { limit: options.limit } : {}),
+  });
   let guard: InterruptGuard | undefined;
   try {
-    const session = await openSession(file, {
-      warn,
-      secrets: 'when-set',
-      ...(options.limit ? { limit: options.limit } : {}),
-    });
     // Before anything is contacted: a --limit that rules the drill out is the user's to fix.
     const realServer =
       kind === 'realserver' ? drillTarget(session.inventory, target, session.selected) : undefined;
@@ -54,13 +69,33 @@ export async function drillCommand(
     print(result);
     return result.exit_code;
   } catch (error) {
-    if (error instanceof SetupError || error instanceof DrillError) {
-      process.stderr.write(`lbprov: ${error.message}\n`);
-      if (error instanceof DrillError && error.hint) process.stderr.write(`what to do: ${error.hint}\n`);
-      return error.exitCode;
+    // A drill that did not start changed nothing: like a setup error, it is the user's to fix. Its
+    // message may quote a host's answer, so it is masked as the drill's events are.
+    if (error instanceof DrillError) {
+      const mask = (text: string) => session.masker.mask(text);
+      throw new SetupError(mask(error.message), error.exitCode, error.hint ? { hint: mask(error.hint) } : {});
     }
     throw error;
   } finally {
     guard?.dispose();
   }
+}
+
+/** drill's last line when it stopped before changing anything: a result with nothing measured. */
+function stoppedDrillResult(kind: DrillKind): ClosingLine {
+  return ({ error, exit_code }) => {
+    const result: DrillResult = {
+      type: 'result',
+      drill: kind,
+      measurements: [],
+      not_provable: [],
+      problems: [],
+      // Nothing was stopped, so the cluster is as it was.
+      restored: true,
+      interrupted: exit_code === ExitCode.Aborted,
+      poll_interval_ms: POLL_INTERVAL_MS,
+      exit_code,
+    };
+    return { ...result, error };
+  };
 }

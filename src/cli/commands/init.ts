@@ -1,4 +1,4 @@
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode } from '../../util/exit-codes.js';
 import { destinationProblem, runInitPrompts } from '../init/run.js';
 import { hasTerminal, noTerminalMessage } from '../terminal.js';
 

@@ -5,8 +5,8 @@ import { directorCommands } from '../../verify/commands.js';
 import { failureOf } from '../../verify/connect.js';
 import { gatherEvidence } from '../../verify/evidence.js';
 import { liveLines, liveProblems, readDirectorLive, type DirectorLive } from '../../verify/live.js';
-import { ExitCode } from '../exit-codes.js';
-import { openRunSession, reportSetupError, runOnHosts } from '../run-on-hosts.js';
+import { ExitCode } from '../../util/exit-codes.js';
+import { openRunSession, reportSetupError, runOnHosts, runSummary } from '../run-on-hosts.js';
 import { chooseRenderer } from './apply.js';
 
 export interface StatusOptions {
@@ -140,6 +140,6 @@ export async function statusCommand(file: string, options: StatusOptions): Promi
       process.stdout.write(`${masker.mask(lines.join('\n'))}\n`);
       return exitCode;
     },
-    options.json ? { mode: 'status' } : undefined,
+    options.json ? runSummary('status') : undefined,
   );
 }

@@ -1,7 +1,8 @@
 import { formatDiagnostic, hostConnections, loadInventory, type LoadResult } from '../../inventory/index.js';
 import { escapeUnprintable } from '../../util/printable.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode } from '../../util/exit-codes.js';
 import { connectionLines } from '../output/connection-lines.js';
+import { findingEvent } from '../output/warnings.js';
 import { trace } from '../trace.js';
 
 export interface ValidateOptions {
@@ -36,7 +37,7 @@ function validateEvents(
 ): object[] {
   const { inventory, errors, warnings } = loaded;
   return [
-    ...[...errors, ...warnings].map((diagnostic) => ({ type: diagnostic.severity, ...diagnostic })),
+    ...[...errors, ...warnings].map(findingEvent),
     ...(options.showConnections && inventory
       ? hostConnections(inventory).map((connection) => ({ type: 'connection', ...connection }))
       : []),

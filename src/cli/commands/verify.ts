@@ -4,8 +4,9 @@ import { assessCluster, summarize } from '../../verify/checks.js';
 import { collectClusterEvidence } from '../../verify/collect.js';
 import { verifyScope } from '../../verify/scope.js';
 import { jsonLines, reportLines, summaryLines, verifyExitCode } from '../../verify/report.js';
-import { ExitCode } from '../exit-codes.js';
-import { reportSetupError } from '../run-on-hosts.js';
+import { ExitCode } from '../../util/exit-codes.js';
+import { warningWriter } from '../output/warnings.js';
+import { reportSetupError, runSummary } from '../run-on-hosts.js';
 import { openSession, type Session } from '../session.js';
 
 export interface VerifyOptions {
@@ -25,11 +26,7 @@ export function connectEntry(session: Session, warn: (message: string) => void) 
 
 /** `lbprov verify`: what a careful operator checks after an apply, each with its evidence. */
 export async function verifyCommand(file: string, options: VerifyOptions): Promise<number> {
-  // With --json a warning is an event like the checks, not text beside them.
-  const warn = (message: string): void => {
-    if (options.json) process.stdout.write(`${JSON.stringify({ type: 'warning', message })}\n`);
-    else process.stderr.write(`${message}\n`);
-  };
+  const warn = warningWriter(options.json);
   return reportSetupError(
     async () => {
       const session = await openSession(file, {
@@ -56,6 +53,6 @@ export async function verifyCommand(file: string, options: VerifyOptions): Promi
       process.stdout.write(`${lines.join('\n')}\n`);
       return exitCode;
     },
-    options.json ? { mode: 'verify' } : undefined,
+    options.json ? runSummary('verify') : undefined,
   );
 }

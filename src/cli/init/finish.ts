@@ -5,7 +5,7 @@ import {
   type LoadResult,
 } from '../../inventory/index.js';
 import { escapeUnprintable } from '../../util/printable.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode } from '../../util/exit-codes.js';
 import { composeInventory, hasInlineSecret, passwordVariables, type InitAnswers } from './answers.js';
 import { renderInventory } from './render.js';
 import { answersText, saveAnswers, type WriteFile } from './save-answers.js';

@@ -2,7 +2,7 @@ import { confirm } from '@inquirer/prompts';
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { escapeUnprintable } from '../../util/printable.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode } from '../../util/exit-codes.js';
 import { askCluster } from './ask-cluster.js';
 import { askRedisPassword } from './ask-redis.js';
 import { askSecret } from './ask-secret.js';

@@ -62,3 +62,23 @@ export function errorLines(error: {
   if (error.hint) lines.push(`    what to do: ${error.hint}`);
   return lines;
 }
+
+/**
+ * The one line the task tree shows under a host that was lost or failed: the cause and what to do
+ * (the whole error, with its command and output, follows the tree); undefined for a host that did
+ * its work.
+ */
+export function hostTroubleLine(end: Extract<EngineEvent, { type: 'host_end' }>): string | undefined {
+  if (!end.unreachable && end.failed === 0) return undefined;
+  const verdict = end.unreachable ? 'UNREACHABLE' : 'FAILED';
+  const cause =
+    end.error?.message ?? (end.unreachable ? 'no answer' : `${plural(end.failed, 'step')} failed`);
+  return `${verdict}: ${cause}${end.error?.hint ? `; what to do: ${end.error.hint}` : ''}`;
+}
+
+/** The steps of a host that did not run, as one line: the reason when they share one. */
+export function notRunLine(count: number, reasons: ReadonlySet<string>): string | undefined {
+  if (count === 0) return undefined;
+  const [reason] = reasons;
+  return `${plural(count, 'step')} not run${reasons.size === 1 ? ` (${reason})` : ''}`;
+}

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import type { EngineEvent } from '../../../src/engine/events.js';
 import { RunExit } from '../../../src/engine/run.js';
-import { reportSetupError, runOnHosts } from '../../../src/cli/run-on-hosts.js';
+import { reportSetupError, runOnHosts, runSummary } from '../../../src/cli/run-on-hosts.js';
 import type { Renderer } from '../../../src/cli/output/types.js';
 import { SetupError, type Session } from '../../../src/cli/session.js';
+import type { Diagnostic } from '../../../src/inventory/index.js';
 import type { Inventory } from '../../../src/model/inventory.js';
 import type { ProcedureJob } from '../../../src/procedure/jobs.js';
 import { UnreachableError } from '../../../src/transport/types.js';
@@ -74,26 +75,82 @@ describe('runOnHosts', () => {
   });
 });
 
+/** Runs `work` with stdout and stderr captured. */
+async function captured(
+  work: () => Promise<number>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const written = { stdout: '', stderr: '' };
+  const original = { stdout: process.stdout.write, stderr: process.stderr.write };
+  for (const stream of ['stdout', 'stderr'] as const) {
+    process[stream].write = ((chunk: string) => {
+      written[stream] += chunk;
+      return true;
+    }) as typeof process.stdout.write;
+  }
+  try {
+    return { code: await work(), ...written };
+  } finally {
+    process.stdout.write = original.stdout;
+    process.stderr.write = original.stderr;
+  }
+}
+
+const FINDING: Diagnostic = {
+  file: 'inventory.yaml',
+  line: 2,
+  column: 9,
+  path: 'ssh.port',
+  message: 'is 0; must be a whole number from 1 to 65535',
+  severity: 'error',
+};
+
 describe('reportSetupError', () => {
   it('turns a SetupError into its exit code and one `lbprov:` line; other errors pass', async () => {
-    const written: string[] = [];
-    const write = process.stderr.write;
-    process.stderr.write = ((chunk: string) => {
-      written.push(chunk);
-      return true;
-    }) as typeof process.stderr.write;
-    let code: number;
-    try {
-      code = await reportSetupError(async () => Promise.reject(new SetupError('no such file', 4)));
-    } finally {
-      process.stderr.write = write;
-    }
-    expect(code).to.equal(4);
-    expect(written).to.deep.equal(['lbprov: no such file\n']);
+    const run = await captured(() =>
+      reportSetupError(async () => Promise.reject(new SetupError('no such file', 4))),
+    );
+    expect(run).to.deep.equal({ code: 4, stdout: '', stderr: 'lbprov: no such file\n' });
     const bug = new Error('bug');
     await reportSetupError(async () => Promise.reject(bug)).then(
       () => expect.fail('the error should pass'),
       (error: unknown) => expect(error).to.equal(bug),
     );
+  });
+
+  it('as text: the findings as file:line:col lines, the error, then what to do', async () => {
+    const error = new SetupError('inventory.yaml: invalid', 4, { findings: [FINDING], hint: 'fix it' });
+    const run = await captured(() => reportSetupError(async () => Promise.reject(error)));
+    expect(run.stderr).to.equal(
+      'inventory.yaml:2:9: error: ssh.port: is 0; must be a whole number from 1 to 65535\n' +
+        'lbprov: inventory.yaml: invalid\nwhat to do: fix it\n',
+    );
+  });
+
+  it('with --json: the findings as validate reports them, the error, the closing line last; stderr empty', async () => {
+    const error = new SetupError('inventory.yaml: invalid', 4, { findings: [FINDING], hint: 'fix it' });
+    const run = await captured(() =>
+      reportSetupError(async () => Promise.reject(error), runSummary('apply')),
+    );
+    expect(run.stderr).to.equal('');
+    const events = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events).to.have.length(3);
+    expect(events[0]).to.deep.equal({ type: 'error', ...FINDING });
+    expect(events[1]).to.deep.equal({
+      type: 'error',
+      message: 'inventory.yaml: invalid',
+      hint: 'fix it',
+      exit_code: 4,
+    });
+    expect(events[2]).to.deep.include({
+      type: 'summary',
+      mode: 'apply',
+      hosts: {},
+      changed: 0,
+      error: 'inventory.yaml: invalid',
+      exit_code: 4,
+    });
   });
 });

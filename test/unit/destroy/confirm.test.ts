@@ -24,7 +24,7 @@ describe('lbprov destroy confirmation', function () {
         /lb1 \(director \(MASTER\)\)\s+lb2 \(director \(BACKUP\)\)\s+rs1 \(real server\)\s+rs2 \(real server\)/,
       );
       await session.answer('Undo lbprov on these hosts? (y/N)', 'n');
-      await session.expect('Nothing was changed.');
+      await session.expect('lbprov: nothing was changed: destroy was not confirmed');
       expect(await session.exitCode()).to.equal(130);
     } finally {
       session.kill();

@@ -27,6 +27,11 @@ export class PtySession {
     this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code ?? -1)));
   }
 
+  /** Everything written so far, colours and cursor movement included. */
+  get output(): string {
+    return this.raw;
+  }
+
   /** Everything shown so far, without colours and cursor movement. */
   get screen(): string {
     return stripAnsi(this.raw);

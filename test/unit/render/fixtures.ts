@@ -31,6 +31,7 @@ export const seedInventory: Inventory = {
     auth_type: 'PASS',
     auth_pass: { env: 'LBPROV_VRRP_PASS' },
     vip: { address: '10.8.80.200', prefix_length: 24 },
+    unicast: false,
   },
   service: {
     port: 6379,

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { Director, Inventory } from '../../../src/model/inventory.js';
 import {
   hasConfigTest,
   keepalivedSyntaxFor,
@@ -96,6 +97,66 @@ describe('renderKeepalivedConf', () => {
       ).to.throw(/auth_pass/);
     });
   }
+});
+
+describe('renderKeepalivedConf with vrrp.unicast', () => {
+  const unicast: Inventory = { ...seedInventory, vrrp: { ...seedInventory.vrrp, unicast: true } };
+  const third: Director = { ...director('BACKUP'), host: '10.8.80.216', name: 'lb-third', priority: 5 };
+  const threeDirectors: Inventory = { ...unicast, directors: [...unicast.directors, third] };
+
+  /** The vrrp_instance block as written, indentation included. */
+  function vrrpInstance(inv: Inventory, self: Director): string[] {
+    const lines = renderKeepalivedConf(inv, self, { authPass, syntax: '2' }).split('\n');
+    const start = lines.indexOf('vrrp_instance VI_1 {');
+    return lines.slice(start, lines.indexOf('}', start) + 1);
+  }
+
+  it('writes unicast_src_ip and unicast_peer right after advert_int, indented as the block', () => {
+    const block = vrrpInstance(unicast, director('MASTER'));
+    const advertInt = block.indexOf('    advert_int 1');
+    expect(block.slice(advertInt, advertInt + 6)).to.deep.equal([
+      '    advert_int 1',
+      '    unicast_src_ip 10.8.80.218',
+      '    unicast_peer {',
+      '        10.8.80.217',
+      '    }',
+      '    authentication {',
+    ]);
+  });
+
+  it('gives the BACKUP the MASTER as its only peer', () => {
+    const lines = configLines(renderKeepalivedConf(unicast, director('BACKUP'), { authPass, syntax: '1.2' }));
+    const peers = lines.indexOf('unicast_peer {');
+    expect(lines).to.include('unicast_src_ip 10.8.80.217');
+    expect(lines.slice(peers, peers + 3)).to.deep.equal(['unicast_peer {', '10.8.80.218', '}']);
+  });
+
+  for (const self of threeDirectors.directors) {
+    it(`lists every other director as a peer, one per line, for ${self.name} of three`, () => {
+      const block = vrrpInstance(threeDirectors, self);
+      const peers = block.indexOf('    unicast_peer {');
+      const others = threeDirectors.directors.filter((d) => d !== self).map((d) => `        ${d.host}`);
+      expect(block).to.include(`    unicast_src_ip ${self.host}`);
+      expect(block.slice(peers, peers + 4)).to.deep.equal(['    unicast_peer {', ...others, '    }']);
+    });
+  }
+
+  it('leaves out the director itself when handed a copy (the BACKUP standing in at a raised priority)', () => {
+    const standIn = { ...director('BACKUP'), priority: 102 };
+    const block = vrrpInstance(unicast, standIn);
+    const peers = block.indexOf('    unicast_peer {');
+    expect(block.slice(peers, peers + 3)).to.deep.equal([
+      '    unicast_peer {',
+      '        10.8.80.218',
+      '    }',
+    ]);
+  });
+
+  it('writes no unicast keyword when vrrp.unicast is false (multicast, as the how-to)', () => {
+    for (const state of ['MASTER', 'BACKUP'] as const) {
+      expect(render(state, '2')).not.to.match(/unicast/);
+    }
+  });
 });
 
 describe('keepalivedSyntaxFor', () => {
