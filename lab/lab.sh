@@ -3,7 +3,11 @@
 # network/mount/PID/UTS/IPC namespaces, overlay root filesystem and sshd, on one bridge in the root
 # namespace that carries the control address 192.168.56.1. See lab/README.md.
 #
-#   bash lab/lab.sh up | down | status | ssh <host> [command...] | clean
+#   bash lab/lab.sh up [--real-servers N] | down | status | ssh <host> [command...] | clean
+#
+# `up --real-servers N` (default 2) runs rs1..rsN: rs1 and rs2 keep the Vagrant lab's addresses,
+# the others take the next free ones of the /24. The names and addresses of a running lab are in
+# .run/topology ("name address role" per line), which the benchmarks and scaled tests read.
 set -euo pipefail
 
 # The lab's daemons must not inherit a caller's descriptors: flock(1) hands its lock descriptor to
@@ -29,8 +33,11 @@ CONTROL_IP=$NET_PREFIX.1
 BRIDGE=lbprov-br0
 NS_PREFIX=lbprov-
 VETH_PREFIX=lbp-
-HOSTS=(lb1 lb2 rs1 rs2 client)
-declare -A HOST_IP=([lb1]=$NET_PREFIX.10 [lb2]=$NET_PREFIX.11 [rs1]=$NET_PREFIX.21 [rs2]=$NET_PREFIX.22 [client]=$NET_PREFIX.30)
+DEFAULT_REAL_SERVERS=2
+# .21 to .254, less the client (.30) and the VIP (.200).
+MAX_REAL_SERVERS=232
+HOSTS=()
+declare -A HOST_IP=() HOST_ROLE=()
 HTTP_PORT=8080
 ACNG_PORTS=(3142 3143 3144 3145)
 # Every link the lab creates carries this alias: it is how the lab tells its own interfaces from
@@ -57,7 +64,38 @@ LAB_KEY=$RUN_DIR/id_ed25519
 PID_DIR=$RUN_DIR/pids
 LOG_DIR=$RUN_DIR/logs
 HOSTS_DIR=$RUN_DIR/hosts
+# How many real servers the lab that is up runs, and its names and addresses.
+REAL_SERVERS_FILE=$RUN_DIR/real-servers
+TOPOLOGY_FILE=$RUN_DIR/topology
 ACNG_DIR=$RUN_DIR/apt-cacher-ng
+
+# The one place the lab's names and addresses are derived: the directors and the client as in the
+# Vagrant lab, then rs1..rsN on the free addresses in order.
+set_topology() { # real-server-count
+  local count=$1 octet=20 i
+  HOSTS=(lb1 lb2)
+  HOST_IP=([lb1]=$NET_PREFIX.10 [lb2]=$NET_PREFIX.11 [client]=$NET_PREFIX.30)
+  HOST_ROLE=([lb1]=director [lb2]=director [client]=client)
+  for ((i = 1; i <= count; i++)); do
+    octet=$((octet + 1))
+    while ((octet == 30 || octet == 200)); do octet=$((octet + 1)); done
+    HOSTS+=("rs$i")
+    HOST_IP[rs$i]=$NET_PREFIX.$octet
+    HOST_ROLE[rs$i]=real_server
+  done
+  HOSTS+=(client)
+}
+
+# The lab that is up keeps its size until `down`; a new one has the default.
+set_topology "$(cat "$REAL_SERVERS_FILE" 2>/dev/null || echo "$DEFAULT_REAL_SERVERS")"
+
+write_topology() {
+  local h tmp
+  tmp=$(mktemp "$RUN_DIR/.hosts.XXXXXX")
+  for h in "${HOSTS[@]}"; do printf '%s %s %s\n' "$h" "${HOST_IP[$h]}" "${HOST_ROLE[$h]}"; done >"$tmp"
+  chmod 0644 "$tmp"
+  mv "$tmp" "$TOPOLOGY_FILE"
+}
 
 need_root() { [[ $EUID -eq 0 ]] || die "must run as root (namespaces, bridge, mounts): try sudo"; }
 
@@ -448,10 +486,28 @@ wait_ssh() {
 # commands
 
 cmd_up() {
+  local count=$DEFAULT_REAL_SERVERS
+  while (($#)); do
+    case $1 in
+    --real-servers)
+      [[ ${2:-} =~ ^[1-9][0-9]*$ ]] && (($2 <= MAX_REAL_SERVERS)) ||
+        die "--real-servers takes a number from 1 to $MAX_REAL_SERVERS (the lab's /24), not '${2:-}'"
+      count=$2
+      shift 2
+      ;;
+    *) die "usage: $SCRIPT_NAME up [--real-servers N]" ;;
+    esac
+  done
   need_root
   take_lock
   local t rootfs h
   t=$(now)
+  if [[ -f $REAL_SERVERS_FILE ]] && [[ $(cat "$REAL_SERVERS_FILE") != "$count" ]]; then
+    die "the lab is up with $(cat "$REAL_SERVERS_FILE") real servers; run \`$SCRIPT_NAME down\` first to start it with $count"
+  fi
+  set_topology "$count"
+  mkdir -p "$RUN_DIR"
+  printf '%s\n' "$count" >"$REAL_SERVERS_FILE"
   step "check for clashes (bridge $BRIDGE, subnet $SUBNET_ADDR/$SUBNET_LEN)" check_clashes
   step "root filesystem" build_rootfs
   rootfs=$(rootfs_dir)
@@ -467,6 +523,7 @@ cmd_up() {
   step "hosts" start_hosts "$rootfs"
   step "ssh client files" write_ssh_files "$HOSTS_DIR" 5
   step "wait for sshd" wait_ssh
+  write_topology
   say "up in $(since "$t"): ssh -F $SSH_CONFIG lb1   or   bash lab/lab.sh ssh lb1"
 }
 
@@ -479,6 +536,7 @@ cmd_down() {
   step "apt proxy" stop_pid acng
   step "artifact server" stop_pid http
   step "bridge" remove_bridge
+  rm -f "$REAL_SERVERS_FILE" "$TOPOLOGY_FILE"
   say "down in $(since "$t")"
 }
 
@@ -571,7 +629,7 @@ main() {
   status) cmd_status "$@" ;;
   ssh) cmd_ssh "$@" ;;
   clean) cmd_clean "$@" ;;
-  *) die "usage: lab.sh up | down | status | ssh <host> [command...] | clean" ;;
+  *) die "usage: lab.sh up [--real-servers N] | down | status | ssh <host> [command...] | clean" ;;
   esac
 }
 

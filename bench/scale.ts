@@ -1,0 +1,131 @@
+// How lbprov's cost grows with the cluster, against the SSH floor, measured in ONE run:
+//   sudo LBPROV_AUTH_PASS=... npx tsx bench/scale.ts [sizes] [rounds]     e.g. 4,20,100 5
+// For each size (hosts: two directors and size-2 real servers) it brings the namespace lab up
+// with that many real servers (lab/lab.sh up --real-servers N), converges it with an inventory
+// generated from inventory/lab.yaml, then times, median of `rounds`: `lbprov apply` (a no-op),
+// `lbprov apply --dry-run`, `lbprov status`, and the floor (bench/floor.mjs: one Node process
+// connecting to every host in parallel with the same library and running `true`). It prints a
+// table of ratios to the floor and writes bench/.work/scale.csv. The lab is taken down at the end.
+// Ansible is not run here: the lab's hosts have no Python (bench/noop-apply.ts says the same).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+
+const root = resolve(import.meta.dirname, '..');
+const lab = resolve(root, 'lab/lab.sh');
+const runDir = resolve(root, 'lab/.run');
+const work = resolve(root, 'bench/.work');
+const sizes = (process.argv[2] ?? '4,20,100').split(',').map(Number);
+const rounds = Number(process.argv[3] ?? 5);
+process.env.LBPROV_AUTH_PASS ??= 'Lab7Pw9';
+
+interface LabHost {
+  name: string;
+  address: string;
+  role: string;
+}
+
+function sh(command: string, args: string[]): string {
+  return execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+function timed(args: string[]): { ms: number; summary: Record<string, unknown> } {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(resolve(root, 'bin/lbprov'), args, { cwd: root, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const last = result.stdout.trim().split('\n').at(-1) ?? '{}';
+  return { ms, summary: JSON.parse(last) as Record<string, unknown> };
+}
+
+function timedFloor(addresses: string[]): number {
+  const started = process.hrtime.bigint();
+  sh(process.execPath, [resolve(root, 'bench/floor.mjs'), resolve(runDir, 'id_ed25519'), ...addresses]);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+/** inventory/lab.yaml with the lab's real servers as they are up now, key paths made absolute. */
+function scaledInventory(hosts: LabHost[]): string {
+  const document = parseDocument(readFileSync(resolve(root, 'inventory/lab.yaml'), 'utf8'));
+  document.setIn(['ssh', 'identity_file'], resolve(runDir, 'id_ed25519'));
+  document.setIn(['ssh', 'known_hosts'], resolve(runDir, 'known_hosts'));
+  document.set(
+    'real_servers',
+    hosts
+      .filter((host) => host.role === 'real_server')
+      .map((host) => ({ name: host.name, host: host.address, weight: 1 })),
+  );
+  const file = resolve(work, `scale-${hosts.length}.yaml`);
+  writeFileSync(file, document.toString());
+  return file;
+}
+
+function labHosts(): LabHost[] {
+  return readFileSync(resolve(runDir, 'topology'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [name = '', address = '', role = ''] = line.split(' ');
+      return { name, address, role };
+    });
+}
+
+mkdirSync(work, { recursive: true });
+const rows: string[] = [
+  'hosts,floor_ms,noop_ms,dry_run_ms,status_ms,noop_ratio,dry_run_ratio,status_ratio,lab_up_s,lab_pss_mib',
+];
+const table: string[] = [];
+try {
+  for (const size of sizes) {
+    sh('bash', [lab, 'down']);
+    const up = process.hrtime.bigint();
+    sh('bash', [lab, 'up', '--real-servers', String(size - 2)]);
+    const upS = Number(process.hrtime.bigint() - up) / 1e9;
+    const labStatus = spawnSync('bash', [lab, 'status'], { cwd: root, encoding: 'utf8' });
+    const pss = /memory \(PSS of lab processes\): (\d+) MiB/.exec(labStatus.stdout + labStatus.stderr)?.[1];
+    const hosts = labHosts().filter((host) => host.role !== 'client');
+    const inventory = scaledInventory(hosts);
+    const cold = timed(['apply', inventory, '--json']);
+    if (cold.summary.exit_code !== 0)
+      throw new Error(`${size} hosts: cold apply exited ${String(cold.summary.exit_code)}`);
+    const addresses = hosts.map((host) => host.address);
+    const noop: number[] = [];
+    const dryRun: number[] = [];
+    const status: number[] = [];
+    const floor: number[] = [];
+    for (let round = 0; round < rounds; round += 1) {
+      const again = timed(['apply', inventory, '--json']);
+      if (again.summary.changed !== 0)
+        throw new Error(`${size} hosts: a re-apply changed ${String(again.summary.changed)}`);
+      noop.push(again.ms);
+      dryRun.push(timed(['apply', inventory, '--dry-run', '--json']).ms);
+      status.push(timed(['status', inventory, '--json']).ms);
+      floor.push(timedFloor(addresses));
+    }
+    const [f, n, d, s] = [median(floor), median(noop), median(dryRun), median(status)];
+    rows.push(
+      [size, f, n, d, s, n / f, d / f, s / f, upS, pss ?? '']
+        .map((v) => (typeof v === 'number' ? v.toFixed(2) : v))
+        .join(','),
+    );
+    table.push(
+      `| ${size} | ${f.toFixed(0)} ms | ${n.toFixed(0)} ms (${(n / f).toFixed(2)}x) | ${d.toFixed(0)} ms (${(d / f).toFixed(2)}x) | ${s.toFixed(0)} ms (${(s / f).toFixed(2)}x) | cold apply ${(cold.ms / 1000).toFixed(0)} s, lab up ${upS.toFixed(1)} s, ${pss ?? '?'} MiB |`,
+    );
+    console.log(table.at(-1));
+  }
+} finally {
+  sh('bash', [lab, 'down']);
+}
+writeFileSync(resolve(work, 'scale.csv'), `${rows.join('\n')}\n`);
+console.log(
+  `\nmedian of ${rounds} rounds per size, one run, this machine (${execFileSync('nproc').toString().trim()} cpus, node ${process.version}):`,
+);
+console.log('| hosts | floor (connect + true) | apply, no-op | apply --dry-run | status | lab |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (const line of table) console.log(line);
+console.log(`CSV: ${resolve(work, 'scale.csv')}`);
