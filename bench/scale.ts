@@ -8,9 +8,9 @@
 // table of ratios to the floor and writes bench/.work/scale.csv. The lab is taken down at the end.
 // Ansible is not run here: the lab's hosts have no Python (bench/noop-apply.ts says the same).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { labTopology, writeScaledInventory } from '../test/support/scaled-lab.js';
 
 const root = resolve(import.meta.dirname, '..');
 const lab = resolve(root, 'lab/lab.sh');
@@ -19,12 +19,6 @@ const work = resolve(root, 'bench/.work');
 const sizes = (process.argv[2] ?? '4,20,100').split(',').map(Number);
 const rounds = Number(process.argv[3] ?? 5);
 process.env.LBPROV_AUTH_PASS ??= 'Lab7Pw9';
-
-interface LabHost {
-  name: string;
-  address: string;
-  role: string;
-}
 
 function sh(command: string, args: string[]): string {
   return execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -49,32 +43,6 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
-/** inventory/lab.yaml with the lab's real servers as they are up now, key paths made absolute. */
-function scaledInventory(hosts: LabHost[]): string {
-  const document = parseDocument(readFileSync(resolve(root, 'inventory/lab.yaml'), 'utf8'));
-  document.setIn(['ssh', 'identity_file'], resolve(runDir, 'id_ed25519'));
-  document.setIn(['ssh', 'known_hosts'], resolve(runDir, 'known_hosts'));
-  document.set(
-    'real_servers',
-    hosts
-      .filter((host) => host.role === 'real_server')
-      .map((host) => ({ name: host.name, host: host.address, weight: 1 })),
-  );
-  const file = resolve(work, `scale-${hosts.length}.yaml`);
-  writeFileSync(file, document.toString());
-  return file;
-}
-
-function labHosts(): LabHost[] {
-  return readFileSync(resolve(runDir, 'topology'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [name = '', address = '', role = ''] = line.split(' ');
-      return { name, address, role };
-    });
-}
-
 mkdirSync(work, { recursive: true });
 const rows: string[] = [
   'hosts,floor_ms,noop_ms,dry_run_ms,status_ms,noop_ratio,dry_run_ratio,status_ratio,lab_up_s,lab_pss_mib',
@@ -88,8 +56,8 @@ try {
     const upS = Number(process.hrtime.bigint() - up) / 1e9;
     const labStatus = spawnSync('bash', [lab, 'status'], { cwd: root, encoding: 'utf8' });
     const pss = /memory \(PSS of lab processes\): (\d+) MiB/.exec(labStatus.stdout + labStatus.stderr)?.[1];
-    const hosts = labHosts().filter((host) => host.role !== 'client');
-    const inventory = scaledInventory(hosts);
+    const hosts = labTopology(runDir).filter((host) => host.role !== 'client');
+    const inventory = writeScaledInventory(runDir, hosts, resolve(work, `scale-${hosts.length}.yaml`));
     const cold = timed(['apply', inventory, '--json']);
     if (cold.summary.exit_code !== 0)
       throw new Error(`${size} hosts: cold apply exited ${String(cold.summary.exit_code)}`);

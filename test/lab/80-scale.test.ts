@@ -3,30 +3,14 @@
 // probe round trip per host. A test of correctness at a size, not of speed (bench/scale.ts
 // measures that). Runs last: it replaces the five-host lab and takes the scaled one down.
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
-import { LAB_INVENTORY, LAB_RUN_DIR, LAB_SCRIPT, run } from './support/lab.js';
+import { join } from 'node:path';
+import { labTopology, writeScaledInventory } from '../support/scaled-lab.js';
+import { LAB_RUN_DIR, LAB_SCRIPT, run } from './support/lab.js';
 import { LAB_AUTH_PASS, lbprov } from './support/cluster.js';
 
 const REAL_SERVERS = 20;
-
-interface LabHost {
-  name: string;
-  address: string;
-  role: string;
-}
-
-function labHosts(): LabHost[] {
-  return readFileSync(resolve(LAB_RUN_DIR, 'topology'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [name = '', address = '', role = ''] = line.split(' ');
-      return { name, address, role };
-    });
-}
 
 describe('the lab at 20 real servers', function () {
   let inventory: string;
@@ -39,7 +23,7 @@ describe('the lab at 20 real servers', function () {
       timeoutMs: 600_000,
     });
     expect(up.code, up.stderr.slice(-3000)).to.equal(0);
-    const hosts = labHosts();
+    const hosts = labTopology(LAB_RUN_DIR);
     const realServers = hosts.filter((host) => host.role === 'real_server');
     expect(realServers.map((host) => host.name)).to.deep.equal(
       Array.from({ length: REAL_SERVERS }, (_, i) => `rs${i + 1}`),
@@ -55,17 +39,10 @@ describe('the lab at 20 real servers', function () {
     });
     expect(hosts.find((host) => host.name === 'client')?.address).to.equal('192.168.56.30');
 
-    const document = parseDocument(readFileSync(LAB_INVENTORY, 'utf8'));
-    document.setIn(['ssh', 'identity_file'], resolve(LAB_RUN_DIR, 'id_ed25519'));
-    document.setIn(['ssh', 'known_hosts'], resolve(LAB_RUN_DIR, 'known_hosts'));
-    document.set(
-      'real_servers',
-      realServers.map((host) => ({ name: host.name, host: host.address, weight: 1 })),
-    );
     const dir = mkdtempSync(join(tmpdir(), 'lbprov-scale-'));
     inventory = join(dir, 'scale.yaml');
     log = join(dir, 'noop.log');
-    writeFileSync(inventory, document.toString());
+    writeScaledInventory(LAB_RUN_DIR, hosts, inventory);
   });
 
   it('converges all 22 hosts', async function () {

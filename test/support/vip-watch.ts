@@ -9,11 +9,9 @@ interface Sampler {
   stop: () => Promise<string>;
 }
 
-/** Runs `loop` on `host` over ssh (with `sshConfig`) until stopped; resolves with its output. */
-function remoteLoop(sshConfig: string, host: string, loop: string): Sampler {
-  const child = spawn('ssh', ['-F', sshConfig, '-o', 'BatchMode=yes', host, '--', loop], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+/** Runs `command` until stopped; resolves with what it printed. */
+export function collectOutput(command: string, args: readonly string[]): Sampler {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const closed = new Promise<void>((done) => child.on('close', () => done()));
@@ -23,6 +21,28 @@ function remoteLoop(sshConfig: string, host: string, loop: string): Sampler {
       await closed;
       return output;
     },
+  };
+}
+
+/** Runs `loop` on `host` over ssh (with `sshConfig`) until stopped; resolves with its output. */
+function remoteLoop(sshConfig: string, host: string, loop: string): Sampler {
+  return collectOutput('ssh', ['-F', sshConfig, '-o', 'BatchMode=yes', host, '--', loop]);
+}
+
+/**
+ * What an apply's `note` events say about the MASTER's restart: the BACKUP took the VIP, and the
+ * MASTER took it back (src/procedure/stand-in.ts). Both labs' upgrade tests read it the same way.
+ */
+export function standInNotes(events: Record<string, unknown>[]): {
+  notes: string[];
+  tookOver: boolean;
+  gaveBack: boolean;
+} {
+  const notes = events.filter((event) => event.type === 'note').map((event) => String(event.message));
+  return {
+    notes,
+    tookOver: notes.some((note) => note.startsWith('lb2 took the VIP in ')),
+    gaveBack: notes.some((note) => note.startsWith('took the VIP back from lb2 in ')),
   };
 }
 

@@ -4,8 +4,7 @@
 // lb1, then lb2, then lb1 again, a few milliseconds apart: "neither" is counted only when lb1 had
 // no VIP before and after lb2 was seen without it (and "both" likewise), which is what the
 // namespace lab can prove and the Vagrant lab's guests cannot.
-import { spawn } from 'node:child_process';
-import type { VipHistory } from '../../support/vip-watch.js';
+import { collectOutput, type VipHistory } from '../../support/vip-watch.js';
 
 const NAMESPACE_PREFIX = 'lbprov-';
 
@@ -58,14 +57,10 @@ export function watchVipInNamespaces(
   const [first, second] = directors.map((host) => `${NAMESPACE_PREFIX}${host}`);
   const holds = (namespace: string) => `$(ip -n ${namespace} -o -4 addr show | grep -c ' ${vip}/')`;
   const loop = `while :; do t=$(date +%s%N); a=${holds(first!)}; b=${holds(second!)}; c=${holds(first!)}; echo "$t $a $b $c"; sleep ${everyS}; done`;
-  const child = spawn('bash', ['-c', loop], { stdio: ['ignore', 'pipe', 'ignore'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const closed = new Promise<void>((done) => child.on('close', () => done()));
+  const sampler = collectOutput('bash', ['-c', loop]);
   return {
     stop: async () => {
-      child.kill();
-      await closed;
+      const output = await sampler.stop();
       const readings = output
         .split('\n')
         .map((line) => line.split(' '))
