@@ -81,7 +81,7 @@ export async function runOnHosts(
     masker: session.masker,
     connect: (job) =>
       session.connect(
-        session.jobs.find((candidate) => candidate.name === job.name)!,
+        session.jobs.find((candidate) => candidate.name === job.name)!.entry,
         (host, fingerprint) =>
           hostKeyNotes.push({
             type: 'warning',

@@ -5,7 +5,7 @@ import {
   type Diagnostic,
   type Problem,
 } from '../inventory/index.js';
-import type { Inventory, SecretSource } from '../model/inventory.js';
+import type { HostEntry, Inventory, SecretSource } from '../model/inventory.js';
 import { loadPlaybook, playbookPath, PlaybookError } from '../playbook/load.js';
 import { buildJobs, type ProcedureJob } from '../procedure/jobs.js';
 import { vrrpStandIn } from '../procedure/stand-in.js';
@@ -48,7 +48,7 @@ export interface Session {
   /** Who holds the VIP while keepalived restarts on the MASTER. */
   standInFor?: RunRequest['standInFor'];
   connect(
-    job: ProcedureJob,
+    entry: HostEntry,
     onHostKeyRecorded?: (host: string, fingerprint: string) => void,
   ): Promise<Transport>;
 }
@@ -121,9 +121,9 @@ export async function openSession(
     ...(limit ? { selected: limit } : {}),
     masker,
     standInFor: vrrpStandIn(inventory, secrets.authPass),
-    connect: async (job, onHostKeyRecorded) => {
+    connect: async (entry, onHostKeyRecorded) => {
       const transport = await SshTransport.connect(
-        { name: job.name, host: job.entry.host, ssh: job.entry.ssh },
+        { name: entry.name, host: entry.host, ssh: entry.ssh },
         { sudoPassword, ...(onHostKeyRecorded ? { onHostKeyRecorded } : {}) },
       );
       return trace().tracesCommands ? new TracedTransport(transport, trace(), masker) : transport;

@@ -55,15 +55,22 @@ export type EngineEvent =
       duration_ms: number;
       error?: StepError;
     }
-  | {
-      type: 'summary';
-      hosts: Record<string, HostSummary>;
-      mode: RunMode;
-      changed: number;
-      duration_ms: number;
-      exit_code: number;
-      flags: string[];
-    };
+  | RunSummary
+  | CheckEvent
+  | DrillEvent
+  | DirectorLive
+  | StatusSummary;
+
+/** The last event of apply, destroy and their dry runs: the JSON summary line scripts look for. */
+export interface RunSummary {
+  type: 'summary';
+  hosts: Record<string, HostSummary>;
+  mode: RunMode;
+  changed: number;
+  duration_ms: number;
+  exit_code: number;
+  flags: string[];
+}
 
 export interface HostSummary {
   ok: number;
@@ -77,4 +84,147 @@ export type Emit = (event: EngineEvent) => void;
 /** Step names the run's plan knows for each host, so a renderer can draw the whole list up front. */
 export interface PlanOutline {
   hosts: { name: string; role: string; steps: { id: string; name: string; handler: boolean }[] }[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// verify: one verdict per check, each with the command output that decided it
+
+/**
+ * not_provable: the check cannot be made on this cluster (a kernel without IPVS, no client host),
+ * which is never a pass: it is counted and listed on its own.
+ */
+export type Verdict = 'pass' | 'fail' | 'not_provable';
+
+/** One command run on one host, as it was run, with its combined output and exit code. */
+export interface Evidence {
+  host: string;
+  command: string;
+  output: string;
+  exit_code: number;
+}
+
+export type CheckId =
+  | 'reachable'
+  | 'vip-on-one-director'
+  | 'keepalived-running'
+  | 'ipvs-service'
+  | 'ipvs-real-server'
+  | 'vip-on-lo'
+  | 'arp-ignore'
+  | 'arp-announce'
+  | 'redis-listening'
+  | 'redis-ping'
+  | 'redis-ping-via-vip';
+
+export interface Check {
+  check: CheckId;
+  /** The host the check is about (for a cluster-wide check, the hosts it names). */
+  host: string;
+  /** What was checked, in words. */
+  title: string;
+  verdict: Verdict;
+  /** Why this verdict, naming what was found. */
+  detail: string;
+  evidence: Evidence[];
+  /** What to do about a failure. */
+  hint?: string;
+}
+
+export type CheckEvent =
+  /** Before the first check: which inventory is being verified. */
+  { type: 'verify'; file: string } | ({ type: 'check' } & Check) | VerifySummary;
+
+export interface VerifyCounts {
+  passed: number;
+  failed: number;
+  not_provable: number;
+  unreachable: number;
+}
+
+/** verify's last event; on the wire (--json) its type is 'summary', as every command's last line. */
+export interface VerifySummary extends VerifyCounts {
+  type: 'verify_summary';
+  exit_code: number;
+  not_provable_checks: { check: CheckId; host: string; title: string }[];
+  /** Hosts --limit kept out of the run. */
+  left_out: string[];
+  /** Checks --limit made impossible, and why. */
+  not_run: { check: string; reason: string }[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// drills: what was done when, what was observed, and the measurements against keepalived's rules
+
+export type Timeliness = 'as expected' | 'slower than expected' | 'not observed';
+
+export interface Measurement {
+  what: string;
+  /** From the action (stop or start) to the first poll that saw it; null when never seen. */
+  measured_ms: number | null;
+  /** keepalived's own bound for it. */
+  expected_ms: number;
+  /** What a poll and process start-up add on top of the bound before it counts as slow. */
+  tolerance_ms: number;
+  timeliness: Timeliness;
+}
+
+export type DrillKind = 'failover' | 'realserver';
+
+export interface DrillResult {
+  type: 'result';
+  drill: DrillKind;
+  measurements: Measurement[];
+  /** Parts the cluster cannot show (a kernel without IPVS). */
+  not_provable: string[];
+  problems: string[];
+  restored: boolean;
+  interrupted: boolean;
+  poll_interval_ms: number;
+  exit_code: number;
+}
+
+export type DrillEvent =
+  | { type: 'drill'; drill: DrillKind; plan: string }
+  | { type: 'action'; host: string; action: string; command: string; at_ms: number }
+  | { type: 'observed'; host: string; what: string; at_ms: number }
+  | { type: 'not_provable'; host: string; what: string; reason: string }
+  | { type: 'warning'; host?: string; message: string }
+  | DrillResult;
+
+// ---------------------------------------------------------------------------------------------
+// status: the drift the plan shows, and what each director is doing now
+
+export interface DirectorLive {
+  type: 'live';
+  host: string;
+  state: 'MASTER' | 'BACKUP';
+  keepalived: { running: boolean; detail: string };
+  holds_vip: boolean;
+  /** `ipvsadm -L -n --stats`, or why there is none. */
+  ipvs: { available: boolean; table: string };
+}
+
+/** A step whose plan says the host is not what the inventory describes. */
+export interface Drift {
+  host: string;
+  step: string;
+  name: string;
+  status: StepStatus;
+  description?: string;
+}
+
+/** status's last event; on the wire (--json) its type is 'summary'. */
+export interface StatusSummary {
+  type: 'status_summary';
+  mode: 'status';
+  converged: boolean;
+  /** The VIP the live state speaks of. */
+  vip: string;
+  drift: Drift[];
+  live_problems: string[];
+  /** Every host of the run, in the run's order. */
+  hosts: Record<string, HostSummary>;
+  flags: string[];
+  duration_ms: number;
+  exit_code: number;
 }

@@ -18,7 +18,7 @@ import {
 } from './decide.js';
 import { findAddress, parseIpAddr } from './ip-addr.js';
 import { verifyScope, type VerifyScope } from './scope.js';
-import type { Check, Evidence } from './types.js';
+import type { Check, Evidence, VerifyCounts, VerifySummary } from '../engine/events.js';
 
 /** A host's evidence, or why there is none. */
 export type Gathered<K extends string> =
@@ -127,18 +127,35 @@ export function assessCluster(
   return checks;
 }
 
-export interface VerifySummary {
-  passed: number;
-  failed: number;
-  not_provable: number;
-  unreachable: number;
-}
-
-export function summarize(checks: Check[]): VerifySummary {
+export function summarize(checks: readonly Check[]): VerifyCounts {
   return {
     passed: checks.filter((check) => check.verdict === 'pass').length,
     failed: checks.filter((check) => check.verdict === 'fail').length,
     not_provable: checks.filter((check) => check.verdict === 'not_provable').length,
     unreachable: checks.filter((check) => check.check === 'reachable').length,
+  };
+}
+
+export function verifyExitCode(counts: VerifyCounts, codes: { unreachable: number; failed: number }): number {
+  if (counts.unreachable > 0) return codes.unreachable;
+  return counts.failed > 0 ? codes.failed : 0;
+}
+
+/** verify's closing event: the counts, the exit code, and what could not be proven or was left out. */
+export function verifySummary(
+  checks: readonly Check[],
+  codes: { unreachable: number; failed: number },
+  limited: Pick<VerifyScope, 'leftOut' | 'notRun'>,
+): VerifySummary {
+  const counts = summarize(checks);
+  return {
+    type: 'verify_summary',
+    ...counts,
+    exit_code: verifyExitCode(counts, codes),
+    not_provable_checks: checks
+      .filter((check) => check.verdict === 'not_provable')
+      .map((check) => ({ check: check.check, host: check.host, title: check.title })),
+    left_out: limited.leftOut,
+    not_run: limited.notRun,
   };
 }

@@ -10,7 +10,7 @@ import { IpvsadmParseError, parseIpvsadmList, type IpvsService } from './ipvsadm
 import { listensOn, parseSsListening } from './listening.js';
 import { readPing } from './ping.js';
 import { effectiveOnInterfaces, parseConfSysctls } from './sysctl.js';
-import type { Check, Evidence } from './types.js';
+import type { Check, Evidence } from '../engine/events.js';
 
 function firstLine(text: string): string {
   return (

@@ -3,7 +3,7 @@ import { ExitCode } from '../util/exit-codes.js';
 import type { HostEntry, Inventory } from '../model/inventory.js';
 import type { Transport } from '../transport/types.js';
 import { failureOf, type ConnectHost } from './connect.js';
-import type { DrillEvent, DrillResult, Measurement } from './drill-events.js';
+import type { DrillEvent, DrillResult, Measurement } from '../engine/events.js';
 import { holdHostLock, LockBusyError } from './host-lock.js';
 import type { InterruptGuard } from './interrupt.js';
 import { POLL_INTERVAL_MS } from './poll.js';

@@ -17,7 +17,7 @@ import {
   withHosts,
   type DrillContext,
 } from './drill-common.js';
-import type { DrillResult, Measurement } from './drill-events.js';
+import type { DrillResult, Measurement } from '../engine/events.js';
 import { gatherEvidence } from './evidence.js';
 import { findAddress, parseIpAddr } from './ip-addr.js';
 import { POLL_INTERVAL_MS, pollUntil, vipHolders, type WatchedHost } from './poll.js';

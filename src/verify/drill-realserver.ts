@@ -19,7 +19,7 @@ import {
   withHosts,
   type DrillContext,
 } from './drill-common.js';
-import type { DrillResult, Measurement } from './drill-events.js';
+import type { DrillResult, Measurement } from '../engine/events.js';
 import { gatherEvidence } from './evidence.js';
 import { IPVS_SUPPORT_COMMAND, ipvsTableCommand, NO_IPVS, parseIpvsSupport } from './ipvs-support.js';
 import { IpvsadmParseError, parseIpvsadmList } from './ipvsadm.js';

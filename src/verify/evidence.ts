@@ -1,7 +1,7 @@
 import { gather } from '../engine/gather.js';
 import type { Fact } from '../facts/fact.js';
 import type { Transport } from '../transport/types.js';
-import type { Evidence } from './types.js';
+import type { Evidence } from '../engine/events.js';
 
 /** A command whose answer is kept whole: the command line, its combined output and exit code. */
 function evidenceFact(host: string, key: string, command: string): Fact<Evidence> {

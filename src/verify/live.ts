@@ -1,19 +1,10 @@
 /** The live half of `lbprov status`: what each director is doing now, beside the drift report. */
-import type { Director } from '../model/inventory.js';
+import type { Director, Inventory } from '../model/inventory.js';
+import { ExitCode } from '../util/exit-codes.js';
 import { decideKeepalivedRunning } from './decide.js';
 import { findAddress, parseIpAddr } from './ip-addr.js';
 import { NO_IPVS, parseIpvsSupport } from './ipvs-support.js';
-import type { Evidence } from './types.js';
-
-export interface DirectorLive {
-  type: 'live';
-  host: string;
-  state: 'MASTER' | 'BACKUP';
-  keepalived: { running: boolean; detail: string };
-  holds_vip: boolean;
-  /** `ipvsadm -L -n --stats`, or why there is none. */
-  ipvs: { available: boolean; table: string };
-}
+import type { DirectorLive, Drift, Evidence, RunSummary, StatusSummary } from '../engine/events.js';
 
 export function readDirectorLive(
   director: Director,
@@ -48,30 +39,34 @@ export function liveProblems(vip: string, directors: DirectorLive[], expected: n
   return [];
 }
 
-export function liveLines(vip: string, directors: DirectorLive[]): string[] {
-  if (directors.length === 0) return ["Live state: unknown (no director's state could be read)"];
-  const lines = ['Live state:'];
-  for (const director of directors) {
-    lines.push(
-      `  ${director.host} (${director.state}): ${director.keepalived.running ? director.keepalived.detail : 'keepalived NOT running'}; ` +
-        `${director.holds_vip ? `holds the VIP ${vip}` : 'does not hold the VIP'}`,
-    );
-    if (director.ipvs.available) {
-      lines.push(
-        '    $ ipvsadm -L -n --stats',
-        ...director.ipvs.table.split('\n').map((line) => `      ${line}`),
-      );
-    } else {
-      lines.push(`    IPVS table: ${director.ipvs.table}`);
-    }
-  }
-  const holders = directors.filter((director) => director.holds_vip);
-  lines.push(
-    `  VIP ${vip}: ${
-      holders.length === 0
-        ? 'on NO director'
-        : holders.map((director) => `on ${director.host} (${director.state})`).join(' and ')
-    }`,
-  );
-  return lines;
+/**
+ * status's verdict from the plan's run and the directors' live state (in the inventory's order):
+ * drifted (exit 6) when a step would change or the VIP is not on exactly one director; the run's
+ * own exit code when a host could not be read.
+ */
+export function closeStatus(
+  inventory: Inventory,
+  run: RunSummary,
+  read: readonly DirectorLive[],
+  drift: Drift[],
+): { live: DirectorLive[]; summary: StatusSummary } {
+  const vip = inventory.vrrp.vip.address;
+  const order = inventory.directors.map((director) => director.name);
+  const live = [...read].sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host));
+  const problems = liveProblems(vip, live, inventory.directors.length);
+  const drifted = drift.length > 0 || problems.length > 0;
+  const exitCode = run.exit_code !== 0 ? run.exit_code : drifted ? ExitCode.Drifted : ExitCode.Ok;
+  const summary: StatusSummary = {
+    type: 'status_summary',
+    mode: 'status',
+    converged: !drifted && exitCode === ExitCode.Ok,
+    vip,
+    drift,
+    live_problems: problems,
+    hosts: run.hosts,
+    flags: run.flags,
+    duration_ms: run.duration_ms,
+    exit_code: exitCode,
+  };
+  return { live, summary };
 }

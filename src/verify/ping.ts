@@ -1,4 +1,4 @@
-import type { Evidence } from './types.js';
+import type { Evidence } from '../engine/events.js';
 
 /** How long the client waits for each Redis answer; `timeout` exits 124 when it runs out. */
 export const PING_TIMEOUT_SECONDS = 5;

@@ -1,5 +1,5 @@
 import type { Director, Inventory, RealServer } from '../model/inventory.js';
-import type { CheckId } from './types.js';
+import type { CheckId } from '../engine/events.js';
 
 /** A check that `--limit` kept from running, and why. */
 export interface NotRun {

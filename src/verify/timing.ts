@@ -2,6 +2,7 @@
 import type { ServiceSettings } from '../model/inventory.js';
 import { keepalivedSyntaxFor } from '../render/keepalived-conf.js';
 import { isVersionBelow } from '../render/version.js';
+import type { Timeliness } from '../engine/events.js';
 
 /**
  * keepalived 1.2.x as released becomes MASTER in two scheduler turns: "Transition to MASTER STATE"
@@ -64,8 +65,6 @@ export interface Sample<T> {
 export function firstSeen<T>(samples: Sample<T>[], holds: (value: T) => boolean): number | undefined {
   return samples.find((sample) => holds(sample.value))?.at_ms;
 }
-
-export type Timeliness = 'as expected' | 'slower than expected' | 'not observed';
 
 /**
  * A measurement is as expected within the expected time plus one poll interval and the tolerance

@@ -99,4 +99,21 @@ describe('architecture: the README map matches the imports', () => {
     ).map((entry) => `${entry.from} -> ${entry.target}`);
     expect(outside).to.deep.equal([]);
   });
+
+  it('only the CLI prints: everything else hands the renderers typed events', () => {
+    const printing = sourceFiles(SRC)
+      .filter((file) => folderOf(file) !== 'cli')
+      .filter((file) => /\bprocess\.(stdout|stderr)\b|\bconsole\./.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(SRC, file));
+    expect(printing).to.deep.equal([]);
+  });
+
+  it('the renderers draw events and nothing else: they import no command, verify or transport code', () => {
+    const reaching = ALL.filter(
+      (entry) =>
+        entry.from.startsWith('cli/output/') &&
+        ['verify', 'transport', 'procedure', 'steps'].includes(entry.target),
+    ).map((entry) => `${entry.from} -> ${entry.target}`);
+    expect(reaching).to.deep.equal([]);
+  });
 });

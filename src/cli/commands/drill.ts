@@ -1,5 +1,5 @@
 import { DrillError, type DrillContext } from '../../verify/drill-common.js';
-import { drillLines, type DrillEvent, type DrillResult } from '../../verify/drill-events.js';
+import type { DrillKind, DrillResult } from '../../engine/events.js';
 import { failoverDrill } from '../../verify/drill-failover.js';
 import { realServerDrill } from '../../verify/drill-realserver.js';
 import { InterruptGuard } from '../../verify/interrupt.js';
@@ -9,14 +9,12 @@ import { warningWriter } from '../output/warnings.js';
 import { reportSetupError, type ClosingLine } from '../run-on-hosts.js';
 import { openSession, SetupError } from '../session.js';
 import { checkFailoverLimit, drillTarget } from '../drill-limit.js';
-import { connectEntry } from './verify.js';
+import { connectEntry, lineRenderer } from './verify.js';
 
 export interface DrillOptions {
   json?: boolean;
   limit?: string[];
 }
-
-type DrillKind = 'failover' | 'realserver';
 
 /**
  * `lbprov drill failover` and `lbprov drill realserver [host]`: stop one part of the cluster, time
@@ -52,11 +50,8 @@ async function drill(
     const realServer =
       kind === 'realserver' ? drillTarget(session.inventory, target, session.selected) : undefined;
     if (kind === 'failover') checkFailoverLimit(session.inventory, session.selected);
-    const print = (event: DrillEvent): void => {
-      const masked = session.masker.maskDeep(event);
-      const lines = options.json ? [JSON.stringify(masked)] : drillLines(masked);
-      process.stdout.write(`${lines.join('\n')}\n`);
-    };
+    const renderer = lineRenderer(options.json);
+    const print: DrillContext['emit'] = (event) => renderer.handle(session.masker.maskDeep(event));
     guard = new InterruptGuard((line) => warn(`lbprov: ${line}`), ExitCode.Aborted);
     const context: DrillContext = {
       inventory: session.inventory,

@@ -1,11 +1,10 @@
-import type { EngineEvent, StepStatus } from '../../engine/events.js';
+import type { DirectorLive, Drift, StatusSummary, StepStatus } from '../../engine/events.js';
 import { reportPlan } from '../../engine/host-run.js';
 import { procedureFlags } from '../../procedure/jobs.js';
 import { directorCommands } from '../../verify/commands.js';
 import { failureOf } from '../../verify/connect.js';
 import { gatherEvidence } from '../../verify/evidence.js';
-import { liveLines, liveProblems, readDirectorLive, type DirectorLive } from '../../verify/live.js';
-import { ExitCode } from '../../util/exit-codes.js';
+import { closeStatus, readDirectorLive } from '../../verify/live.js';
 import { openRunSession, reportSetupError, runOnHosts, runSummary } from '../run-on-hosts.js';
 import { chooseRenderer } from './apply.js';
 
@@ -16,34 +15,6 @@ export interface StatusOptions {
 
 /** Plan outcomes that mean the host is not what the inventory describes. */
 const DRIFTED: ReadonlySet<StepStatus> = new Set(['would_change', 'may_change', 'failed']);
-
-interface Drift {
-  host: string;
-  step: string;
-  name: string;
-  status: StepStatus;
-  description?: string;
-}
-
-function driftLines(drift: Drift[], hosts: string[], unreachable: ReadonlySet<string>): string[] {
-  const lines = ['', 'Drift:'];
-  for (const host of hosts) {
-    const mine = drift.filter((item) => item.host === host);
-    if (unreachable.has(host)) lines.push(`  ${host}: UNREACHABLE (not checked)`);
-    else if (mine.length === 0) lines.push(`  ${host}: converged`);
-    else {
-      lines.push(
-        `  ${host}: DRIFTED: ${mine
-          .map(
-            (item) =>
-              `${item.name} (${item.status.replace('_', ' ')}${item.description ? `: ${item.description}` : ''})`,
-          )
-          .join('; ')}`,
-      );
-    }
-  }
-  return lines;
-}
 
 /**
  * `lbprov status`: apply's --dry-run plan as a drift report (the same planner, read-only), plus
@@ -60,7 +31,7 @@ export async function statusCommand(file: string, options: StatusOptions): Promi
       const directors = new Map(inventory.directors.map((director) => [director.name, director]));
       const live: DirectorLive[] = [];
       const drift: Drift[] = [];
-      let summary: Extract<EngineEvent, { type: 'summary' }> | undefined;
+      let closing: { live: DirectorLive[]; summary: StatusSummary } | undefined;
       const outcome = await runOnHosts(
         session,
         renderer,
@@ -97,48 +68,16 @@ export async function statusCommand(file: string, options: StatusOptions): Promi
               ...(event.description ? { description: event.description } : {}),
             });
           }
-          // The status verdict replaces the engine's summary (which speaks of changes made).
-          if (event.type === 'summary') summary = event;
-          else renderer.handle(event);
+          // The status verdict replaces the engine's summary (which speaks of changes made). All hosts
+          // have reported by now, the directors' live state with them.
+          if (event.type === 'summary') {
+            closing = closeStatus(inventory, event, live, drift);
+            for (const entry of closing.live) renderer.handle(entry);
+            renderer.handle(masker.maskDeep(closing.summary));
+          } else renderer.handle(event);
         },
       );
-      const order = inventory.directors.map((director) => director.name);
-      live.sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host));
-      const problems = liveProblems(vip, live, inventory.directors.length);
-      const drifted = drift.length > 0 || problems.length > 0;
-      const exitCode = outcome.exitCode !== 0 ? outcome.exitCode : drifted ? ExitCode.Drifted : ExitCode.Ok;
-      const hosts = session.jobs.map((job) => job.name);
-      const unreachable = new Set(hosts.filter((host) => summary?.hosts[host]?.unreachable));
-      const lines = options.json
-        ? [
-            ...live.map((entry) => JSON.stringify(entry)),
-            JSON.stringify({
-              type: 'summary',
-              mode: 'status',
-              converged: !drifted && exitCode === ExitCode.Ok,
-              drift,
-              live_problems: problems,
-              hosts: summary?.hosts ?? {},
-              flags: summary?.flags ?? [],
-              duration_ms: summary?.duration_ms ?? 0,
-              exit_code: exitCode,
-            }),
-          ]
-        : [
-            ...driftLines(drift, hosts, unreachable),
-            '',
-            ...liveLines(vip, live),
-            ...problems.map((problem) => `  !! ${problem}`),
-            ...(summary?.flags ?? []).map((flag) => `  !! ${flag}`),
-            '',
-            exitCode === ExitCode.Ok
-              ? 'Converged: every step is as the inventory says, and one director holds the VIP.'
-              : drifted && outcome.exitCode === 0
-                ? `DRIFTED (exit code ${exitCode}): \`lbprov apply --dry-run\` shows the diffs, \`lbprov apply\` converges.`
-                : `Could not check everything (exit code ${exitCode}): see the errors above.`,
-          ];
-      process.stdout.write(`${masker.mask(lines.join('\n'))}\n`);
-      return exitCode;
+      return closing?.summary.exit_code ?? outcome.exitCode;
     },
     options.json ? runSummary('status') : undefined,
   );

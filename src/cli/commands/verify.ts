@@ -1,10 +1,12 @@
 import type { HostEntry } from '../../model/inventory.js';
 import type { Transport } from '../../transport/types.js';
-import { assessCluster, summarize } from '../../verify/checks.js';
+import { assessCluster, verifySummary } from '../../verify/checks.js';
 import { collectClusterEvidence } from '../../verify/collect.js';
 import { verifyScope } from '../../verify/scope.js';
-import { jsonLines, reportLines, summaryLines, verifyExitCode } from '../../verify/report.js';
 import { ExitCode } from '../../util/exit-codes.js';
+import { JsonRenderer } from '../output/json.js';
+import { PlainRenderer } from '../output/plain.js';
+import type { Renderer } from '../output/types.js';
 import { warningWriter } from '../output/warnings.js';
 import { reportSetupError, runSummary } from '../run-on-hosts.js';
 import { openSession, type Session } from '../session.js';
@@ -17,11 +19,14 @@ export interface VerifyOptions {
 /** The session's connect for any inventory host, including the verification client (no playbook). */
 export function connectEntry(session: Session, warn: (message: string) => void) {
   return (entry: HostEntry): Promise<Transport> =>
-    session.connect(
-      { name: entry.name, role: 'host', group: 0, entry, steps: [], handlers: [], vars: {} },
-      (host, fingerprint) =>
-        warn(`[${host}] warning: recorded new host key ${fingerprint} (host_key_policy: accept-new)`),
+    session.connect(entry, (host, fingerprint) =>
+      warn(`[${host}] warning: recorded new host key ${fingerprint} (host_key_policy: accept-new)`),
     );
+}
+
+/** verify and the drills print line by line as they go: the task tree is for steps. */
+export function lineRenderer(json: boolean | undefined): Renderer {
+  return json ? new JsonRenderer() : new PlainRenderer({ showDiffs: false });
 }
 
 /** `lbprov verify`: what a careful operator checks after an apply, each with its evidence. */
@@ -37,21 +42,17 @@ export async function verifyCommand(file: string, options: VerifyOptions): Promi
       const scope = verifyScope(session.inventory, session.selected);
       const evidence = await collectClusterEvidence(session.inventory, connectEntry(session, warn), scope);
       const checks = session.masker.maskDeep(assessCluster(session.inventory, evidence, scope));
-      const summary = summarize(checks);
-      const exitCode = verifyExitCode(summary, {
-        unreachable: ExitCode.Unreachable,
-        failed: ExitCode.Drifted,
-      });
-      const lines = options.json
-        ? jsonLines(checks, summary, exitCode, scope)
-        : [
-            `lbprov verify: ${session.inventory.file}`,
-            '',
-            ...reportLines(checks),
-            ...summaryLines(checks, summary, exitCode, scope),
-          ];
-      process.stdout.write(`${lines.join('\n')}\n`);
-      return exitCode;
+      const summary = verifySummary(
+        checks,
+        { unreachable: ExitCode.Unreachable, failed: ExitCode.Drifted },
+        scope,
+      );
+      const renderer = lineRenderer(options.json);
+      renderer.handle({ type: 'verify', file: session.inventory.file });
+      for (const check of checks) renderer.handle({ type: 'check', ...check });
+      renderer.handle(summary);
+      await renderer.finish();
+      return summary.exit_code;
     },
     options.json ? runSummary('verify') : undefined,
   );

@@ -1,7 +1,8 @@
 import { figures, Listr, ListrDefaultRendererLogLevels, type ListrTask } from 'listr2';
 import type { EngineEvent, PlanOutline } from '../../engine/events.js';
 import type { Renderer } from './types.js';
-import { errorLines, hostTroubleLine, indent, notRunLine, STATUS_WORD, summaryLines } from './words.js';
+import { EventLines, isStepEvent } from './event-lines.js';
+import { errorLines, hostTroubleLine, indent, notRunLine, STATUS_WORD } from './words.js';
 
 type StepEvent = Extract<EngineEvent, { type: 'step' }>;
 type HostEnd = Extract<EngineEvent, { type: 'host_end' }>;
@@ -36,6 +37,7 @@ export class ListrRenderer implements Renderer {
   private readonly waiters = new Map<string, Waiter>();
   private readonly hosts = new Map<string, HostView>();
   private readonly afterward: string[] = [];
+  private readonly eventLines = new EventLines();
   private readonly done: Promise<void>;
 
   constructor(
@@ -136,6 +138,10 @@ export class ListrRenderer implements Renderer {
   }
 
   handle(event: EngineEvent): void {
+    if (!isStepEvent(event)) {
+      this.afterward.push(...this.eventLines.lines(event));
+      return;
+    }
     switch (event.type) {
       case 'step':
         this.hosts.get(event.host)?.answered.resolve(true);
@@ -145,12 +151,6 @@ export class ListrRenderer implements Renderer {
         if (event.error)
           this.afterward.push(`[${event.host}] ${event.name} FAILED`, ...errorLines(event.error));
         return;
-      case 'warning':
-        this.afterward.push(`${event.host ? `[${event.host}] ` : ''}warning: ${event.message}`);
-        return;
-      case 'note':
-        this.afterward.push(`[${event.host}] ${event.message}`);
-        return;
       case 'host_end':
         if (event.error && event.unreachable)
           this.afterward.push(`[${event.host}] UNREACHABLE`, ...errorLines(event.error));
@@ -158,9 +158,6 @@ export class ListrRenderer implements Renderer {
           this.afterward.push(`[${event.host}] failed`, ...errorLines(event.error));
         this.hosts.get(event.host)?.answered.resolve(false);
         this.hosts.get(event.host)?.end.resolve(event);
-        return;
-      case 'summary':
-        this.afterward.push(...summaryLines(event));
         return;
       default:
         return;

@@ -1,10 +1,12 @@
 import type { EngineEvent } from '../../engine/events.js';
 import type { Renderer } from './types.js';
-import { errorLines, indent, STATUS_WORD, summaryLines } from './words.js';
+import { EventLines, isStepEvent, type StepEvent } from './event-lines.js';
+import { errorLines, indent, STATUS_WORD } from './words.js';
 
 /** Line-oriented output for logs, CI and pipes: one line per step, diffs indented below. */
 export class PlainRenderer implements Renderer {
   private readonly hostsWithFailedStep = new Set<string>();
+  private readonly eventLines = new EventLines();
 
   constructor(
     private readonly options: { showDiffs: boolean },
@@ -16,6 +18,15 @@ export class PlainRenderer implements Renderer {
   }
 
   handle(event: EngineEvent): void {
+    if (!isStepEvent(event)) {
+      const lines = this.eventLines.lines(event);
+      if (lines.length > 0) this.write(lines);
+      return;
+    }
+    this.handleStep(event);
+  }
+
+  private handleStep(event: StepEvent): void {
     switch (event.type) {
       case 'run':
         this.write([`lbprov ${event.mode}: ${event.hosts.join(', ')} (run ${event.run_id})`]);
@@ -36,12 +47,6 @@ export class PlainRenderer implements Renderer {
         this.write(lines);
         return;
       }
-      case 'warning':
-        this.write([`${event.host ? `[${event.host}] ` : ''}warning: ${event.message}`]);
-        return;
-      case 'note':
-        this.write([`[${event.host}] ${event.message}`]);
-        return;
       case 'host_end': {
         if (event.unreachable && event.error) {
           this.write([`[${event.host}] UNREACHABLE`, ...errorLines(event.error)]);
@@ -50,9 +55,6 @@ export class PlainRenderer implements Renderer {
         }
         return;
       }
-      case 'summary':
-        this.write(summaryLines(event));
-        return;
     }
   }
 

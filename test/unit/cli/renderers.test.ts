@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import { Writable } from 'node:stream';
 import type { EngineEvent } from '../../../src/engine/events.js';
 import { JsonRenderer } from '../../../src/cli/output/json.js';
 import { PlainRenderer } from '../../../src/cli/output/plain.js';
-import type { Renderer } from '../../../src/cli/output/types.js';
+import { capture } from './fixtures/render.js';
 
 /** One run's events: a converged host, a host with a change and a failure, an unreachable host. */
 const EVENTS: EngineEvent[] = [
@@ -87,22 +86,9 @@ const EVENTS: EngineEvent[] = [
   },
 ];
 
-function capture(make: (out: Writable) => Renderer): string {
-  let text = '';
-  const out = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  const renderer = make(out);
-  for (const event of EVENTS) renderer.handle(event);
-  return text;
-}
-
 describe('renderers: the same event stream for people and for scripts', () => {
   it('--json: one parseable event per line, the summary last', () => {
-    const lines = capture((out) => new JsonRenderer(out))
+    const lines = capture((out) => new JsonRenderer(out), EVENTS)
       .trim()
       .split('\n');
     const parsed = lines.map((line) => JSON.parse(line) as { type: string });
@@ -111,7 +97,7 @@ describe('renderers: the same event stream for people and for scripts', () => {
   });
 
   it('plain: a line per step, the failure with its command, output and hint, then the summary', () => {
-    const text = capture((out) => new PlainRenderer({ showDiffs: true }, out));
+    const text = capture((out) => new PlainRenderer({ showDiffs: true }, out), EVENTS);
     expect(text).to.match(/\[rs1\] ok +ARP settings: set live and at boot/);
     expect(text).to.match(/\[lb1\] changed +keepalived.conf: update/);
     expect(text).to.include('    +y');
@@ -127,6 +113,6 @@ describe('renderers: the same event stream for people and for scripts', () => {
   });
 
   it('plain without --diff keeps diffs out of an apply log', () => {
-    expect(capture((out) => new PlainRenderer({ showDiffs: false }, out))).not.to.include('+y');
+    expect(capture((out) => new PlainRenderer({ showDiffs: false }, out), EVENTS)).not.to.include('+y');
   });
 });

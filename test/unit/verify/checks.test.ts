@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { assessCluster, summarize, type ClusterEvidence, type Gathered } from '../../../src/verify/checks.js';
 import type { DirectorEvidenceKey, RealServerEvidenceKey } from '../../../src/verify/commands.js';
 import type { Inventory } from '../../../src/model/inventory.js';
-import type { Evidence } from '../../../src/verify/types.js';
+import type { Evidence } from '../../../src/engine/events.js';
 import {
   ARP_GOOD,
   BACKUP_ADDRESSES,

@@ -10,7 +10,7 @@ import {
   decideVipPlacement,
   type IpvsExpectation,
 } from '../../../src/verify/decide.js';
-import type { Verdict } from '../../../src/verify/types.js';
+import type { Verdict } from '../../../src/engine/events.js';
 import {
   ARP_GOOD,
   BACKUP_ADDRESSES,

@@ -1,15 +1,9 @@
 import { expect } from 'chai';
-import { summarize } from '../../../src/verify/checks.js';
+import { summarize, verifyExitCode, verifySummary } from '../../../src/verify/checks.js';
 import { findRealServer, listedInService } from '../../../src/verify/drill-realserver.js';
-import { liveProblems, type DirectorLive } from '../../../src/verify/live.js';
-import {
-  checkLines,
-  jsonLines,
-  reportLines,
-  summaryLines,
-  verifyExitCode,
-} from '../../../src/verify/report.js';
-import type { Check } from '../../../src/verify/types.js';
+import { liveProblems } from '../../../src/verify/live.js';
+import type { Check, DirectorLive, EngineEvent } from '../../../src/engine/events.js';
+import { jsonObjects, plainLines } from '../cli/fixtures/render.js';
 import type { Inventory } from '../../../src/model/inventory.js';
 import { IPVSADM_LIST, VIP } from './samples.js';
 
@@ -73,25 +67,31 @@ describe('verify report', () => {
     });
   }
 
+  const checkEvent = (check: Check): EngineEvent => ({ type: 'check', ...check });
+  const events: EngineEvent[] = [
+    ...checks.map(checkEvent),
+    verifySummary(checks, { unreachable: 3, failed: 6 }, { leftOut: [], notRun: [] }),
+  ];
+
   it('prints the verdict, the host, the evidence and what to do', () => {
-    expect(checkLines(checks[1]!)).to.deep.equal([
+    expect(plainLines([checkEvent(checks[1]!)])).to.deep.equal([
       'NOT PROVABLE  lb1: IPVS service TCP 192.168.56.200:6379',
       '      not provable: this kernel has no IPVS',
       '      [lb1] $ probe  (exit 0)',
       '        ipvs=absent: ...',
     ]);
-    expect(checkLines(checks[2]!).at(-1)).to.equal('      what to do: start it');
+    expect(plainLines([checkEvent(checks[2]!)]).at(-1)).to.equal('      what to do: start it');
   });
 
   it('refers to evidence an earlier check already printed instead of repeating it', () => {
     const again = { ...checks[1]!, title: 'real server rs1 in the IPVS service as Route' };
-    const lines = reportLines([checks[1]!, again]);
+    const lines = plainLines([checkEvent(checks[1]!), checkEvent(again)]);
     expect(lines.filter((line) => line === '        ipvs=absent: ...')).to.have.length(1);
     expect(lines).to.include('      [lb1] $ probe  (output as above)');
   });
 
   it('lists failures and not-provable checks loudly in the summary', () => {
-    const lines = summaryLines(checks, summary, 6);
+    const lines = plainLines(events);
     expect(lines).to.include('Summary: 1 passed, 1 failed, 1 NOT PROVABLE');
     expect(lines).to.include('  - rs2: Redis listening: redis-server is not running');
     expect(lines).to.include('!! 1 check(s) NOT PROVABLE on this cluster (these are not passes):');
@@ -99,7 +99,7 @@ describe('verify report', () => {
   });
 
   it('prints one JSON object per check, then the summary', () => {
-    const lines = jsonLines(checks, summary, 6).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = jsonObjects(events);
     expect(lines.map((line) => line.type)).to.deep.equal(['check', 'check', 'check', 'summary']);
     expect(lines.at(-1)).to.deep.include({ failed: 1, not_provable: 1, exit_code: 6 });
   });

@@ -1,6 +1,6 @@
 // Command output as the lab and a Debian 12 director with IPVS print it, for the parser and
 // decision tests. `\` and the lifetimes are part of `ip -o` output.
-import type { Evidence } from '../../../src/verify/types.js';
+import type { Evidence } from '../../../src/engine/events.js';
 
 export const VIP = '192.168.56.200';
 

@@ -2,9 +2,9 @@
 // whole cluster need every director and are reported as not run without one.
 import { expect } from 'chai';
 import type { HostEntry, Inventory } from '../../../src/model/inventory.js';
-import { assessCluster } from '../../../src/verify/checks.js';
+import { assessCluster, verifySummary } from '../../../src/verify/checks.js';
 import { collectClusterEvidence } from '../../../src/verify/collect.js';
-import { summaryLines, jsonLines } from '../../../src/verify/report.js';
+import { jsonObjects, plainLines } from '../cli/fixtures/render.js';
 import { verifyScope } from '../../../src/verify/scope.js';
 
 const CLIENT = '192.168.56.30';
@@ -74,12 +74,12 @@ describe('verify --limit', () => {
 
   it('the report names what --limit left out, in text and in the JSON summary', () => {
     const scope = verifyScope(inventory, new Set(['lb1']));
-    const summary = { passed: 3, failed: 0, not_provable: 0, unreachable: 0 };
-    const lines = summaryLines([], summary, 0, scope);
+    const summary = verifySummary([], { unreachable: 3, failed: 6 }, scope);
+    const lines = plainLines([summary]);
     expect(lines).to.include('Not checked: lb2, rs1, rs2 (left out by --limit)');
     expect(lines).to.include('Not run: vip-on-one-director: needs every director, and --limit left out lb2');
     expect(lines.at(-1)).to.equal('Verified: no check failed (only on the hosts --limit selected).');
-    const last = JSON.parse(jsonLines([], summary, 0, scope).at(-1)!) as Record<string, unknown>;
+    const last = jsonObjects([summary]).at(-1)!;
     expect(last).to.deep.include({ type: 'summary', exit_code: 0, left_out: ['lb2', 'rs1', 'rs2'] });
     expect(last.not_run).to.have.length(2);
   });

@@ -1,7 +1,5 @@
-/** How `lbprov verify` prints its checks: for people (verdict, detail, evidence) and as JSON lines. */
-import type { VerifySummary } from './checks.js';
-import type { VerifyScope } from './scope.js';
-import type { Check, Evidence, Verdict } from './types.js';
+/** How `lbprov verify`'s checks read for people: verdict, detail, evidence and what to do. */
+import type { Check, Evidence, Verdict, VerifySummary } from '../../engine/events.js';
 
 const WORD: Record<Verdict, string> = { pass: 'PASS', fail: 'FAIL', not_provable: 'NOT PROVABLE' };
 
@@ -26,7 +24,7 @@ function evidenceKey(evidence: Evidence): string {
  * One check for people: verdict, host, what was checked, why, the evidence and what to do.
  * Evidence already printed for an earlier check (one command decides several) is referred to.
  */
-export function checkLines(check: Check, printed: Set<string> = new Set()): string[] {
+export function checkLines(check: Check, printed: Set<string>): string[] {
   const lines = [`${WORD[check.verdict].padEnd(13)} ${check.host}: ${check.title}`, `      ${check.detail}`];
   for (const evidence of check.evidence) {
     const key = evidenceKey(evidence);
@@ -44,30 +42,8 @@ export function checkLines(check: Check, printed: Set<string> = new Set()): stri
   return lines;
 }
 
-export function reportLines(checks: Check[]): string[] {
-  const printed = new Set<string>();
-  return checks.flatMap((check) => checkLines(check, printed));
-}
-
-export function verifyExitCode(
-  summary: VerifySummary,
-  codes: { unreachable: number; failed: number },
-): number {
-  if (summary.unreachable > 0) return codes.unreachable;
-  return summary.failed > 0 ? codes.failed : 0;
-}
-
-/** What --limit kept out of the run; nothing without --limit. */
-export type LimitedBy = Pick<VerifyScope, 'leftOut' | 'notRun'>;
-
-const NOTHING_LEFT_OUT: LimitedBy = { leftOut: [], notRun: [] };
-
-export function summaryLines(
-  checks: Check[],
-  summary: VerifySummary,
-  exitCode: number,
-  limited: LimitedBy = NOTHING_LEFT_OUT,
-): string[] {
+/** The verdict of a verify run, naming each check that failed and each that could not be proven. */
+export function verifySummaryLines(summary: VerifySummary, checks: readonly Check[]): string[] {
   const lines = [
     '',
     `Summary: ${summary.passed} passed, ${summary.failed} failed, ${summary.not_provable} NOT PROVABLE` +
@@ -78,39 +54,19 @@ export function summaryLines(
     lines.push('Failed:');
     for (const check of failed) lines.push(`  - ${check.host}: ${check.title}: ${check.detail}`);
   }
-  const unprovable = checks.filter((check) => check.verdict === 'not_provable');
-  if (unprovable.length > 0) {
-    lines.push(`!! ${unprovable.length} check(s) NOT PROVABLE on this cluster (these are not passes):`);
-    for (const check of unprovable) lines.push(`  !! ${check.host}: ${check.title}`);
+  if (summary.not_provable_checks.length > 0) {
+    lines.push(
+      `!! ${summary.not_provable_checks.length} check(s) NOT PROVABLE on this cluster (these are not passes):`,
+    );
+    for (const check of summary.not_provable_checks) lines.push(`  !! ${check.host}: ${check.title}`);
   }
-  const partial = limited.leftOut.length > 0;
-  if (partial) lines.push(`Not checked: ${limited.leftOut.join(', ')} (left out by --limit)`);
-  for (const { check, reason } of limited.notRun) lines.push(`Not run: ${check}: ${reason}`);
+  const partial = summary.left_out.length > 0;
+  if (partial) lines.push(`Not checked: ${summary.left_out.join(', ')} (left out by --limit)`);
+  for (const { check, reason } of summary.not_run) lines.push(`Not run: ${check}: ${reason}`);
   lines.push(
-    exitCode === 0
+    summary.exit_code === 0
       ? `Verified: no check failed${summary.not_provable > 0 ? `, but ${summary.not_provable} could not be proven` : ''}${partial ? ' (only on the hosts --limit selected)' : ''}.`
-      : `Verification FAILED (exit code ${exitCode}).`,
+      : `Verification FAILED (exit code ${summary.exit_code}).`,
   );
   return lines;
-}
-
-export function jsonLines(
-  checks: Check[],
-  summary: VerifySummary,
-  exitCode: number,
-  limited: LimitedBy = NOTHING_LEFT_OUT,
-): string[] {
-  return [
-    ...checks.map((check) => JSON.stringify({ type: 'check', ...check })),
-    JSON.stringify({
-      type: 'summary',
-      ...summary,
-      exit_code: exitCode,
-      not_provable_checks: checks
-        .filter((check) => check.verdict === 'not_provable')
-        .map((check) => ({ check: check.check, host: check.host, title: check.title })),
-      left_out: limited.leftOut,
-      not_run: limited.notRun,
-    }),
-  ];
 }

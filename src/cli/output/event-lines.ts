@@ -1,0 +1,53 @@
+import type { Check, DirectorLive, EngineEvent } from '../../engine/events.js';
+import { checkLines, verifySummaryLines } from './check-lines.js';
+import { drillLines } from './drill-lines.js';
+import { statusLines } from './status-lines.js';
+import { summaryLines } from './words.js';
+
+/** The events each human renderer draws in its own way; every other event reads the same in all of them. */
+export type StepEvent = Extract<
+  EngineEvent,
+  { type: 'run' | 'host_start' | 'step_start' | 'step' | 'host_end' }
+>;
+
+export function isStepEvent(event: EngineEvent): event is StepEvent {
+  return ['run', 'host_start', 'step_start', 'step', 'host_end'].includes(event.type);
+}
+
+/**
+ * The lines of every event that is not a step's, for people. It remembers what a later line refers
+ * to: evidence already shown, the checks a verify summary names, the live state status closes with.
+ */
+export class EventLines {
+  private readonly printedEvidence = new Set<string>();
+  private readonly checks: Check[] = [];
+  private readonly live: DirectorLive[] = [];
+
+  lines(event: Exclude<EngineEvent, StepEvent>): string[] {
+    switch (event.type) {
+      case 'warning':
+        return [`${event.host ? `[${event.host}] ` : ''}warning: ${event.message}`];
+      case 'note':
+        return [`[${event.host}] ${event.message}`];
+      case 'summary':
+        return summaryLines(event);
+      case 'verify':
+        return [`lbprov verify: ${event.file}`, ''];
+      case 'check': {
+        const { type: _type, ...check } = event;
+        this.checks.push(check);
+        return checkLines(check, this.printedEvidence);
+      }
+      case 'verify_summary':
+        return verifySummaryLines(event, this.checks);
+      case 'live':
+        // Drawn with the drift in status's closing report.
+        this.live.push(event);
+        return [];
+      case 'status_summary':
+        return statusLines(event, this.live);
+      default:
+        return drillLines(event);
+    }
+  }
+}
