@@ -8,6 +8,7 @@ import type { StatusOptions } from './commands/status.js';
 import type { DestroyCommandOptions } from './commands/destroy.js';
 import type { ValidateOptions } from './commands/validate.js';
 import type { VerifyOptions } from './commands/verify.js';
+import { DEFAULT_CONCURRENCY } from '../engine/concurrency.js';
 
 // Each command loads its modules when it runs: `--help` and `validate` stay fast.
 
@@ -19,7 +20,7 @@ const VERSION = (nodeModule.createRequire(import.meta.url)('../../package.json')
  * The outside of lbprov: parses arguments, picks a command, and turns every outcome into an exit code.
  * No stack trace reaches the user; an unexpected error is reported as a bug with exit code 70.
  */
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('lbprov')
     .description('Provision a Redis load balancer (keepalived VRRP + LVS direct routing) over SSH')
     .version(VERSION)
@@ -81,7 +82,7 @@ export function buildProgram(): Command {
     .option('--dry-run', 'show what would change, with diffs; change nothing on any host')
     .option('--json', 'print one JSON event per line; the last line is the summary')
     .option('--limit <hosts>', LIMIT_HELP, collect, [])
-    .option('--concurrency <n>', 'hosts contacted at once (default 16)')
+    .option('--concurrency <n>', `hosts contacted at once (default ${DEFAULT_CONCURRENCY})`)
     .option('--diff', 'also show file diffs for changes made')
     .action(async (file: string, opts: ApplyOptions) => {
       const { applyCommand } = await import('./commands/apply.js');

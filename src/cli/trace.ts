@@ -8,7 +8,7 @@ import { escapeUnprintable } from '../util/printable.js';
  * the run, for an operator to read while it runs or afterwards. Everything passes the run's
  * masker first: a secret in a script or in a host's answer never reaches the screen or the file.
  */
-export interface TraceOptions {
+interface TraceOptions {
   verbose?: boolean;
   log?: string;
   /** With --json, -v's commands are events on stdout (stderr stays quiet but for a crash). */
@@ -66,7 +66,7 @@ export class Trace {
   }
 }
 
-export interface CommandRecord {
+interface CommandRecord {
   host: string;
   /** The script as the host receives it, masked. */
   command: string;

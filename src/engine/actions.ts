@@ -106,7 +106,7 @@ async function readCapped(response: Response, url: string, max: number): Promise
   return Buffer.concat(chunks);
 }
 
-export interface ActionContext {
+interface ActionContext {
   transport: Transport;
   downloads: ControlDownloads;
   /** Whether a file write must first keep a copy of what it replaces. */

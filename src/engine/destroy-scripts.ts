@@ -42,7 +42,7 @@ export function modifiedCopyPath(path: string, runId: string): string {
   return `${path}.lbprov-modified-${runId}`;
 }
 
-export interface FileUndo {
+interface FileUndo {
   path: string;
   /** sha256 of what lbprov last wrote there; absent for files lbprov did not write itself (downloads). */
   writtenSha?: string;
@@ -128,7 +128,7 @@ export function removeDirScript(path: string): string {
 }
 
 /** Where apt logs each transaction, with every package it installed (rotated monthly, compressed). */
-export const APT_LOG_DIR = '/var/log/apt';
+const APT_LOG_DIR = '/var/log/apt';
 
 /**
  * Every package apt installed in the newest transaction that installed each package of `$installed`,

@@ -155,7 +155,7 @@ export function hasWork(job: HostJob, probe: HostProbe): boolean {
   return planSteps(job, probe).some(({ result }) => result.status === 'change' || result.status === 'fail');
 }
 
-export interface ApplyContext {
+interface ApplyContext {
   runId: string;
   owner: string;
   downloads: ControlDownloads;

@@ -9,7 +9,7 @@ import { RECORD_DIR, STAGE_DIR } from './record.js';
  * the trace of a run that died.
  */
 export const LOCK_PATH = '/run/lbprov.lock';
-export const LOCK_INFO_PATH = '/run/lbprov.lock.info';
+const LOCK_INFO_PATH = '/run/lbprov.lock.info';
 
 /** `staged`: files a run uploaded and did not consume before it died (they may hold secrets). */
 export type LockState = ({ held: false; stale?: string } | { held: true; holder: string }) & {

@@ -54,7 +54,7 @@ export function factsFor(steps: PlannedStep[]): Fact<unknown>[] {
   return [hostFacts, ...steps.flatMap((step) => step.module.facts(step.args))];
 }
 
-export function conditionVars(vars: Record<string, unknown>, facts: HostFacts): Record<string, unknown> {
+function conditionVars(vars: Record<string, unknown>, facts: HostFacts): Record<string, unknown> {
   return { ...vars, facts };
 }
 

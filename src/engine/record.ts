@@ -4,7 +4,7 @@ import type { UndoRecord } from '../steps/types.js';
 /** Where lbprov keeps what it did on a host; destroy reads it to undo exactly that. */
 export const RECORD_DIR = '/var/lib/lbprov';
 export const RECORD_PATH = `${RECORD_DIR}/state.json`;
-export const BACKUP_DIR = `${RECORD_DIR}/backup`;
+const BACKUP_DIR = `${RECORD_DIR}/backup`;
 /**
  * Uploads wait here until the root script that consumes them runs (keepalived.conf holds the VRRP
  * password): readable by the connecting user and root only, emptied at the start of every run.

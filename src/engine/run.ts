@@ -77,6 +77,7 @@ export interface RunRequest {
   /** Replaces the default apply / dry-run work (destroy, status). */
   work?: HostWork;
   jobs: RunJob[];
+  /** Hosts contacted at once (DEFAULT_CONCURRENCY unless the user says). */
   concurrency: number;
   connect(job: RunJob): Promise<Transport>;
   emit(event: EngineEvent): void;

@@ -23,7 +23,7 @@ export interface LoadResult {
   warnings: Diagnostic[];
 }
 
-export interface LoadOptions {
+interface LoadOptions {
   /**
    * The caller connects to the hosts next (apply, status, ...): a key file that does not exist is
    * an error. Otherwise (validate) it is a warning: an inventory may be checked where its keys are

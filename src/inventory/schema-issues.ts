@@ -6,7 +6,7 @@ import { didYouMean } from './suggest.js';
 
 /** Translates zod's issues into findings that say what is wrong and what would be right. */
 
-export interface IssueContext {
+interface IssueContext {
   valueAt(path: readonly PathSegment[]): unknown;
   sourceText(path: readonly PathSegment[]): string | undefined;
   /** Keys the schema accepts in the mapping at `path`, for did-you-mean. */

@@ -6,10 +6,10 @@ import { formatPath, type PathSegment } from './diagnostic.js';
 import type { Finding } from './finding.js';
 import type { InventoryFile } from './schema.js';
 
-export type SshFileKind = 'identity_file' | 'known_hosts';
+type SshFileKind = 'identity_file' | 'known_hosts';
 
 /** A local file a connection reads, and the key of the inventory that names it. */
-export interface SshFileUse {
+interface SshFileUse {
   path: PathSegment[];
   file: string;
   kind: SshFileKind;
@@ -17,7 +17,7 @@ export interface SshFileUse {
   unwritten?: boolean;
 }
 
-export interface SshFileProblem extends Finding {
+interface SshFileProblem extends Finding {
   /** Only a key can be missing: a known_hosts that does not exist yet is an empty one. */
   missing: boolean;
 }

@@ -24,13 +24,13 @@ export interface YamlSource {
   sourceText(path: readonly PathSegment[]): string | undefined;
 }
 
-export interface YamlSyntaxError {
+interface YamlSyntaxError {
   line: number;
   column: number;
   message: string;
 }
 
-export type ParsedYaml = { ok: true; source: YamlSource } | { ok: false; errors: YamlSyntaxError[] };
+type ParsedYaml = { ok: true; source: YamlSource } | { ok: false; errors: YamlSyntaxError[] };
 
 export function parseYaml(text: string): ParsedYaml {
   const lineCounter = new LineCounter();

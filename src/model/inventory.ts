@@ -10,7 +10,7 @@ export type HostKeyPolicy = 'strict' | 'accept-new';
 export type SettingOrigin = 'inventory' | 'ssh config' | 'default';
 
 /** The connection values whose origin is kept, for `lbprov validate --show-connections`. */
-export type SshOrigins = Partial<
+type SshOrigins = Partial<
   Record<
     'host_name' | 'user' | 'port' | 'identity_file' | 'known_hosts' | 'host_key_policy' | 'jump',
     SettingOrigin
@@ -60,7 +60,7 @@ export interface SourceArtifact {
   fetch: 'auto' | 'host' | 'control';
 }
 
-export interface KeepalivedSettings extends SourceArtifact {
+interface KeepalivedSettings extends SourceArtifact {
   prefix: string;
 }
 
@@ -69,7 +69,7 @@ export interface Vip {
   prefix_length: number;
 }
 
-export interface VrrpSettings {
+interface VrrpSettings {
   interface: string;
   virtual_router_id: number;
   advert_int: number;
@@ -84,7 +84,7 @@ export interface VrrpSettings {
   unicast: boolean;
 }
 
-export type LbAlgo =
+type LbAlgo =
   'rr' | 'wrr' | 'lc' | 'wlc' | 'lblc' | 'lblcr' | 'dh' | 'sh' | 'sed' | 'nq' | 'mh' | 'fo' | 'ovf' | 'twos';
 
 export interface ServiceSettings {
@@ -116,7 +116,7 @@ export interface RealServer extends HostEntry {
   weight: number;
 }
 
-export interface RedisSettings {
+interface RedisSettings {
   manage: boolean;
   install: boolean;
   /** requirepass on the real servers (when lbprov manages Redis); absent: Redis asks for none. */

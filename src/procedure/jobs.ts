@@ -6,9 +6,9 @@ import type { Playbook } from '../playbook/load.js';
 import { directorVars, realServerVars } from './vars.js';
 
 /** Real servers first (they must be ready before traffic arrives), then BACKUP, then MASTER. */
-export const GROUP = { realServers: 0, backup: 1, master: 2 } as const;
+const GROUP = { realServers: 0, backup: 1, master: 2 } as const;
 
-export interface Playbooks {
+interface Playbooks {
   director: Playbook;
   realServer: Playbook;
 }

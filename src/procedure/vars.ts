@@ -29,7 +29,7 @@ import {
 import type { DirectorVars, RealServerVars } from '../playbook/role-vars.js';
 
 /** Where sources are fetched and built; destroy removes the whole folder. */
-export const SOURCE_ROOT = '/usr/local/src/lbprov';
+const SOURCE_ROOT = '/usr/local/src/lbprov';
 // /var/run exists on old and new hosts alike (it links to /run where /run exists).
 export const KEEPALIVED_PID_FILE = '/var/run/keepalived.pid';
 

@@ -8,7 +8,7 @@ export interface OutputExpectation {
   meaning: string;
 }
 
-export interface BuildStep {
+interface BuildStep {
   name: string;
   /** A complete shell command; it changes into the source directory itself. */
   command: string;
@@ -355,7 +355,7 @@ export function ipvsadmBuildPlan(opts: { version: string; srcDir: string }): Bui
   };
 }
 
-export interface KeepalivedBuildInfo {
+interface KeepalivedBuildInfo {
   version: string;
   /** Built with LVS (IPVS) support; 'unknown' when the output does not say. */
   lvs: boolean | 'unknown';

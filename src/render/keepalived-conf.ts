@@ -30,7 +30,7 @@ export function hasConfigTest(version: string): boolean {
   return !isVersionBelow(version, FIRST_VERSION_WITH_CONFIG_TEST);
 }
 
-export interface KeepalivedConfOptions {
+interface KeepalivedConfOptions {
   /** The resolved VRRP password (the inventory may name an environment variable instead). */
   authPass: string;
   syntax: KeepalivedSyntax;

@@ -5,7 +5,7 @@ import { KEEPALIVED_CONF_PATH } from './keepalived-conf.js';
 /** The pid file the systemd unit passes with `-p` (systemd hosts always have /run). */
 const UNIT_PID_FILE = '/run/keepalived.pid';
 
-export interface KeepalivedInitOptions {
+interface KeepalivedInitOptions {
   /** keepalived's install prefix; the binary is `<prefix>/sbin/keepalived`. */
   prefix: string;
   /** Passed to keepalived with `-p`, so the script and the daemon agree on it. */

@@ -1,5 +1,5 @@
 /** Dotted release numbers ("1.2.0", "2.2.7") compared numerically, part by part. */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const left = versionParts(a);
   const right = versionParts(b);
   for (let i = 0; i < Math.max(left.length, right.length); i++) {

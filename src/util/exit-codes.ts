@@ -19,5 +19,3 @@ export const ExitCode = {
   /** lbprov itself is broken (a bug): please report it. */
   Internal: 70,
 } as const;
-
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -4,7 +4,7 @@ import { UnreachableError, type Transport } from '../transport/types.js';
 /** Opens an SSH connection to one inventory host (the session's connect, with its masker and sudo). */
 export type ConnectHost = (entry: HostEntry) => Promise<Transport>;
 
-export interface HostFailure {
+interface HostFailure {
   message: string;
   hint?: string;
 }

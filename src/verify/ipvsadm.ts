@@ -1,8 +1,8 @@
 /** Parsing `ipvsadm -L -n`: the virtual services keepalived set up and their real servers. */
 
-export type ForwardMethod = 'Route' | 'Masq' | 'Tunnel' | 'Local' | string;
+type ForwardMethod = 'Route' | 'Masq' | 'Tunnel' | 'Local' | string;
 
-export interface IpvsRealServer {
+interface IpvsRealServer {
   address: string;
   port: number;
   forward: ForwardMethod;

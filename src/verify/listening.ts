@@ -1,6 +1,6 @@
 /** Parsing `ss -ltn`: which local addresses a TCP port listens on. */
 
-export interface ListeningSocket {
+interface ListeningSocket {
   address: string;
   port: number;
 }

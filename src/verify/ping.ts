@@ -1,14 +1,14 @@
 import type { Evidence } from '../engine/events.js';
 
 /** How long the client waits for each Redis answer; `timeout` exits 124 when it runs out. */
-export const PING_TIMEOUT_SECONDS = 5;
+const PING_TIMEOUT_SECONDS = 5;
 
 /** `address` is an inventory host or VIP, whose alphabet (digits, letters, `.`, `-`) needs no quoting. */
 export function pingCommand(address: string, port: number): string {
   return `timeout ${PING_TIMEOUT_SECONDS} redis-cli -h ${address} -p ${port} ping`;
 }
 
-export interface PingOutcome {
+interface PingOutcome {
   answered: boolean;
   detail: string;
   hint?: string;

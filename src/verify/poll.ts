@@ -8,7 +8,7 @@ import type { Sample } from './timing.js';
 /** How often a drill looks: the resolution of every time it reports. */
 export const POLL_INTERVAL_MS = 100;
 
-export interface PollOptions<T> {
+interface PollOptions<T> {
   /** The drill's clock (milliseconds since it began): samples are stamped with it. */
   clock(): number;
   /** Counted from the first poll. */

@@ -2,7 +2,7 @@ import type { Director, Inventory, RealServer } from '../model/inventory.js';
 import type { CheckId } from '../engine/events.js';
 
 /** A check that `--limit` kept from running, and why. */
-export interface NotRun {
+interface NotRun {
   check: CheckId;
   reason: string;
 }

@@ -3,7 +3,7 @@
  * never by signalling the process: a keepalived killed with -9 keeps the VIP, so the init system's
  * TERM is the only safe stop.
  */
-export type ServiceVerb = 'start' | 'stop';
+type ServiceVerb = 'start' | 'stop';
 
 /** `name` is one of lbprov's fixed service names (keepalived, redis-server, redis): no quoting needed. */
 export function initCommand(name: string, verb: ServiceVerb): string {

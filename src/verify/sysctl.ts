@@ -5,7 +5,7 @@
  */
 
 /** key -> interface (`all`, `default`, `lo`, `eth0`, ...) -> value. */
-export type InterfaceSysctls = Map<string, Map<string, number>>;
+type InterfaceSysctls = Map<string, Map<string, number>>;
 
 const LINE = /^\/proc\/sys\/net\/ipv4\/conf\/([^/]+)\/([a-z_]+):(-?\d+)$/;
 
@@ -22,7 +22,7 @@ export function parseConfSysctls(output: string): InterfaceSysctls {
   return values;
 }
 
-export interface EffectiveValue {
+interface EffectiveValue {
   interface: string;
   /** What the kernel applies on this interface: max(all, interface). */
   effective: number;

@@ -1,4 +1,5 @@
 import type { PlanOutline } from '../../engine/events.js';
+import { DEFAULT_CONCURRENCY } from '../../engine/concurrency.js';
 import { procedureFlags } from '../../procedure/jobs.js';
 import { ExitCode } from '../../util/exit-codes.js';
 import { JsonRenderer } from '../output/json.js';
@@ -46,8 +47,8 @@ export async function chooseRenderer(
   return new PlainRenderer({ showDiffs: options.showDiffs });
 }
 
-export function parseConcurrency(value: string | undefined): number {
-  if (value === undefined) return 16;
+function parseConcurrency(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_CONCURRENCY;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1 || parsed > 256) {
     throw new SetupError(

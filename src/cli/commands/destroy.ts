@@ -1,4 +1,5 @@
 import { destroyPreviewWork, destroyWork } from '../../engine/destroy.js';
+import { DEFAULT_CONCURRENCY } from '../../engine/concurrency.js';
 import type { RunJob } from '../../engine/run.js';
 import type { Inventory } from '../../model/inventory.js';
 import type { ProcedureJob } from '../../procedure/jobs.js';
@@ -19,15 +20,14 @@ export interface DestroyCommandOptions {
 }
 
 /** Hosts contacted at once, as apply's default. */
-const CONCURRENCY = 16;
 
 /**
  * The reverse of apply's order: the MASTER goes first while the BACKUP keeps serving, then the
  * BACKUP, then the real servers, which nothing routes to any more.
  */
-export const DESTROY_GROUP = { master: 0, backup: 1, realServers: 2 } as const;
+const DESTROY_GROUP = { master: 0, backup: 1, realServers: 2 } as const;
 
-export function destroyGroup(inventory: Inventory, hostName: string): number {
+function destroyGroup(inventory: Inventory, hostName: string): number {
   const director = inventory.directors.find((candidate) => candidate.name === hostName);
   if (!director) return DESTROY_GROUP.realServers;
   return director.state === 'MASTER' ? DESTROY_GROUP.master : DESTROY_GROUP.backup;
@@ -96,7 +96,7 @@ export async function destroyCommand(file: string, options: DestroyCommandOption
         mode: options.dryRun ? 'destroy-dry-run' : 'destroy',
         work: options.dryRun ? destroyPreviewWork(undoOptions) : destroyWork(undoOptions),
         jobs,
-        concurrency: CONCURRENCY,
+        concurrency: DEFAULT_CONCURRENCY,
       });
       return outcome.exitCode;
     },

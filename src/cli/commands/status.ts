@@ -1,5 +1,6 @@
 import type { DirectorLive, Drift, StatusSummary, StepStatus } from '../../engine/events.js';
 import { reportPlan } from '../../engine/host-run.js';
+import { DEFAULT_CONCURRENCY } from '../../engine/concurrency.js';
 import { procedureFlags } from '../../procedure/jobs.js';
 import { directorCommands } from '../../verify/commands.js';
 import { failureOf } from '../../verify/connect.js';
@@ -55,7 +56,7 @@ export async function statusCommand(file: string, options: StatusOptions): Promi
             return tally;
           },
           jobs: session.jobs,
-          concurrency: 16,
+          concurrency: DEFAULT_CONCURRENCY,
           flagsFor: procedureFlags(inventory),
         },
         (event) => {

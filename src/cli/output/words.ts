@@ -11,7 +11,7 @@ export const STATUS_WORD: Record<StepStatus, string> = {
   not_run: 'not run',
 };
 
-export function plural(count: number, noun: string): string {
+function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
