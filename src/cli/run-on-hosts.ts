@@ -3,7 +3,7 @@ import { run, type RunOutcome, type RunRequest } from '../engine/run.js';
 import { formatDiagnostic } from '../inventory/index.js';
 import type { Renderer } from './output/types.js';
 import { findingEvent, warningWriter } from './output/warnings.js';
-import { openSession, SetupError, type Session } from './session.js';
+import { openPlannedSession, SetupError, type PlannedSession } from './session.js';
 import { trace } from './trace.js';
 
 /** What a --json run that stopped before it began ends with: its command's last line, with the exit code. */
@@ -51,8 +51,8 @@ export function openRunSession(
   file: string,
   options: { json?: boolean; limit?: string[] },
   secrets: 'required' | 'when-set' = 'required',
-): Promise<Session> {
-  return openSession(file, {
+): Promise<PlannedSession> {
+  return openPlannedSession(file, {
     secrets,
     ...(options.limit ? { limit: options.limit } : {}),
     warn: warningWriter(options.json),
@@ -64,7 +64,7 @@ export function openRunSession(
  * `handle` sees each event; by default it goes to the renderer.
  */
 export async function runOnHosts(
-  session: Session,
+  session: PlannedSession,
   renderer: Renderer,
   request: Omit<RunRequest, 'connect' | 'emit' | 'masker'>,
   handleEvent: (event: EngineEvent) => void = (event) => renderer.handle(event),

@@ -41,33 +41,65 @@ export class SetupError extends Error {
 
 export interface Session {
   inventory: Inventory;
-  jobs: ProcedureJob[];
   /** The hosts' names --limit selected; absent without --limit (every host). */
   selected?: ReadonlySet<string>;
   masker: SecretMasker;
-  /** Who holds the VIP while keepalived restarts on the MASTER. */
-  standInFor?: RunRequest['standInFor'];
   connect(
     entry: HostEntry,
     onHostKeyRecorded?: (host: string, fingerprint: string) => void,
   ): Promise<Transport>;
 }
 
+/** A session whose hosts run the playbooks: apply, destroy and status plan with the jobs. */
+export interface PlannedSession extends Session {
+  jobs: ProcedureJob[];
+  /** Who holds the VIP while keepalived restarts on the MASTER. */
+  standInFor?: RunRequest['standInFor'];
+}
+
+interface SessionOptions {
+  limit?: readonly string[];
+  warn: (warning: Diagnostic) => void;
+  /**
+   * Commands that write no configuration (destroy, verify, drill) take the VRRP and Redis
+   * passwords when they are at hand, to mask them, but never ask for them or fail without them.
+   */
+  secrets?: 'required' | 'when-set';
+}
+
 const UNUSED_SECRET = 'lbprov-not-asked';
 
-/** Inventory -> validated model -> secrets -> per-host jobs. The inventory's warnings go to `warn`. */
-export async function openSession(
+/** Inventory -> validated model -> secrets and --limit: what verify and the drills need. */
+export async function openSession(file: string, options: SessionOptions): Promise<Session> {
+  return (await openInventory(file, options)).session;
+}
+
+/** openSession plus per-host jobs from the playbooks, for the commands that plan. */
+export async function openPlannedSession(file: string, options: SessionOptions): Promise<PlannedSession> {
+  const { session, secrets, limit } = await openInventory(file, options);
+  let jobs: ProcedureJob[];
+  try {
+    const [director, realServer] = await Promise.all([
+      loadPlaybook(playbookPath('director')),
+      loadPlaybook(playbookPath('real_server')),
+    ]);
+    jobs = buildJobs(session.inventory, { director, realServer }, secrets, limit);
+  } catch (error) {
+    if (error instanceof PlaybookError || error instanceof PlanError) {
+      throw new SetupError(
+        `lbprov's playbook is broken: ${error.message} (this is a bug; please report it)`,
+        ExitCode.Internal,
+      );
+    }
+    throw error;
+  }
+  return { ...session, jobs, standInFor: vrrpStandIn(session.inventory, secrets.authPass) };
+}
+
+async function openInventory(
   file: string,
-  options: {
-    limit?: readonly string[];
-    warn: (warning: Diagnostic) => void;
-    /**
-     * Commands that write no configuration (destroy, verify, drill) take the VRRP and Redis
-     * passwords when they are at hand, to mask them, but never ask for them or fail without them.
-     */
-    secrets?: 'required' | 'when-set';
-  },
-): Promise<Session> {
+  options: SessionOptions,
+): Promise<{ session: Session; secrets: RunSecrets; limit?: ReadonlySet<string> }> {
   const loaded = await loadInventory(file, process.env, { connecting: true });
   if (!loaded.inventory) {
     const shown = escapeUnprintable(file);
@@ -93,34 +125,16 @@ export async function openSession(
     );
   }
   const limit = selection?.hosts;
-  let jobs: ProcedureJob[];
-  try {
-    const [director, realServer] = await Promise.all([
-      loadPlaybook(playbookPath('director')),
-      loadPlaybook(playbookPath('real_server')),
-    ]);
-    jobs = buildJobs(inventory, { director, realServer }, secrets, limit);
-  } catch (error) {
-    if (error instanceof PlaybookError || error instanceof PlanError) {
-      throw new SetupError(
-        `lbprov's playbook is broken: ${error.message} (this is a bug; please report it)`,
-        ExitCode.Internal,
-      );
-    }
-    throw error;
-  }
   const askSudo = sudoPasswordAsker();
   const sudoPassword = async (): Promise<string> => {
     const secret = await askSudo();
     masker.add(secret);
     return secret;
   };
-  return {
+  const session: Session = {
     inventory,
-    jobs,
     ...(limit ? { selected: limit } : {}),
     masker,
-    standInFor: vrrpStandIn(inventory, secrets.authPass),
     connect: async (entry, onHostKeyRecorded) => {
       const transport = await SshTransport.connect(
         { name: entry.name, host: entry.host, ssh: entry.ssh },
@@ -129,16 +143,19 @@ export async function openSession(
       return trace().tracesCommands ? new TracedTransport(transport, trace(), masker) : transport;
     },
   };
+  return { session, secrets, ...(limit ? { limit } : {}) };
 }
 
 /**
  * The passwords the jobs render. A command that writes no configuration gets a stand-in for one
  * that is not at hand; the Redis password is needed only where lbprov manages Redis.
  */
-async function runSecrets(
-  inventory: Inventory,
-  mode: 'required' | 'when-set',
-): Promise<{ authPass: string; redisPassword?: string }> {
+interface RunSecrets {
+  authPass: string;
+  redisPassword?: string;
+}
+
+async function runSecrets(inventory: Inventory, mode: 'required' | 'when-set'): Promise<RunSecrets> {
   const authPass =
     mode === 'when-set'
       ? (secretIfSet(inventory.vrrp.auth_pass) ?? UNUSED_SECRET)

@@ -8,7 +8,7 @@ import type { Renderer } from '../output/types.js';
 import { existsSync } from 'node:fs';
 import { hasTerminal, noTerminalMessage } from '../terminal.js';
 import { openRunSession, reportSetupError, runOnHosts, runSummary } from '../run-on-hosts.js';
-import { SetupError, type Session } from '../session.js';
+import { SetupError, type PlannedSession } from '../session.js';
 import { trace } from '../trace.js';
 import { clip, escapeUnprintable } from '../../util/printable.js';
 
@@ -20,7 +20,7 @@ export interface ApplyOptions {
   diff?: boolean;
 }
 
-function outlineOf(session: Session): PlanOutline {
+function outlineOf(session: PlannedSession): PlanOutline {
   return {
     hosts: session.jobs.map((job) => ({
       name: job.name,
@@ -34,7 +34,7 @@ function outlineOf(session: Session): PlanOutline {
 }
 
 export async function chooseRenderer(
-  session: Session,
+  session: PlannedSession,
   options: { json?: boolean; showDiffs: boolean },
 ): Promise<Renderer> {
   if (options.json) return new JsonRenderer();

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSession } from '../../../src/cli/session.js';
+import { openPlannedSession, openSession } from '../../../src/cli/session.js';
 import { MASK } from '../../../src/util/mask.js';
 import { PtySession } from '../init/pty-session.js';
 import { buildOnce, REPO, runLbprov } from '../inventory/run-cli.js';
@@ -52,7 +52,10 @@ describe('the Redis password of a run', function () {
   it('is neither asked for nor needed by commands that write no configuration', async () => {
     process.env.LBPROV_AUTH_PASS = 'lbpass1';
     delete process.env.LBPROV_REDIS_PASSWORD;
-    const session = await openSession(inventoryFile(), { warn: () => undefined, secrets: 'when-set' });
+    const session = await openPlannedSession(inventoryFile(), {
+      warn: () => undefined,
+      secrets: 'when-set',
+    });
     expect(session.jobs.length).to.be.greaterThan(0);
   });
 

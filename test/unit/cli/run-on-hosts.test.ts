@@ -3,7 +3,7 @@ import type { EngineEvent } from '../../../src/engine/events.js';
 import { RunExit } from '../../../src/engine/run.js';
 import { reportSetupError, runOnHosts, runSummary } from '../../../src/cli/run-on-hosts.js';
 import type { Renderer } from '../../../src/cli/output/types.js';
-import { SetupError, type Session } from '../../../src/cli/session.js';
+import { SetupError, type PlannedSession } from '../../../src/cli/session.js';
 import type { Diagnostic } from '../../../src/inventory/index.js';
 import type { Inventory } from '../../../src/model/inventory.js';
 import type { ProcedureJob } from '../../../src/procedure/jobs.js';
@@ -13,7 +13,7 @@ import { MASK, SecretMasker } from '../../../src/util/mask.js';
 const SECRET = 'Sekret99';
 
 /** One host whose key accept-new records (in a message that carries a secret) and that then refuses. */
-function refusingSession(): Session {
+function refusingSession(): PlannedSession {
   const masker = new SecretMasker();
   masker.add(SECRET);
   const job = { name: 'lb1', role: 'director (MASTER)', group: 0, steps: [], handlers: [], vars: {} };
