@@ -7,25 +7,14 @@ import { ExitCode } from '../util/exit-codes.js';
 import type { Director } from '../model/inventory.js';
 import { ADDRESSES_COMMAND, KEEPALIVED_PROCESSES_COMMAND } from './commands.js';
 import { decideKeepalivedRunning } from './decide.js';
-import {
-  describeError,
-  drillClock,
-  drillExitCode,
-  DrillError,
-  measurement,
-  stopIfInterrupted,
-  withHosts,
-  type DrillContext,
-} from './drill-common.js';
-import type { DrillResult, Measurement } from '../engine/events.js';
+import { drillClock, DrillError, withHosts, type DrillContext } from './drill-common.js';
+import { stopAndStart } from './drill-plan.js';
+import type { DrillResult } from '../engine/events.js';
 import { gatherEvidence } from './evidence.js';
 import { findAddress, parseIpAddr } from './ip-addr.js';
-import { POLL_INTERVAL_MS, pollUntil, vipHolders, type WatchedHost } from './poll.js';
-import { initCommand, initCommandByHand } from './service-control.js';
-import { firstSeen, takeoverBoundMs, takesOverOneAdvertLate, type Sample } from './timing.js';
-
-/** Beyond keepalived's own bound, how long a drill waits before it calls a transition missing. */
-const GIVE_UP_AFTER_MS = 20_000;
+import { vipHolders, type WatchedHost } from './poll.js';
+import { initCommandByHand } from './service-control.js';
+import { takeoverBoundMs, takesOverOneAdvertLate } from './timing.js';
 
 function roles(directors: Director[]): { master: Director; backup: Director } {
   const master = directors.find((director) => director.state === 'MASTER');
@@ -71,7 +60,7 @@ async function checkStartingPoint(vip: string, master: WatchedHost, backup: Watc
 }
 
 export async function failoverDrill(context: DrillContext): Promise<DrillResult> {
-  const { inventory, emit, guard } = context;
+  const { inventory, emit } = context;
   const { master, backup } = roles(inventory.directors);
   const vip = inventory.vrrp.vip.address;
   const advertInt = inventory.vrrp.advert_int;
@@ -90,126 +79,63 @@ export async function failoverDrill(context: DrillContext): Promise<DrillResult>
   });
   const names = new Set([master.name, backup.name]);
   return withHosts(context, [master, backup], names, 'lbprov drill failover', async (transports) => {
-    const clock = drillClock();
     const onMaster: WatchedHost = { name: master.name, transport: transports.get(master.name)! };
     const onBackup: WatchedHost = { name: backup.name, transport: transports.get(backup.name)! };
-    const watched = [onMaster, onBackup];
+    const clock = drillClock();
     await checkStartingPoint(vip, onMaster, onBackup);
-
-    const problems: string[] = [];
-    const measurements: Measurement[] = [];
-    let previous = new Set([master.name]);
-    const report = (sample: Sample<Set<string>>): void => {
-      for (const host of watched) {
-        const now = sample.value.has(host.name);
-        if (now !== previous.has(host.name)) {
-          emit({
-            type: 'observed',
-            host: host.name,
-            what: now ? `holds ${vip}` : `no longer holds ${vip}`,
-            at_ms: sample.at_ms,
-          });
-        }
-      }
-      previous = sample.value;
-    };
-    const act = (verb: 'start' | 'stop') => {
-      const command = initCommand('keepalived', verb);
-      const at = clock();
-      emit({ type: 'action', host: master.name, action: `${verb} keepalived`, command, at_ms: at });
-      return { at, done: onMaster.transport.exec(command) };
-    };
-    const since = (at: number, samples: Sample<Set<string>>[], holds: (holders: Set<string>) => boolean) => {
-      const seen = firstSeen(samples, holds);
-      return seen === undefined ? undefined : seen - at;
-    };
-
-    guard.restoreByHand(`start keepalived on ${master.name}: ${initCommandByHand('keepalived', 'start')}`);
-    stopIfInterrupted(guard);
-    const stop = act('stop');
-    try {
-      const moved = await pollUntil(() => vipHolders(watched, vip), {
-        clock,
-        timeoutMs: expectedTakeover + GIVE_UP_AFTER_MS,
-        signal: guard.signal,
+    const startByHand = initCommandByHand('keepalived', 'start');
+    return stopAndStart(context, {
+      drill: 'failover',
+      host: onMaster,
+      service: 'keepalived',
+      label: 'keepalived',
+      clock,
+      watched: [master.name, backup.name],
+      showingBefore: [master.name],
+      show: () => vipHolders([onMaster, onBackup], vip),
+      observed: (_host, holds) => (holds ? `holds ${vip}` : `no longer holds ${vip}`),
+      stop: {
         done: (holders) => holders.has(backup.name) && !holders.has(master.name),
-        onSample: report,
-      });
-      measurements.push(
-        measurement(
-          `${backup.name} (BACKUP) holds the VIP after the stop`,
-          since(stop.at, moved.samples, (holders) => holders.has(backup.name)),
-          expectedTakeover,
-        ),
-        measurement(
-          `${master.name} (MASTER) no longer holds the VIP after the stop`,
-          since(stop.at, moved.samples, (holders) => !holders.has(master.name)),
-          expectedTakeover,
-        ),
-      );
-      const stopped = await stop.done;
-      if (stopped.code !== 0) {
-        problems.push(
-          `stopping keepalived on ${master.name} failed (exit ${stopped.code}): ${(stopped.stdout + stopped.stderr).trim()}`,
-        );
-      }
-    } catch (error) {
-      problems.push(`while keepalived on ${master.name} was stopped: ${describeError(error)}`);
-    }
-
-    // Restoring is not cut short by Ctrl-C: only a second one leaves without it.
-    const restoring = new AbortController().signal;
-    let restored = false;
-    try {
-      const start = act('start');
-      const back = await pollUntil(() => vipHolders(watched, vip), {
-        clock,
-        timeoutMs: expectedPreemption + GIVE_UP_AFTER_MS,
-        signal: restoring,
+        boundMs: expectedTakeover,
+        timed: [
+          {
+            what: `${backup.name} (BACKUP) holds the VIP after the stop`,
+            holds: (holders) => holders.has(backup.name),
+            expectedMs: expectedTakeover,
+          },
+          {
+            what: `${master.name} (MASTER) no longer holds the VIP after the stop`,
+            holds: (holders) => !holders.has(master.name),
+            expectedMs: expectedTakeover,
+          },
+        ],
+      },
+      start: {
         done: (holders) => holders.has(master.name) && !holders.has(backup.name),
-        onSample: report,
-      });
-      const started = await start.done;
-      if (started.code !== 0) {
-        problems.push(
-          `starting keepalived on ${master.name} failed (exit ${started.code}): ${(started.stdout + started.stderr).trim()}`,
-        );
-      }
-      measurements.push(
-        measurement(
-          `${master.name} (MASTER) holds the VIP again after the start (preemption)`,
-          since(start.at, back.samples, (holders) => holders.has(master.name)),
-          expectedPreemption,
-        ),
-        measurement(
-          `${backup.name} (BACKUP) gives the VIP up after the start`,
-          since(start.at, back.samples, (holders) => !holders.has(backup.name)),
-          expectedPreemption,
-        ),
-      );
-      const running = await gatherEvidence(onMaster.transport, { keepalived: KEEPALIVED_PROCESSES_COMMAND });
-      restored = back.reached && decideKeepalivedRunning(master.name, running.keepalived).verdict === 'pass';
-      if (!restored) {
-        problems.push(
-          `the VIP did not return to ${master.name} alone, or keepalived is not running there: ` +
-            `start keepalived on ${master.name} (${initCommandByHand('keepalived', 'start')}) and run \`lbprov verify\``,
-        );
-      }
-    } catch (error) {
-      problems.push(
-        `restoring failed: ${describeError(error)}; by hand: start keepalived on ${master.name} ` +
-          `(${initCommandByHand('keepalived', 'start')}), then run \`lbprov verify\``,
-      );
-    }
-    const result = {
-      drill: 'failover' as const,
-      measurements,
+        boundMs: expectedPreemption,
+        timed: [
+          {
+            what: `${master.name} (MASTER) holds the VIP again after the start (preemption)`,
+            holds: (holders) => holders.has(master.name),
+            expectedMs: expectedPreemption,
+          },
+          {
+            what: `${backup.name} (BACKUP) gives the VIP up after the start`,
+            holds: (holders) => !holders.has(backup.name),
+            expectedMs: expectedPreemption,
+          },
+        ],
+      },
+      confirmRestored: async () => {
+        const running = await gatherEvidence(onMaster.transport, {
+          keepalived: KEEPALIVED_PROCESSES_COMMAND,
+        });
+        return decideKeepalivedRunning(master.name, running.keepalived).verdict === 'pass';
+      },
+      notRestored: () =>
+        `the VIP did not return to ${master.name} alone, or keepalived is not running there: ` +
+        `start keepalived on ${master.name} (${startByHand}) and run \`lbprov verify\``,
       not_provable: [],
-      problems,
-      restored,
-      interrupted: guard.interrupted,
-      poll_interval_ms: POLL_INTERVAL_MS,
-    };
-    return { type: 'result', ...result, exit_code: drillExitCode(result) };
+    });
   });
 }

@@ -9,26 +9,16 @@ import type { Inventory, RealServer } from '../model/inventory.js';
 import type { Transport } from '../transport/types.js';
 import { clip, escapeUnprintable } from '../util/printable.js';
 import { listeningCommand } from './commands.js';
-import {
-  describeError,
-  drillClock,
-  drillExitCode,
-  DrillError,
-  measurement,
-  stopIfInterrupted,
-  withHosts,
-  type DrillContext,
-} from './drill-common.js';
-import type { DrillResult, Measurement } from '../engine/events.js';
+import { drillClock, DrillError, withHosts, type DrillContext } from './drill-common.js';
+import { stopAndStart } from './drill-plan.js';
+import type { DrillResult } from '../engine/events.js';
 import { gatherEvidence } from './evidence.js';
 import { IPVS_SUPPORT_COMMAND, ipvsTableCommand, NO_IPVS, parseIpvsSupport } from './ipvs-support.js';
 import { IpvsadmParseError, parseIpvsadmList } from './ipvsadm.js';
 import { listensOn, parseSsListening } from './listening.js';
-import { POLL_INTERVAL_MS, pollUntil, type WatchedHost } from './poll.js';
-import { initCommand, initCommandByHand, REDIS_SERVICE_NAME_COMMAND } from './service-control.js';
-import { checkRemovalBoundMs, checkReturnBoundMs, firstSeen, type Sample } from './timing.js';
-
-const GIVE_UP_AFTER_MS = 20_000;
+import { pollUntil, type WatchedHost } from './poll.js';
+import { initCommandByHand, REDIS_SERVICE_NAME_COMMAND } from './service-control.js';
+import { checkRemovalBoundMs, checkReturnBoundMs } from './timing.js';
 /** How long Redis may take to listen again after its init script started it. */
 const REDIS_START_TIMEOUT_MS = 30_000;
 
@@ -117,7 +107,7 @@ async function provableDirectors(
 }
 
 export async function realServerDrill(context: DrillContext, target: string): Promise<DrillResult> {
-  const { inventory, emit, guard } = context;
+  const { inventory, emit } = context;
   const server = findRealServer(inventory, target);
   const port = inventory.service.port;
   const expectedRemoval = checkRemovalBoundMs(inventory.service, inventory.keepalived.version);
@@ -151,151 +141,70 @@ export async function realServerDrill(context: DrillContext, target: string): Pr
     });
     for (const part of notProvable) emit({ type: 'not_provable', ...part, reason: NO_IPVS });
 
-    const inTables = async (): Promise<Set<string>> => {
-      const listed = await Promise.all(
-        watched.map(async (host) => {
-          const result = await host.transport.exec(ipvsTableCommand(false));
-          return listedInService(result.stdout, inventory, server) ? [host.name] : [];
-        }),
-      );
-      return new Set(listed.flat());
-    };
-    let previous = new Set(watched.map((host) => host.name));
-    const report = (sample: Sample<Set<string>>): void => {
-      for (const host of watched) {
-        const now = sample.value.has(host.name);
-        if (now !== previous.has(host.name)) {
+    const startByHand = initCommandByHand(service, 'start');
+    return stopAndStart(context, {
+      drill: 'realserver',
+      host: { name: server.name, transport: onServer },
+      service,
+      label: 'Redis',
+      clock,
+      watched: watched.map((host) => host.name),
+      showingBefore: watched.map((host) => host.name),
+      show: async () => {
+        const listed = await Promise.all(
+          watched.map(async (host) => {
+            const result = await host.transport.exec(ipvsTableCommand(false));
+            return listedInService(result.stdout, inventory, server) ? [host.name] : [];
+          }),
+        );
+        return new Set(listed.flat());
+      },
+      observed: (_host, listed) => `${server.name} ${listed ? 'is back in' : 'left'} the IPVS table`,
+      stop: {
+        done: (listed) => listed.size === 0,
+        boundMs: expectedRemoval,
+        timed: watched.map((host) => ({
+          what: `${server.name} leaves ${host.name}'s IPVS table`,
+          holds: (listed) => !listed.has(host.name),
+          expectedMs: expectedRemoval,
+        })),
+      },
+      start: {
+        done: (listed) => listed.size === watched.length,
+        boundMs: expectedReturn,
+        timed: watched.map((host) => ({
+          what: `${server.name} back in ${host.name}'s IPVS table`,
+          holds: (listed) => listed.has(host.name),
+          expectedMs: expectedReturn,
+        })),
+      },
+      afterStop: async () => {
+        if (await redisListens(onServer, port, server.host))
+          return `Redis on ${server.name} still listens after its init script's stop`;
+        emit({ type: 'observed', host: server.name, what: 'Redis no longer listens', at_ms: clock() });
+        return undefined;
+      },
+      serviceUp: async () => {
+        const listening = await pollUntil(() => redisListens(onServer, port, server.host), {
+          clock,
+          timeoutMs: REDIS_START_TIMEOUT_MS,
+          signal: new AbortController().signal,
+          done: (up) => up,
+        });
+        if (listening.reached) {
           emit({
             type: 'observed',
-            host: host.name,
-            what: `${server.name} ${now ? 'is back in' : 'left'} the IPVS table`,
-            at_ms: sample.at_ms,
+            host: server.name,
+            what: `Redis listens on ${server.host}:${port} again`,
+            at_ms: listening.samples.at(-1)!.at_ms,
           });
         }
-      }
-      previous = sample.value;
-    };
-    const act = (verb: 'start' | 'stop') => {
-      const command = initCommand(service, verb);
-      const at = clock();
-      emit({ type: 'action', host: server.name, action: `${verb} Redis`, command, at_ms: at });
-      return { at, done: onServer.exec(command) };
-    };
-    const timed = (at: number, samples: Sample<Set<string>>[], host: string, listed: boolean) => {
-      const seen = firstSeen(samples, (value) => value.has(host) === listed);
-      return seen === undefined ? undefined : seen - at;
-    };
-
-    const problems: string[] = [];
-    const measurements: Measurement[] = [];
-    guard.restoreByHand(`start Redis on ${server.name}: ${initCommandByHand(service, 'start')}`);
-    stopIfInterrupted(guard);
-    const stop = act('stop');
-    try {
-      const [stopped, gone] = await Promise.all([
-        stop.done,
-        watched.length > 0
-          ? pollUntil(inTables, {
-              clock,
-              timeoutMs: expectedRemoval + GIVE_UP_AFTER_MS,
-              signal: guard.signal,
-              done: (listed) => listed.size === 0,
-              onSample: report,
-            })
-          : undefined,
-      ]);
-      if (stopped.code !== 0) {
-        problems.push(
-          `stopping Redis on ${server.name} failed (exit ${stopped.code}): ${(stopped.stdout + stopped.stderr).trim()}`,
-        );
-      }
-      if (gone) {
-        for (const host of watched) {
-          measurements.push(
-            measurement(
-              `${server.name} leaves ${host.name}'s IPVS table`,
-              timed(stop.at, gone.samples, host.name, false),
-              expectedRemoval,
-            ),
-          );
-        }
-      }
-      if (await redisListens(onServer, port, server.host)) {
-        problems.push(`Redis on ${server.name} still listens after its init script's stop`);
-      } else {
-        emit({ type: 'observed', host: server.name, what: 'Redis no longer listens', at_ms: clock() });
-      }
-    } catch (error) {
-      problems.push(`while Redis on ${server.name} was stopped: ${describeError(error)}`);
-    }
-
-    // Restoring is not cut short by Ctrl-C: only a second one leaves without it.
-    const restoring = new AbortController().signal;
-    let restored = false;
-    try {
-      const start = act('start');
-      const started = await start.done;
-      if (started.code !== 0) {
-        problems.push(
-          `starting Redis on ${server.name} failed (exit ${started.code}): ${(started.stdout + started.stderr).trim()}`,
-        );
-      }
-      const listening = await pollUntil(() => redisListens(onServer, port, server.host), {
-        clock,
-        timeoutMs: REDIS_START_TIMEOUT_MS,
-        signal: restoring,
-        done: (up) => up,
-      });
-      if (listening.reached) {
-        emit({
-          type: 'observed',
-          host: server.name,
-          what: `Redis listens on ${server.host}:${port} again`,
-          at_ms: listening.samples.at(-1)!.at_ms,
-        });
-      }
-      let back = true;
-      if (watched.length > 0) {
-        const returned = await pollUntil(inTables, {
-          clock,
-          timeoutMs: expectedReturn + GIVE_UP_AFTER_MS,
-          signal: restoring,
-          done: (listed) => listed.size === watched.length,
-          onSample: report,
-        });
-        back = returned.reached;
-        for (const host of watched) {
-          measurements.push(
-            measurement(
-              `${server.name} back in ${host.name}'s IPVS table`,
-              timed(start.at, returned.samples, host.name, true),
-              expectedReturn,
-            ),
-          );
-        }
-      }
-      restored = listening.reached && back;
-      if (!restored) {
-        problems.push(
-          `Redis on ${server.name} is not serving again${listening.reached ? ' in every IPVS table' : ''}: ` +
-            `check it (${initCommandByHand(service, 'start')}), then run \`lbprov verify\``,
-        );
-      }
-    } catch (error) {
-      problems.push(
-        `restoring failed: ${describeError(error)}; by hand: start Redis on ${server.name} ` +
-          `(${initCommandByHand(service, 'start')}), then run \`lbprov verify\``,
-      );
-    }
-    const result = {
-      drill: 'realserver' as const,
-      measurements,
+        return listening.reached;
+      },
+      notRestored: (up) =>
+        `Redis on ${server.name} is not serving again${up ? ' in every IPVS table' : ''}: ` +
+        `check it (${startByHand}), then run \`lbprov verify\``,
       not_provable: notProvable.map((part) => `${part.what}: ${NO_IPVS}`),
-      problems,
-      restored,
-      interrupted: guard.interrupted,
-      poll_interval_ms: POLL_INTERVAL_MS,
-    };
-    return { type: 'result', ...result, exit_code: drillExitCode(result) };
+    });
   });
 }
