@@ -7,11 +7,18 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { readTopology } from '../test/support/topology.js';
 
 const root = resolve(import.meta.dirname, '..');
 const inventory = resolve(root, 'inventory/lab.yaml');
 const identity = resolve(root, 'lab/.run/id_ed25519');
-const hosts = ['192.168.56.10', '192.168.56.11', '192.168.56.21', '192.168.56.22'];
+// inventory/lab.yaml's hosts: lab/topology's base directors and real servers.
+const topology = readTopology();
+const addressesOf = (role: string) =>
+  topology.hosts.filter((host) => host.role === role).map((host) => host.address);
+const directors = addressesOf('director');
+const realServers = addressesOf('real_server');
+const hosts = [...directors, ...realServers];
 const rounds = Number(process.argv[2] ?? 7);
 process.env.LBPROV_AUTH_PASS ??= 'Lab7Pw9';
 
@@ -54,8 +61,6 @@ const hostsHavePython =
   }).status === 0;
 const ansible = existsSync('/usr/bin/ansible-playbook') && hostsHavePython;
 const work = resolve(root, 'bench/.work');
-const directors = hosts.slice(0, 2);
-const realServers = hosts.slice(2);
 if (ansible) prepareAnsible();
 
 /** Ansible gets the converged hosts' own files to copy, so its run is the same no-op as lbprov's. */
@@ -90,6 +95,7 @@ function prepareAnsible(): void {
       'ansible_user=root',
       `ansible_ssh_private_key_file=${identity}`,
       'ansible_python_interpreter=/usr/bin/python3',
+      `vip=${topology.vip}`,
       '',
     ].join('\n'),
   );

@@ -1,16 +1,18 @@
 // How lbprov's cost grows with the cluster, against the SSH floor, measured in ONE run:
 //   sudo LBPROV_AUTH_PASS=... npx tsx bench/scale.ts [sizes] [rounds]     e.g. 4,20,100 5
 // For each size (hosts: two directors and size-2 real servers) it brings the namespace lab up
-// with that many real servers (lab/lab.sh up --real-servers N), converges it with an inventory
-// generated from inventory/lab.yaml, then times, median of `rounds`: `lbprov apply` (a no-op),
-// `lbprov apply --dry-run`, `lbprov status`, and the floor (bench/floor.mjs: one Node process
-// connecting to every host in parallel with the same library and running `true`). It prints a
-// table of ratios to the floor and writes bench/.work/scale.csv. The lab is taken down at the end.
+// with that many real servers (lab/lab.sh up --real-servers N: lab/topology's hosts), converges it
+// with an inventory generated from inventory/lab.yaml and the hosts that came up, then times,
+// median of `rounds`: `lbprov apply` (a no-op), `lbprov apply --dry-run`, `lbprov status`, and
+// the floor (bench/floor.mjs: one Node process connecting to every host in parallel with the same
+// library and running `true`). It prints a table of ratios to the floor and writes
+// bench/.work/scale.csv. The lab is taken down at the end.
 // Ansible is not run here: the lab's hosts have no Python (bench/noop-apply.ts says the same).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { labTopology, writeScaledInventory } from '../test/support/scaled-lab.js';
+import { writeScaledInventory } from '../test/support/lab-inventory.js';
+import { runningLabHosts } from '../test/support/topology.js';
 
 const root = resolve(import.meta.dirname, '..');
 const lab = resolve(root, 'lab/lab.sh');
@@ -56,8 +58,9 @@ try {
     const upS = Number(process.hrtime.bigint() - up) / 1e9;
     const labStatus = spawnSync('bash', [lab, 'status'], { cwd: root, encoding: 'utf8' });
     const pss = /memory \(PSS of lab processes\): (\d+) MiB/.exec(labStatus.stdout + labStatus.stderr)?.[1];
-    const hosts = labTopology(runDir).filter((host) => host.role !== 'client');
-    const inventory = writeScaledInventory(runDir, hosts, resolve(work, `scale-${hosts.length}.yaml`));
+    const labHosts = runningLabHosts(runDir);
+    const hosts = labHosts.filter((host) => host.role !== 'client');
+    const inventory = writeScaledInventory(runDir, labHosts, resolve(work, `scale-${hosts.length}.yaml`));
     const cold = timed(['apply', inventory, '--json']);
     if (cold.summary.exit_code !== 0)
       throw new Error(`${size} hosts: cold apply exited ${String(cold.summary.exit_code)}`);

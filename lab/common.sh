@@ -5,9 +5,11 @@
 #
 # The sourcing script sets SAY_TAG (what every line it prints starts with, e.g. "lab") before
 # calling anything here, and, for the parts it uses: PID_DIR; LOCK_FILE, LOCK_USER, LOCK_WAIT;
-# BRIDGE, MARK, CONTROL_IP, SUBNET_ADDR, SUBNET_LEN; SUITE, MIRROR, HTTP_PORT, HOSTS, HOST_IP,
-# RUN_DIR, SSH_CONFIG, KNOWN_HOSTS, LAB_KEY, SCRIPT_NAME; and a test runner LAB, MOCHA_LOG,
-# mocha_rc, T0 and its own lab_processes and check_nothing_left (with a local `problems` array).
+# BRIDGE, MARK; SUITE, MIRROR, HTTP_PORT, RUN_DIR, SSH_CONFIG, KNOWN_HOSTS, LAB_KEY, SCRIPT_NAME;
+# and a test runner LAB, MOCHA_LOG, mocha_rc, T0 and its own lab_processes and check_nothing_left
+# (with a local `problems` array). The addresses (CONTROL_IP, SUBNET_ADDR, SUBNET_LEN, VIP) and
+# the hosts (HOSTS, HOST_IP, HOST_ROLE) come from lab/topology through load_topology and
+# set_topology below.
 # shellcheck disable=SC2154 # all of the above are the sourcing script's
 
 # ---------------------------------------------------------------------------------------------
@@ -39,6 +41,147 @@ take_lock() {
     say "waiting for another $LOCK_USER (lock $LOCK_FILE) ..."
     flock -w "$LOCK_WAIT" 9 || die "another $LOCK_USER holds $LOCK_FILE for more than ${LOCK_WAIT}s"
   fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# the topology: lab/topology is the one place the labs' names, addresses and roles are written
+
+TOPOLOGY_SOURCE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/topology
+
+# Reads lab/topology. Sets NET_PREFIX (the first three octets: the file's, or the argument's),
+# TOPOLOGY_NET_PREFIX (the file's), SUBNET_ADDR, SUBNET_LEN, CONTROL_IP, VIP,
+# DEFAULT_REAL_SERVERS (the base hosts' real servers) and MAX_REAL_SERVERS; set_topology then
+# lists the hosts. test/support/topology.ts reads the file by the same rules (a unit test compares).
+load_topology() { # [subnet: three octets that replace the file's, e.g. 192.168.57]
+  local line key a b c extra n=0 h i o where
+  local -a real=()
+  local -A used=()
+  TOPOLOGY_NET_PREFIX="" TOPO_CONTROL="" TOPO_VIP="" TOPO_MORE_PREFIX="" TOPO_MORE_FIRST="" TOPO_MORE_LAST=""
+  TOPO_NAMES=()
+  declare -gA TOPO_OCTET=() TOPO_ROLE=() TOPO_TAKEN=()
+  [[ -r $TOPOLOGY_SOURCE ]] || die "cannot read $TOPOLOGY_SOURCE"
+  while IFS= read -r line || [[ -n $line ]]; do
+    n=$((n + 1))
+    where="$TOPOLOGY_SOURCE:$n"
+    line=${line%%#*}
+    key="" a="" b="" c="" extra=""
+    read -r key a b c extra <<<"$line"
+    [[ -n $key ]] || continue
+    case $key in
+    network)
+      [[ -z $b && $a =~ ^([0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})\.0/24$ ]] ||
+        die "$where: 'network <a.b.c.0/24>' expected (the lab is a /24), not '$line'"
+      TOPOLOGY_NET_PREFIX=${BASH_REMATCH[1]}
+      ;;
+    control | vip)
+      [[ -z $b ]] && topology_octet "$a" || die "$where: '$key <octet 1-254>' expected, not '$line'"
+      if [[ $key == control ]]; then TOPO_CONTROL=$a; else TOPO_VIP=$a; fi
+      ;;
+    host)
+      [[ -z $extra && $a =~ ^[a-z][a-z0-9-]*$ ]] && topology_octet "$b" &&
+        [[ $c == director || $c == real_server || $c == client ]] ||
+        die "$where: 'host <name> <octet 1-254> <director|real_server|client>' expected, not '$line'"
+      [[ -z ${TOPO_ROLE[$a]:-} ]] || die "$where: host $a is listed twice"
+      TOPO_NAMES+=("$a")
+      TOPO_OCTET[$a]=$b
+      TOPO_ROLE[$a]=$c
+      [[ $c == real_server ]] && real+=("$a")
+      ;;
+    more_real_servers)
+      [[ -z $extra && $a =~ ^[a-z][a-z-]*$ ]] && topology_octet "$b" && topology_octet "$c" && ((b <= c)) ||
+        die "$where: 'more_real_servers <name prefix> <first octet> <last octet>' expected, not '$line'"
+      TOPO_MORE_PREFIX=$a TOPO_MORE_FIRST=$b TOPO_MORE_LAST=$c
+      ;;
+    *) die "$where: unknown entry '$key' (network, control, vip, host, more_real_servers)" ;;
+    esac
+  done <"$TOPOLOGY_SOURCE"
+  [[ -n $TOPOLOGY_NET_PREFIX && -n $TOPO_CONTROL && -n $TOPO_VIP && -n $TOPO_MORE_PREFIX ]] ||
+    die "$TOPOLOGY_SOURCE: network, control, vip and more_real_servers are each needed once"
+  ((${#real[@]})) || die "$TOPOLOGY_SOURCE: no host with the role real_server"
+  # Every octet once: the control address, the VIP, each base host.
+  used[$TOPO_CONTROL]=control
+  [[ -z ${used[$TOPO_VIP]:-} ]] || die "$TOPOLOGY_SOURCE: the VIP's octet $TOPO_VIP is also the ${used[$TOPO_VIP]}'s"
+  used[$TOPO_VIP]=VIP
+  for h in "${TOPO_NAMES[@]}"; do
+    o=${TOPO_OCTET[$h]}
+    [[ -z ${used[$o]:-} ]] || die "$TOPOLOGY_SOURCE: $h's octet $o is also the ${used[$o]}'s"
+    used[$o]=$h
+  done
+  for o in "${!used[@]}"; do TOPO_TAKEN[$o]=1; done
+  # The base real servers are <prefix>1..K, listed one after the other: more come after them.
+  for i in "${!real[@]}"; do
+    [[ ${real[$i]} == "$TOPO_MORE_PREFIX$((i + 1))" ]] ||
+      die "$TOPOLOGY_SOURCE: real server ${real[$i]}: the real servers must be ${TOPO_MORE_PREFIX}1, ${TOPO_MORE_PREFIX}2, ... in order"
+  done
+  i=0 # 0: before the real servers, 1: among them, 2: after them
+  for h in "${TOPO_NAMES[@]}"; do
+    if [[ ${TOPO_ROLE[$h]} == real_server ]]; then
+      ((i < 2)) || die "$TOPOLOGY_SOURCE: the real servers must be listed one after the other"
+      i=1
+    elif ((i == 1)); then
+      i=2
+    fi
+  done
+  DEFAULT_REAL_SERVERS=${#real[@]}
+  MAX_REAL_SERVERS=$DEFAULT_REAL_SERVERS
+  for ((o = TOPO_MORE_FIRST; o <= TOPO_MORE_LAST; o++)); do
+    [[ -n ${TOPO_TAKEN[$o]:-} ]] || MAX_REAL_SERVERS=$((MAX_REAL_SERVERS + 1))
+  done
+  NET_PREFIX=${1:-$TOPOLOGY_NET_PREFIX}
+  [[ $NET_PREFIX =~ ^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] ||
+    die "the lab subnet must be three octets, e.g. $TOPOLOGY_NET_PREFIX, not '$NET_PREFIX'"
+  SUBNET_ADDR=$NET_PREFIX.0
+  SUBNET_LEN=24
+  CONTROL_IP=$NET_PREFIX.$TOPO_CONTROL
+  VIP=$NET_PREFIX.$TOPO_VIP
+}
+
+topology_octet() { [[ $1 =~ ^[1-9][0-9]{0,2}$ ]] && (($1 <= 254)); }
+
+# Lists the hosts of a lab with that many real servers in HOSTS (in lab/topology's order, the real
+# servers where its base real servers are), HOST_IP and HOST_ROLE.
+set_topology() { # real-server-count
+  local count=$1 h i o=$TOPO_MORE_FIRST placed=0
+  [[ $count =~ ^[1-9][0-9]*$ ]] && ((count <= MAX_REAL_SERVERS)) ||
+    die "the lab runs 1 to $MAX_REAL_SERVERS real servers (lab/topology), not '$count'"
+  HOSTS=()
+  declare -gA HOST_IP=() HOST_ROLE=()
+  for h in "${TOPO_NAMES[@]}"; do
+    if [[ ${TOPO_ROLE[$h]} != real_server ]]; then
+      HOSTS+=("$h")
+      HOST_IP[$h]=$NET_PREFIX.${TOPO_OCTET[$h]}
+      HOST_ROLE[$h]=${TOPO_ROLE[$h]}
+      continue
+    fi
+    ((placed)) && continue
+    placed=1
+    for ((i = 1; i <= count; i++)); do
+      h=$TOPO_MORE_PREFIX$i
+      HOSTS+=("$h")
+      HOST_ROLE[$h]=real_server
+      if ((i <= DEFAULT_REAL_SERVERS)); then
+        HOST_IP[$h]=$NET_PREFIX.${TOPO_OCTET[$h]}
+      else
+        while [[ -n ${TOPO_TAKEN[$o]:-} ]]; do o=$((o + 1)); done
+        HOST_IP[$h]=$NET_PREFIX.$o
+        o=$((o + 1))
+      fi
+    done
+  done
+}
+
+# The hosts as .run/topology and `lab.sh topology` list them: "name address role" per line.
+print_topology() {
+  local h
+  for h in "${HOSTS[@]}"; do printf '%s %s %s\n' "$h" "${HOST_IP[$h]}" "${HOST_ROLE[$h]}"; done
+}
+
+# A lab host's /etc/hosts: every lab name resolves on every host (sudo and Redis want their own
+# name to resolve).
+print_etc_hosts() { # host...
+  local h
+  printf '127.0.0.1\tlocalhost\n%s\tcontrol\n' "$CONTROL_IP"
+  for h in "$@"; do printf '%s\t%s\n' "${HOST_IP[$h]}" "$h"; done
 }
 
 # ---------------------------------------------------------------------------------------------

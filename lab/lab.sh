@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# lbprov namespace lab: five Debian 12 "hosts" (lb1, lb2, rs1, rs2, client), each with its own
-# network/mount/PID/UTS/IPC namespaces, overlay root filesystem and sshd, on one bridge in the root
-# namespace that carries the control address 192.168.56.1. See lab/README.md.
+# lbprov namespace lab: Debian 12 "hosts" (by default lb1, lb2, rs1, rs2, client), each with its
+# own network/mount/PID/UTS/IPC namespaces, overlay root filesystem and sshd, on one bridge in the
+# root namespace that carries the control address. See lab/README.md.
 #
 #   bash lab/lab.sh up [--real-servers N] | down | status | ssh <host> [command...] | clean
+#   bash lab/lab.sh topology [--real-servers N]     (no root: prints the hosts `up` would run)
 #
-# `up --real-servers N` (default 2) runs rs1..rsN: rs1 and rs2 keep the Vagrant lab's addresses,
-# the others take the next free ones of the /24. The names and addresses of a running lab are in
-# .run/topology ("name address role" per line), which the benchmarks and scaled tests read.
+# The names, addresses and roles are lab/topology's. `up --real-servers N` (default: the base real
+# servers, 2) runs rs1..rsN: rs1 and rs2 keep the Vagrant lab's addresses, the others take the next
+# free ones of the /24. The names and addresses of a running lab are in .run/topology ("name
+# address role" per line), which the benchmarks and scaled tests read.
 set -euo pipefail
 
 # The lab's daemons must not inherit a caller's descriptors: flock(1) hands its lock descriptor to
@@ -26,18 +28,11 @@ source "$LAB_DIR/common.sh"
 RUN_DIR=${LBPROV_LAB_RUN_DIR:-$LAB_DIR/.run}
 CACHE_DIR=${LBPROV_LAB_CACHE_DIR:-/var/cache/lbprov-lab}
 
-NET_PREFIX=192.168.56
-SUBNET_ADDR=192.168.56.0
-SUBNET_LEN=24
-CONTROL_IP=$NET_PREFIX.1
+# NET_PREFIX, SUBNET_ADDR, SUBNET_LEN, CONTROL_IP, VIP, DEFAULT_REAL_SERVERS, MAX_REAL_SERVERS.
+load_topology
 BRIDGE=lbprov-br0
 NS_PREFIX=lbprov-
 VETH_PREFIX=lbp-
-DEFAULT_REAL_SERVERS=2
-# .21 to .254, less the client (.30) and the VIP (.200).
-MAX_REAL_SERVERS=232
-HOSTS=()
-declare -A HOST_IP=() HOST_ROLE=()
 HTTP_PORT=8080
 ACNG_PORTS=(3142 3143 3144 3145)
 # Every link the lab creates carries this alias: it is how the lab tells its own interfaces from
@@ -69,30 +64,16 @@ REAL_SERVERS_FILE=$RUN_DIR/real-servers
 TOPOLOGY_FILE=$RUN_DIR/topology
 ACNG_DIR=$RUN_DIR/apt-cacher-ng
 
-# The one place the lab's names and addresses are derived: the directors and the client as in the
-# Vagrant lab, then rs1..rsN on the free addresses in order.
-set_topology() { # real-server-count
-  local count=$1 octet=20 i
-  HOSTS=(lb1 lb2)
-  HOST_IP=([lb1]=$NET_PREFIX.10 [lb2]=$NET_PREFIX.11 [client]=$NET_PREFIX.30)
-  HOST_ROLE=([lb1]=director [lb2]=director [client]=client)
-  for ((i = 1; i <= count; i++)); do
-    octet=$((octet + 1))
-    while ((octet == 30 || octet == 200)); do octet=$((octet + 1)); done
-    HOSTS+=("rs$i")
-    HOST_IP[rs$i]=$NET_PREFIX.$octet
-    HOST_ROLE[rs$i]=real_server
-  done
-  HOSTS+=(client)
-}
-
-# The lab that is up keeps its size until `down`; a new one has the default.
-set_topology "$(cat "$REAL_SERVERS_FILE" 2>/dev/null || echo "$DEFAULT_REAL_SERVERS")"
+# The lab that is up keeps its size until `down`; a new one has the default. HOSTS, HOST_IP and
+# HOST_ROLE are derived from lab/topology (lab/common.sh: set_topology).
+_count=$(cat "$REAL_SERVERS_FILE" 2>/dev/null || true)
+[[ $_count =~ ^[1-9][0-9]*$ ]] && ((_count <= MAX_REAL_SERVERS)) || _count=$DEFAULT_REAL_SERVERS
+set_topology "$_count"
 
 write_topology() {
-  local h tmp
+  local tmp
   tmp=$(mktemp "$RUN_DIR/.hosts.XXXXXX")
-  for h in "${HOSTS[@]}"; do printf '%s %s %s\n' "$h" "${HOST_IP[$h]}" "${HOST_ROLE[$h]}"; done >"$tmp"
+  print_topology >"$tmp"
   chmod 0644 "$tmp"
   mv "$tmp" "$TOPOLOGY_FILE"
 }
@@ -369,6 +350,9 @@ prepare_host_upper() { # host
   install -d -m 0755 "$d/upper/etc" "$d/upper/etc/ssh" "$d/upper/etc/apt" "$d/upper/etc/apt/apt.conf.d"
   install -d -m 0700 "$d/upper/root" "$d/upper/root/.ssh"
   printf '%s\n' "$h" >"$d/upper/etc/hostname"
+  # Every name of this lab, whatever its size (lab/topology).
+  print_etc_hosts "${HOSTS[@]}" >"$d/upper/etc/hosts"
+  chmod 0644 "$d/upper/etc/hosts"
   # Fresh host keys on every start of a host: a host's identity never outlives the host.
   rm -f "$d/ssh_host_ed25519_key" "$d/ssh_host_ed25519_key.pub"
   ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$d/ssh_host_ed25519_key"
@@ -485,8 +469,10 @@ wait_ssh() {
 # ---------------------------------------------------------------------------------------------
 # commands
 
-cmd_up() {
-  local count=$DEFAULT_REAL_SERVERS
+# Prints the real-server count that `<command> [--real-servers N]` asks for (default: the base's).
+real_servers_arg() { # command [--real-servers N]
+  local command=$1 count=$DEFAULT_REAL_SERVERS
+  shift
   while (($#)); do
     case $1 in
     --real-servers)
@@ -495,9 +481,15 @@ cmd_up() {
       count=$2
       shift 2
       ;;
-    *) die "usage: $SCRIPT_NAME up [--real-servers N]" ;;
+    *) die "usage: $SCRIPT_NAME $command [--real-servers N]" ;;
     esac
   done
+  printf '%s\n' "$count"
+}
+
+cmd_up() {
+  local count
+  count=$(real_servers_arg up "$@")
   need_root
   take_lock
   local t rootfs h
@@ -616,6 +608,16 @@ cmd_clean() {
   say "clean in $(since "$t")"
 }
 
+# Prints the hosts `up [--real-servers N]` would run, as it writes them to .run/topology ("name
+# address role" per line): no root, nothing made or read but lab/topology. The lab that is up lists
+# its own hosts in .run/topology.
+cmd_topology() {
+  local count
+  count=$(real_servers_arg topology "$@")
+  set_topology "$count"
+  print_topology
+}
+
 main() {
   local cmd=${1:-}
   # The Vagrant lab answers the same commands (lab/vagrant.sh ignores the --vagrant word itself).
@@ -629,7 +631,8 @@ main() {
   status) cmd_status "$@" ;;
   ssh) cmd_ssh "$@" ;;
   clean) cmd_clean "$@" ;;
-  *) die "usage: lab.sh up [--real-servers N] | down | status | ssh <host> [command...] | clean" ;;
+  topology) cmd_topology "$@" ;;
+  *) die "usage: lab.sh up [--real-servers N] | down | status | ssh <host> [command...] | clean | topology [--real-servers N]" ;;
   esac
 }
 

@@ -27,16 +27,9 @@ MaxStartups 100:30:200
 MaxSessions 50
 CONF
 
-# Every lab name resolves on every host (sudo and redis want their own name to resolve).
-cat >"$root/etc/hosts" <<'HOSTS'
-127.0.0.1	localhost
-192.168.56.1	control
-192.168.56.10	lb1
-192.168.56.11	lb2
-192.168.56.21	rs1
-192.168.56.22	rs2
-192.168.56.30	client
-HOSTS
+# Just localhost here: lab.sh writes each host's /etc/hosts, with every name of the lab that is up
+# (lab/topology), into its upper dir; the lab's addresses are no part of the cached rootfs.
+printf '127.0.0.1\tlocalhost\n' >"$root/etc/hosts"
 
 # The mirror behind the apt proxy may serve an archive snapshot whose Release files are past their
 # Valid-Until; translations are never read here and only slow `apt-get update`.

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# lbprov Vagrant lab: the namespace lab's five hosts (lb1, lb2, rs1, rs2, client) as real VMs
-# (real kernels with IPVS, systemd), same addresses, same inventory (inventory/lab.yaml), same
-# ssh files (lab/.run/{id_ed25519,known_hosts,ssh_config}). See vagrant/README.md.
+# lbprov Vagrant lab: the namespace lab's five base hosts (lab/topology: lb1, lb2, rs1, rs2,
+# client) as real VMs (real kernels with IPVS, systemd), same addresses, same inventory
+# (inventory/lab.yaml), same ssh files (lab/.run/{id_ed25519,known_hosts,ssh_config}).
+# See vagrant/README.md.
 #
-#   bash lab/vagrant.sh up | down | status | ssh <host> [command...] | box | clean
+#   bash lab/vagrant.sh up | down | status | ssh <host> [command...] | box | clean | topology
 #   (also reached as `bash lab/lab.sh <command> --vagrant` or with LBPROV_LAB=vagrant)
 #
 # On this kind of machine (no usable KVM, no box download) it builds a local Debian 12 box, starts
@@ -13,8 +14,8 @@
 # the two labs are mutually exclusive: `up` refuses while namespace hosts are up, and lab/lab.sh
 # refuses while this lab holds the bridge.
 #
-# Settings (environment): LBPROV_LAB_BRIDGE (lbprov-br0), LBPROV_LAB_SUBNET (192.168.56),
-# LBPROV_LAB_RUN_DIR (lab/.run), LBPROV_LAB_CACHE_DIR (/var/cache/lbprov-lab),
+# Settings (environment): LBPROV_LAB_BRIDGE (lbprov-br0), LBPROV_LAB_SUBNET (lab/topology's first
+# three octets), LBPROV_LAB_RUN_DIR (lab/.run), LBPROV_LAB_CACHE_DIR (/var/cache/lbprov-lab),
 # LBPROV_VAGRANT_PREFIX (lbprov-lab-), LBPROV_VAGRANT_NICE (19), LBPROV_VAGRANT_HOSTS (all five),
 # LBPROV_VAGRANT_BOX_VARIANT (plain | prebuilt: keepalived/ipvsadm already built in the box),
 # LBPROV_VAGRANT_BOX (unset: the local box; set: a public box and public mode, see vagrant/README.md).
@@ -30,7 +31,6 @@ VAGRANT_DIR=$REPO_DIR/vagrant
 RUN_DIR=${LBPROV_LAB_RUN_DIR:-$LAB_DIR/.run}
 CACHE_DIR=${LBPROV_LAB_CACHE_DIR:-/var/cache/lbprov-lab}
 
-NET_PREFIX=${LBPROV_LAB_SUBNET:-192.168.56}
 BRIDGE=${LBPROV_LAB_BRIDGE:-lbprov-br0}
 PREFIX=${LBPROV_VAGRANT_PREFIX:-lbprov-lab-}
 NICE=${LBPROV_VAGRANT_NICE:-19}
@@ -40,14 +40,14 @@ PROVIDER=${LBPROV_VAGRANT_PROVIDER:-libvirt}
 MODE=local
 [[ -n $PUBLIC_BOX ]] && MODE=public
 
-[[ $NET_PREFIX =~ ^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] ||
-  die "LBPROV_LAB_SUBNET must be three octets, e.g. 192.168.56"
+[[ -z ${LBPROV_LAB_SUBNET:-} || $LBPROV_LAB_SUBNET =~ ^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] ||
+  die "LBPROV_LAB_SUBNET must be three octets, e.g. 192.168.57"
 [[ $PREFIX =~ ^[a-z][a-z0-9-]*$ ]] || die "LBPROV_VAGRANT_PREFIX must match [a-z][a-z0-9-]*"
-SUBNET_ADDR=$NET_PREFIX.0
-SUBNET_LEN=24
-CONTROL_IP=$NET_PREFIX.1
-ALL_HOSTS=(lb1 lb2 rs1 rs2 client)
-declare -A HOST_IP=([lb1]=$NET_PREFIX.10 [lb2]=$NET_PREFIX.11 [rs1]=$NET_PREFIX.21 [rs2]=$NET_PREFIX.22 [client]=$NET_PREFIX.30)
+# The base hosts of lab/topology, on LBPROV_LAB_SUBNET if set: NET_PREFIX, SUBNET_ADDR, SUBNET_LEN,
+# CONTROL_IP, VIP; HOSTS, HOST_IP, HOST_ROLE. TOPOLOGY_NET_PREFIX is the file's own subnet.
+load_topology "${LBPROV_LAB_SUBNET:-}"
+set_topology "$DEFAULT_REAL_SERVERS"
+ALL_HOSTS=("${HOSTS[@]}")
 # A subset for development (e.g. "lb1 rs1"): the end-to-end scenario needs all five.
 read -ra HOSTS <<<"${LBPROV_VAGRANT_HOSTS:-${ALL_HOSTS[*]}}"
 for _h in "${HOSTS[@]}"; do
@@ -316,16 +316,12 @@ ensure_host_key() { # host
 proxy_port() { cat "$ACNG_DIR/port" 2>/dev/null || printf '%s' "${ACNG_PORTS[0]}"; }
 
 write_seed() { # host
-  local h=$1 stage tmp n
+  local h=$1 stage tmp
   stage=$(mktemp -d "$VRUN/.seed-$h.XXXXXX")
   install -d -m 0755 "$stage/etc" "$stage/etc/ssh" "$stage/etc/systemd/network" "$stage/etc/apt/apt.conf.d"
   install -d -m 0700 "$stage/root" "$stage/root/.ssh"
   printf '%s\n' "$h" >"$stage/etc/hostname"
-  {
-    printf '127.0.0.1\tlocalhost\n'
-    printf '%s\tcontrol\n' "$CONTROL_IP"
-    for n in "${ALL_HOSTS[@]}"; do printf '%s\t%s\n' "${HOST_IP[$n]}" "$n"; done
-  } >"$stage/etc/hosts"
+  print_etc_hosts "${ALL_HOSTS[@]}" >"$stage/etc/hosts"
   install -m 0600 "$KEYS_DIR/hosts/$h/ssh_host_ed25519_key" "$stage/etc/ssh/ssh_host_ed25519_key"
   install -m 0644 "$KEYS_DIR/hosts/$h/ssh_host_ed25519_key.pub" "$stage/etc/ssh/ssh_host_ed25519_key.pub"
   install -m 0600 "$LAB_KEY.pub" "$stage/root/.ssh/authorized_keys"
@@ -361,10 +357,11 @@ prepare_state_dir() {
 
 # inventory/lab.yaml for this lab's subnet and run dir (identical in content otherwise). With the
 # default subnet and run dir it equals inventory/lab.yaml, which the tests then use as it is.
+# (test/unit/lab-topology.test.ts holds inventory/lab.yaml's addresses to lab/topology's subnet.)
 write_inventory_copy() {
   local iface=eth0
   [[ $MODE == public ]] && iface=eth1
-  sed -e "s#192\.168\.56\.#$NET_PREFIX.#g" -e "s#\.\./lab/\.run/#$RUN_DIR/#g" \
+  sed -e "s#${TOPOLOGY_NET_PREFIX//./\\.}\.#$NET_PREFIX.#g" -e "s#\.\./lab/\.run/#$RUN_DIR/#g" \
     -e "s#^\(  interface: \)eth0#\1$iface#" "$REPO_DIR/inventory/lab.yaml" >"$INVENTORY_COPY.tmp"
   mv "$INVENTORY_COPY.tmp" "$INVENTORY_COPY"
 }
@@ -758,6 +755,13 @@ cmd_status_public() {
   return 1
 }
 
+# Prints the guests `up` would run ("name address role" per line, as lab/lab.sh topology): no root,
+# nothing made. The Vagrant lab runs lab/topology's base hosts (or LBPROV_VAGRANT_HOSTS of them).
+cmd_topology() {
+  (($# == 0)) || die "usage: vagrant.sh topology (the Vagrant lab runs lab/topology's base hosts)"
+  print_topology
+}
+
 cmd_box() {
   need_root
   bash "$VAGRANT_DIR/build-box.sh"
@@ -805,7 +809,8 @@ main() {
   ssh) cmd_ssh "$@" ;;
   box) cmd_box "$@" ;;
   clean) cmd_clean "$@" ;;
-  *) die "usage: vagrant.sh up | down | status | ssh <host> [command...] | box | clean" ;;
+  topology) cmd_topology "$@" ;;
+  *) die "usage: vagrant.sh up | down | status | ssh <host> [command...] | box | clean | topology" ;;
   esac
 }
 

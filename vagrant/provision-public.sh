@@ -5,9 +5,13 @@
 # to /tmp/lbprov-lab/ by the file provisioners), every lab name resolves, and the packages lbprov
 # expects are there (Redis on Debian-family hosts; lbprov installs build dependencies itself).
 #
-#   provision-public.sh <host> <subnet, e.g. 192.168.56> [apt proxy URL]
+#   provision-public.sh <host> <apt proxy URL, or ''> <address=name>...
+#
+# The address=name pairs are every lab name (the control side's and lab/topology's base hosts, as
+# vagrant/Vagrantfile reads them), e.g. 192.168.56.10=lb1.
 set -euo pipefail
-host=$1 subnet=$2 proxy=${3:-}
+host=$1 proxy=$2
+shift 2
 up=/tmp/lbprov-lab
 
 t0=$SECONDS
@@ -19,13 +23,12 @@ say() { printf 'lbprov-provision(%s): %s (%ss)\n' "$host" "$*" "$((SECONDS - t0)
 }
 
 # Every lab name resolves on every host (sudo and Redis want their own name to resolve).
+(($#)) || {
+  echo "lbprov-provision: no address=name pairs for /etc/hosts (see vagrant/Vagrantfile)" >&2
+  exit 1
+}
 sed -i '/# lbprov-lab$/d' /etc/hosts
-{
-  printf '%s.1\tcontrol # lbprov-lab\n' "$subnet"
-  printf '%s.10\tlb1 # lbprov-lab\n%s.11\tlb2 # lbprov-lab\n' "$subnet" "$subnet"
-  printf '%s.21\trs1 # lbprov-lab\n%s.22\trs2 # lbprov-lab\n' "$subnet" "$subnet"
-  printf '%s.30\tclient # lbprov-lab\n' "$subnet"
-} >>/etc/hosts
+for pair in "$@"; do printf '%s\t%s # lbprov-lab\n' "${pair%%=*}" "${pair#*=}"; done >>/etc/hosts
 say "hosts"
 
 if command -v apt-get >/dev/null; then

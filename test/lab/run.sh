@@ -13,10 +13,11 @@ CACHE_DIR=${LBPROV_LAB_CACHE_DIR:-/var/cache/lbprov-lab}
 BRIDGE=lbprov-br0
 NS_PREFIX=lbprov-
 VETH_PREFIX=lbp-
-CONTROL_IP=192.168.56.1
 SAY_TAG=test-lab
 # shellcheck source=lab/common.sh
 source "$REPO_DIR/lab/common.sh"
+# The control address (CONTROL_IP) and the subnet, as lab/lab.sh reads them: lab/topology.
+load_topology
 
 [[ $EUID -eq 0 ]] || {
   say "must run as root (the lab makes namespaces, a bridge and mounts)"

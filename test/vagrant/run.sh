@@ -15,15 +15,15 @@ cd "$REPO_DIR"
 LAB=$REPO_DIR/lab/vagrant.sh
 RUN_DIR=${LBPROV_LAB_RUN_DIR:-$REPO_DIR/lab/.run}
 BRIDGE=${LBPROV_LAB_BRIDGE:-lbprov-br0}
-NET_PREFIX=${LBPROV_LAB_SUBNET:-192.168.56}
 PREFIX=${LBPROV_VAGRANT_PREFIX:-lbprov-lab-}
-CONTROL_IP=$NET_PREFIX.1
 STATE_DIR=/run/lbprov-vagrant/${PREFIX%-}
 PID_DIR=$RUN_DIR/vagrant/pids
 if [[ $BRIDGE == lbprov-br0 ]]; then TEST_LOCK=/run/lbprov-lab.tests.lock; else TEST_LOCK=/run/lbprov-lab-$BRIDGE.tests.lock; fi
 SAY_TAG=test-vagrant
 # shellcheck source=lab/common.sh
 source "$REPO_DIR/lab/common.sh"
+# NET_PREFIX, CONTROL_IP: lab/topology's, on LBPROV_LAB_SUBNET when it is set.
+load_topology "${LBPROV_LAB_SUBNET:-}"
 
 [[ $EUID -eq 0 ]] || {
   say "must run as root (libvirt, bridge)"

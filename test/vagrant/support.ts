@@ -7,32 +7,30 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readTopology, testHostAddresses, TEST_HOST_NAMES, type LabHost } from '../support/topology.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEFAULT_RUN_DIR = resolve(REPO_ROOT, 'lab', '.run');
 export const RUN_DIR = resolve(process.env.LBPROV_LAB_RUN_DIR ?? DEFAULT_RUN_DIR);
-export const SUBNET = process.env.LBPROV_LAB_SUBNET ?? '192.168.56';
+const DEFAULT_TOPOLOGY = readTopology();
+export const SUBNET = process.env.LBPROV_LAB_SUBNET ?? DEFAULT_TOPOLOGY.subnet;
+/** lab/topology's base hosts, on this run's subnet: the guests lab/vagrant.sh brings up. */
+const TOPOLOGY = readTopology({ subnet: SUBNET });
 export const SSH_CONFIG = resolve(RUN_DIR, 'ssh_config');
 export const KNOWN_HOSTS = resolve(RUN_DIR, 'known_hosts');
 export const IDENTITY_FILE = resolve(RUN_DIR, 'id_ed25519');
 /** inventory/lab.yaml, or lab/vagrant.sh's copy of it for another subnet or run dir. */
 export const INVENTORY =
   process.env.LBPROV_VAGRANT_INVENTORY ??
-  (SUBNET === '192.168.56' && RUN_DIR === DEFAULT_RUN_DIR
+  (SUBNET === DEFAULT_TOPOLOGY.subnet && RUN_DIR === DEFAULT_RUN_DIR
     ? resolve(REPO_ROOT, 'inventory', 'lab.yaml')
     : resolve(RUN_DIR, 'vagrant', 'lab.yaml'));
 export const LBPROV = process.env.LBPROV_BIN ?? resolve(REPO_ROOT, 'bin', 'lbprov');
 
-export const VIP = `${SUBNET}.200`;
-export const HOSTS = {
-  lb1: `${SUBNET}.10`,
-  lb2: `${SUBNET}.11`,
-  rs1: `${SUBNET}.21`,
-  rs2: `${SUBNET}.22`,
-  client: `${SUBNET}.30`,
-} as const;
-export type Host = keyof typeof HOSTS;
-export const HOST_NAMES = Object.keys(HOSTS) as Host[];
+export const VIP = TOPOLOGY.vip;
+export const HOSTS = testHostAddresses(TOPOLOGY);
+export type Host = LabHost;
+export const HOST_NAMES: readonly Host[] = TEST_HOST_NAMES;
 
 /** A test-only sentinel: every captured byte is checked for it (7 characters, keepalived 1.2.x's limit). */
 export const AUTH_PASS = 'Lab7Pw9';

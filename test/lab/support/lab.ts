@@ -1,9 +1,11 @@
-// Shared helpers for the lab tests (test/lab/**): the lab's addresses and files, and a way to run a
-// command on a lab host over the same SSH a user would use (strict host key checking).
+// Shared helpers for the lab tests (test/lab/**): the lab's addresses (lab/topology's) and files,
+// and a way to run a command on a lab host over the same SSH a user would use (strict host key
+// checking).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readTopology, testHostAddresses, TEST_HOST_NAMES, type LabHost } from '../../support/topology.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const LAB_SCRIPT = resolve(REPO_ROOT, 'lab', 'lab.sh');
@@ -16,24 +18,21 @@ export const LAB_INVENTORY = resolve(REPO_ROOT, 'inventory', 'lab.yaml');
 /** The same cluster with the current releases: keepalived 2.2.7, ipvsadm 1.31. */
 export const LAB_CURRENT_INVENTORY = resolve(REPO_ROOT, 'inventory', 'lab-current.yaml');
 
-export const CONTROL_ADDRESS = '192.168.56.1';
-export const VIP = '192.168.56.200';
-export const VIP_CIDR = `${VIP}/24`;
+/** The five-host lab the tests run on: lab/topology's base hosts. */
+export const LAB_TOPOLOGY = readTopology();
+export const CONTROL_ADDRESS = LAB_TOPOLOGY.control;
+export const VIP = LAB_TOPOLOGY.vip;
+export const VIP_CIDR = `${VIP}/${LAB_TOPOLOGY.prefixLength}`;
 export const ARTIFACTS_URL = `http://${CONTROL_ADDRESS}:8080`;
 export const APT_PROXY_URL = `http://${CONTROL_ADDRESS}:3142`;
 
-export const LAB_HOSTS = {
-  lb1: '192.168.56.10',
-  lb2: '192.168.56.11',
-  rs1: '192.168.56.21',
-  rs2: '192.168.56.22',
-  client: '192.168.56.30',
-} as const;
-
-export type LabHost = keyof typeof LAB_HOSTS;
-export const LAB_HOST_NAMES = Object.keys(LAB_HOSTS) as LabHost[];
-export const DIRECTORS: readonly LabHost[] = ['lb1', 'lb2'];
-export const REAL_SERVERS: readonly LabHost[] = ['rs1', 'rs2'];
+export type { LabHost } from '../../support/topology.js';
+export const LAB_HOSTS = testHostAddresses(LAB_TOPOLOGY);
+export const LAB_HOST_NAMES: readonly LabHost[] = TEST_HOST_NAMES;
+const named = (role: string) =>
+  LAB_TOPOLOGY.hosts.filter((host) => host.role === role).map((host) => host.name as LabHost);
+export const DIRECTORS: readonly LabHost[] = named('director');
+export const REAL_SERVERS: readonly LabHost[] = named('real_server');
 
 export interface ExecResult {
   code: number;
