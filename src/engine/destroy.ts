@@ -2,7 +2,7 @@ import type { Transport } from '../transport/types.js';
 import { planDestroy, withoutStep, type DestroyOptions, type UndoStep } from './destroy-plan.js';
 import { findingsIn, forgetScript, undoScript } from './destroy-scripts.js';
 import { judge, previewFacts, previewFindings, type Verdict } from './destroy-verdict.js';
-import type { Emit, StepError } from './events.js';
+import { notRunStep, type Emit, type StepError } from './events.js';
 import { gather } from './gather.js';
 import { probeHost, saveRecord, withHostLock, type HostTally } from './host-run.js';
 import { RECORD_PATH, type HostRecord } from './record.js';
@@ -76,15 +76,7 @@ async function destroyUnderLock(context: HostWorkContext, options: DestroyOption
   let stoppedBy: string | undefined;
   for (const step of planDestroy(record, options)) {
     if (stoppedBy) {
-      emit({
-        type: 'step',
-        host: job.name,
-        step: step.id,
-        name: step.name,
-        status: 'not_run',
-        reason: `${stoppedBy} failed first`,
-        duration_ms: 0,
-      });
+      emit(notRunStep(job.name, step, `${stoppedBy} failed first`));
       continue;
     }
     const started = Date.now();

@@ -72,6 +72,15 @@ export interface RunSummary {
   flags: string[];
 }
 
+/** A step the host never attempted: `reason` names what stopped it first. */
+export function notRunStep(
+  host: string,
+  step: { id: string; name: string },
+  reason: string,
+): Extract<EngineEvent, { type: 'step' }> {
+  return { type: 'step', host, step: step.id, name: step.name, status: 'not_run', reason, duration_ms: 0 };
+}
+
 export interface HostSummary {
   ok: number;
   changed: number;

@@ -5,7 +5,7 @@ import type { CheckResult, HostContext, UndoRecord } from '../steps/types.js';
 import { sha256 } from '../steps/file-change.js';
 import { UnreachableError, type Transport } from '../transport/types.js';
 import { ActionError, ControlDownloads, runAction, writeFileAtomically } from './actions.js';
-import type { Emit, StepError, StepStatus } from './events.js';
+import { notRunStep, type Emit, type StepError, type StepStatus } from './events.js';
 import { gather, ProbeError } from './gather.js';
 import {
   LOCK_BUSY,
@@ -284,15 +284,7 @@ async function applySteps(
 
   const runStep = async (step: PlannedStep): Promise<void> => {
     if (failed) {
-      emit({
-        type: 'step',
-        host: job.name,
-        step: step.id,
-        name: step.name,
-        status: 'not_run',
-        reason: 'an earlier step failed',
-        duration_ms: 0,
-      });
+      emit(notRunStep(job.name, step, 'an earlier step failed'));
       return;
     }
     const started = Date.now();

@@ -39,6 +39,27 @@ function buildArgs(plan: BuildPlan): DirectorVars['keepalived']['build'] {
   return { subject, steps, verify, installedPaths };
 }
 
+/** Where one source archive comes from, where it is unpacked, and how it is built. */
+function sourceArchiveVars(
+  name: 'keepalived' | 'ipvsadm',
+  source: { version: string; source: string; sha256?: string; fetch: DirectorVars['ipvsadm']['fetch'] },
+  plan: BuildPlan,
+): DirectorVars['ipvsadm'] {
+  return {
+    version: source.version,
+    source: source.source,
+    sha256: source.sha256 ?? '',
+    fetch: source.fetch,
+    tarball: `${SOURCE_ROOT}/${name}-${source.version}.tar.gz`,
+    src_dir: sourceDir(name, source.version),
+    build: buildArgs(plan),
+  };
+}
+
+function sourceDir(name: 'keepalived' | 'ipvsadm', version: string): string {
+  return `${SOURCE_ROOT}/${name}-${version}`;
+}
+
 function union(...lists: string[][]): string[] {
   return [...new Set(lists.flat())];
 }
@@ -47,14 +68,12 @@ function union(...lists: string[][]): string[] {
 export function directorVars(inventory: Inventory, director: Director, authPass: string): DirectorVars {
   const kv = inventory.keepalived;
   const iv = inventory.ipvsadm;
-  const keepalivedSrc = `${SOURCE_ROOT}/keepalived-${kv.version}`;
-  const ipvsadmSrc = `${SOURCE_ROOT}/ipvsadm-${iv.version}`;
   const keepalivedPlan = keepalivedBuildPlan({
     version: kv.version,
     prefix: kv.prefix,
-    srcDir: keepalivedSrc,
+    srcDir: sourceDir('keepalived', kv.version),
   });
-  const ipvsadmPlan = ipvsadmBuildPlan({ version: iv.version, srcDir: ipvsadmSrc });
+  const ipvsadmPlan = ipvsadmBuildPlan({ version: iv.version, srcDir: sourceDir('ipvsadm', iv.version) });
   const defaults = renderKeepalivedDefaults({ vrrpOnlyWithoutIpvs: inventory.allow_vrrp_only });
   return {
     host: {
@@ -70,13 +89,7 @@ export function directorVars(inventory: Inventory, director: Director, authPass:
       dnf: union(keepalivedPlan.buildDependencies.dnf, ipvsadmPlan.buildDependencies.dnf),
     },
     keepalived: {
-      version: kv.version,
-      source: kv.source,
-      sha256: kv.sha256 ?? '',
-      fetch: kv.fetch,
-      tarball: `${SOURCE_ROOT}/keepalived-${kv.version}.tar.gz`,
-      src_dir: keepalivedSrc,
-      build: buildArgs(keepalivedPlan),
+      ...sourceArchiveVars('keepalived', kv, keepalivedPlan),
       binary: `${kv.prefix}/sbin/keepalived`,
       pid_file: KEEPALIVED_PID_FILE,
       conf_path: KEEPALIVED_CONF_PATH,
@@ -97,15 +110,7 @@ export function directorVars(inventory: Inventory, director: Director, authPass:
       unit_debian: renderKeepalivedUnit(kv.prefix, '/etc/default/keepalived'),
       unit_rhel: renderKeepalivedUnit(kv.prefix, '/etc/sysconfig/keepalived'),
     },
-    ipvsadm: {
-      version: iv.version,
-      source: iv.source,
-      sha256: iv.sha256 ?? '',
-      fetch: iv.fetch,
-      tarball: `${SOURCE_ROOT}/ipvsadm-${iv.version}.tar.gz`,
-      src_dir: ipvsadmSrc,
-      build: buildArgs(ipvsadmPlan),
-    },
+    ipvsadm: sourceArchiveVars('ipvsadm', iv, ipvsadmPlan),
     ifcfg: {
       path: `/etc/sysconfig/network-scripts/ifcfg-${director.interface}:0`,
       content: renderIfcfgAlias(director.interface, inventory.vrrp.vip),

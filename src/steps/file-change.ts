@@ -1,17 +1,11 @@
 import { createTwoFilesPatch } from 'diff';
 import { foldersCreatedFor, type FileState } from '../facts/files.js';
-import type { CheckResult, UndoRecord } from './types.js';
+import type { Action, CheckResult, UndoRecord } from './types.js';
 import { createHash } from 'node:crypto';
 import { MASK } from '../util/mask.js';
 
-export interface WantedFile {
-  path: string;
-  content: Buffer;
-  mode: number;
-  owner: string;
-  group: string;
-  /** A command run against the staged file before it replaces the old one; `{}` is its path. */
-  validate?: string;
+/** A file as a step wants it: what the write action writes, and what its diffs must mask. */
+export interface WantedFile extends Omit<Extract<Action, { kind: 'write_file' }>, 'kind'> {
   /** Secrets in the file, for diffs: the first capture group of each match is masked. */
   redact?: RegExp;
 }
