@@ -211,6 +211,23 @@ export interface DirectorLive {
   holds_vip: boolean;
   /** `ipvsadm -L -n --stats`, or why there is none. */
   ipvs: { available: boolean; table: string };
+  /**
+   * The inventory's real servers as this director's IPVS table has them in the VIP's service
+   * (keepalived removes one its health check fails); null where the table cannot be read.
+   */
+  real_servers: LiveRealServer[] | null;
+}
+
+export interface LiveRealServer {
+  name: string;
+  address: string;
+  port: number;
+  /** In the service: keepalived's health check passes (or it has none). */
+  in_service: boolean;
+  /** From `ipvsadm -L -n`; null when the server is not in the service. */
+  weight: number | null;
+  active_connections: number | null;
+  inactive_connections: number | null;
 }
 
 /** A step whose plan says the host is not what the inventory describes. */

@@ -14,7 +14,7 @@ import { stopAndStart } from './drill-plan.js';
 import type { DrillResult } from '../engine/events.js';
 import { gatherEvidence } from './evidence.js';
 import { IPVS_SUPPORT_COMMAND, ipvsTableCommand, NO_IPVS, parseIpvsSupport } from './ipvs-support.js';
-import { IpvsadmParseError, parseIpvsadmList } from './ipvsadm.js';
+import { vipService } from './ipvsadm.js';
 import { listensOn, parseSsListening } from './listening.js';
 import { pollUntil, type WatchedHost } from './poll.js';
 import { initCommandByHand, REDIS_SERVICE_NAME_COMMAND } from './service-control.js';
@@ -42,20 +42,9 @@ export function listedInService(
   inventory: Inventory,
   server: RealServer,
 ): boolean | undefined {
-  let services;
-  try {
-    services = parseIpvsadmList(tableOutput);
-  } catch (error) {
-    if (error instanceof IpvsadmParseError) return undefined;
-    throw error;
-  }
+  const service = vipService(tableOutput, inventory);
+  if (service === undefined) return undefined;
   const port = inventory.service.port;
-  const service = services.find(
-    (candidate) =>
-      candidate.protocol === inventory.service.protocol &&
-      candidate.address === inventory.vrrp.vip.address &&
-      candidate.port === port,
-  );
   return (service?.realServers ?? []).some(
     (member) => member.address === server.host && member.port === port,
   );

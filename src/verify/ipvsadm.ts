@@ -1,4 +1,5 @@
 /** Parsing `ipvsadm -L -n`: the virtual services keepalived set up and their real servers. */
+import type { Inventory } from '../model/inventory.js';
 
 type ForwardMethod = 'Route' | 'Masq' | 'Tunnel' | 'Local' | string;
 
@@ -65,4 +66,26 @@ export function parseIpvsadmList(output: string): IpvsService[] {
     });
   }
   return services;
+}
+
+/**
+ * The inventory's virtual service (the VIP, its port and protocol) in `ipvsadm -L -n` output: null
+ * when the table has no such service, undefined when the output cannot be read.
+ */
+export function vipService(output: string, inventory: Inventory): IpvsService | null | undefined {
+  let services;
+  try {
+    services = parseIpvsadmList(output);
+  } catch (error) {
+    if (error instanceof IpvsadmParseError) return undefined;
+    throw error;
+  }
+  return (
+    services.find(
+      (candidate) =>
+        candidate.protocol === inventory.service.protocol &&
+        candidate.address === inventory.vrrp.vip.address &&
+        candidate.port === inventory.service.port,
+    ) ?? null
+  );
 }

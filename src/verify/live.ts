@@ -3,14 +3,31 @@ import type { Director, Inventory } from '../model/inventory.js';
 import { ExitCode } from '../util/exit-codes.js';
 import { decideKeepalivedRunning } from './decide.js';
 import { findAddress, parseIpAddr } from './ip-addr.js';
-import { NO_IPVS, parseIpvsSupport } from './ipvs-support.js';
-import type { DirectorLive, Drift, Evidence, RunSummary, StatusSummary } from '../engine/events.js';
+import { directorCommands } from './commands.js';
+import { ipvsTableCommand, NO_IPVS, parseIpvsSupport } from './ipvs-support.js';
+import { vipService } from './ipvsadm.js';
+import type {
+  DirectorLive,
+  Drift,
+  Evidence,
+  LiveRealServer,
+  RunSummary,
+  StatusSummary,
+} from '../engine/events.js';
+
+/** What status reads on each director, in the same round trip: `ipvsList` has the connections. */
+export function statusCommands() {
+  return { ...directorCommands({ stats: true }), ipvsList: ipvsTableCommand(false) };
+}
+
+type StatusEvidence = Record<keyof ReturnType<typeof statusCommands>, Evidence>;
 
 export function readDirectorLive(
+  inventory: Inventory,
   director: Director,
-  vip: string,
-  evidence: { addresses: Evidence; keepalived: Evidence; ipvsSupport: Evidence; ipvsTable: Evidence },
+  evidence: StatusEvidence,
 ): DirectorLive {
+  const vip = inventory.vrrp.vip.address;
   const keepalived = decideKeepalivedRunning(director.name, evidence.keepalived);
   const ipvs = parseIpvsSupport(evidence.ipvsSupport.output);
   return {
@@ -26,7 +43,26 @@ export function readDirectorLive(
             available: false,
             table: ipvs === 'absent' ? NO_IPVS.replace('not provable: ', '') : evidence.ipvsSupport.output,
           },
+    real_servers: ipvs === 'present' ? realServersInService(inventory, evidence.ipvsList) : null,
   };
+}
+
+function realServersInService(inventory: Inventory, list: Evidence): LiveRealServer[] | null {
+  const service = list.exit_code === 0 ? vipService(list.output, inventory) : undefined;
+  if (service === undefined) return null;
+  const port = inventory.service.port;
+  return inventory.real_servers.map((server) => {
+    const member = service?.realServers.find((entry) => entry.address === server.host && entry.port === port);
+    return {
+      name: server.name,
+      address: server.host,
+      port,
+      in_service: member !== undefined,
+      weight: member?.weight ?? null,
+      active_connections: member?.activeConnections ?? null,
+      inactive_connections: member?.inactiveConnections ?? null,
+    };
+  });
 }
 
 /** Live problems that make the cluster not converged, whatever its files say. */

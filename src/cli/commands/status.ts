@@ -2,10 +2,9 @@ import type { DirectorLive, Drift, StatusSummary, StepStatus } from '../../engin
 import { reportPlan } from '../../engine/host-run.js';
 import { DEFAULT_CONCURRENCY } from '../../engine/concurrency.js';
 import { procedureFlags } from '../../procedure/jobs.js';
-import { directorCommands } from '../../verify/commands.js';
 import { failureOf } from '../../verify/connect.js';
 import { gatherEvidence } from '../../verify/evidence.js';
-import { closeStatus, readDirectorLive } from '../../verify/live.js';
+import { closeStatus, readDirectorLive, statusCommands } from '../../verify/live.js';
 import { openRunSession, reportSetupError, runOnHosts, runSummary } from '../run-on-hosts.js';
 import { chooseRenderer } from './apply.js';
 
@@ -27,7 +26,6 @@ export async function statusCommand(file: string, options: StatusOptions): Promi
     async () => {
       const session = await openRunSession(file, options);
       const { inventory, masker } = session;
-      const vip = inventory.vrrp.vip.address;
       const renderer = await chooseRenderer(session, { json: options.json ?? false, showDiffs: true });
       const directors = new Map(inventory.directors.map((director) => [director.name, director]));
       const live: DirectorLive[] = [];
@@ -43,8 +41,8 @@ export async function statusCommand(file: string, options: StatusOptions): Promi
             const director = directors.get(job.name);
             if (director) {
               try {
-                const evidence = await gatherEvidence(transport, directorCommands({ stats: true }));
-                live.push(masker.maskDeep(readDirectorLive(director, vip, evidence)));
+                const evidence = await gatherEvidence(transport, statusCommands());
+                live.push(masker.maskDeep(readDirectorLive(inventory, director, evidence)));
               } catch (error) {
                 emit({
                   type: 'warning',

@@ -23,6 +23,9 @@ export class EventLines {
   private readonly checks: Check[] = [];
   private readonly live: DirectorLive[] = [];
 
+  /** `boxes`: box-drawing characters (a terminal); by default where stdout is a terminal. */
+  constructor(private readonly style: 'boxes' | 'ascii' = process.stdout.isTTY ? 'boxes' : 'ascii') {}
+
   lines(event: Exclude<EngineEvent, StepEvent>): string[] {
     switch (event.type) {
       case 'warning':
@@ -45,7 +48,7 @@ export class EventLines {
         this.live.push(event);
         return [];
       case 'status_summary':
-        return statusLines(event, this.live);
+        return statusLines(event, this.live, this.style);
       default:
         return drillLines(event);
     }

@@ -1,5 +1,5 @@
 /** How `lbprov status` reads for people: drift per host, each director's live state, the verdict. */
-import type { DirectorLive, StatusSummary } from '../../engine/events.js';
+import type { DirectorLive, LiveRealServer, StatusSummary } from '../../engine/events.js';
 import { ExitCode } from '../../util/exit-codes.js';
 
 function driftLines(summary: StatusSummary): string[] {
@@ -22,40 +22,82 @@ function driftLines(summary: StatusSummary): string[] {
   return lines;
 }
 
-function liveLines(vip: string, directors: readonly DirectorLive[]): string[] {
-  if (directors.length === 0) return ["Live state: unknown (no director's state could be read)"];
-  const lines = ['Live state:'];
-  for (const director of directors) {
-    lines.push(
-      `  ${director.host} (${director.state}): ${director.keepalived.running ? director.keepalived.detail : 'keepalived NOT running'}; ` +
-        `${director.holds_vip ? `holds the VIP ${vip}` : 'does not hold the VIP'}`,
-    );
-    if (director.ipvs.available) {
-      lines.push(
-        '    $ ipvsadm -L -n --stats',
-        ...director.ipvs.table.split('\n').map((line) => `      ${line}`),
-      );
-    } else {
-      lines.push(`    IPVS table: ${director.ipvs.table}`);
-    }
-  }
+/** The tree's branches: box-drawing characters on a terminal, ASCII where it is piped or logged. */
+const BRANCHES = {
+  boxes: { mid: '├─ ', last: '└─ ', through: '│  ', after: '   ' },
+  ascii: { mid: '|- ', last: '`- ', through: '|  ', after: '   ' },
+};
+
+function treeLines<T>(
+  items: readonly T[],
+  style: keyof typeof BRANCHES,
+  draw: (item: T) => string[],
+): string[] {
+  const branch = BRANCHES[style];
+  return items.flatMap((item, index) => {
+    const last = index === items.length - 1;
+    const [head = '', ...rest] = draw(item);
+    return [
+      `${last ? branch.last : branch.mid}${head}`,
+      ...rest.map((line) => `${last ? branch.after : branch.through}${line}`),
+    ];
+  });
+}
+
+function realServerLine(server: LiveRealServer, nameWidth: number, addressWidth: number): string {
+  const where = `${server.name.padEnd(nameWidth)}  ${`${server.address}:${server.port}`.padEnd(addressWidth)}`;
+  if (!server.in_service) return `${where}  OUT of service: not in the IPVS table (its health check fails)`;
+  return (
+    `${where}  in service  weight ${server.weight}  connections: ${server.active_connections} active, ` +
+    `${server.inactive_connections} inactive`
+  );
+}
+
+/**
+ * The cluster as it is now: the VIP, each director (its role, keepalived, whether it holds the VIP)
+ * and below it the real servers as its IPVS table has them.
+ */
+function clusterLines(
+  vip: string,
+  directors: readonly DirectorLive[],
+  style: keyof typeof BRANCHES,
+): string[] {
+  if (directors.length === 0) return ["Cluster now: unknown (no director's state could be read)"];
   const holders = directors.filter((director) => director.holds_vip);
-  lines.push(
+  const nameWidth = Math.max(...directors.map((director) => director.host.length));
+  const servers = directors.flatMap((director) => director.real_servers ?? []);
+  const serverName = Math.max(0, ...servers.map((server) => server.name.length));
+  const serverAddress = Math.max(0, ...servers.map((server) => `${server.address}:${server.port}`.length));
+  return [
+    'Cluster now:',
     `  VIP ${vip}: ${
       holders.length === 0
         ? 'on NO director'
         : holders.map((director) => `on ${director.host} (${director.state})`).join(' and ')
     }`,
-  );
-  return lines;
+    ...treeLines(directors, style, (director) => [
+      `${director.host.padEnd(nameWidth)}  ${director.state.padEnd(6)}  ` +
+        `${director.keepalived.running ? director.keepalived.detail : 'keepalived NOT running'}; ` +
+        `${director.holds_vip ? 'holds the VIP' : 'does not hold the VIP'}`,
+      ...(director.real_servers === null
+        ? [`${BRANCHES[style].last}real servers: not provable here (${director.ipvs.table})`]
+        : treeLines(director.real_servers, style, (server) => [
+            realServerLine(server, serverName, serverAddress),
+          ])),
+    ]).map((line) => `  ${line}`),
+  ];
 }
 
 /** The closing report of status: the drift, the directors' live state (`live`, read before), the verdict. */
-export function statusLines(summary: StatusSummary, live: readonly DirectorLive[]): string[] {
+export function statusLines(
+  summary: StatusSummary,
+  live: readonly DirectorLive[],
+  style: 'boxes' | 'ascii',
+): string[] {
   return [
     ...driftLines(summary),
     '',
-    ...liveLines(summary.vip, live),
+    ...clusterLines(summary.vip, live, style),
     ...summary.live_problems.map((problem) => `  !! ${problem}`),
     ...summary.flags.map((flag) => `  !! ${flag}`),
     '',

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { summarize, verifyExitCode, verifySummary } from '../../../src/verify/checks.js';
 import { findRealServer, listedInService } from '../../../src/verify/drill-realserver.js';
-import { liveProblems } from '../../../src/verify/live.js';
+import { liveProblems, readDirectorLive } from '../../../src/verify/live.js';
 import type { Check, DirectorLive, EngineEvent } from '../../../src/engine/events.js';
 import { jsonObjects, plainLines } from '../cli/fixtures/render.js';
 import type { Inventory } from '../../../src/model/inventory.js';
-import { IPVSADM_LIST, VIP } from './samples.js';
+import { DIRECTOR_ADDRESSES_WITH_VIP, evidence, IPVSADM_LIST, VIP } from './samples.js';
 
 const live = (host: string, holds: boolean): DirectorLive => ({
   type: 'live',
@@ -14,6 +14,7 @@ const live = (host: string, holds: boolean): DirectorLive => ({
   keepalived: { running: true, detail: '' },
   holds_vip: holds,
   ipvs: { available: false, table: '' },
+  real_servers: null,
 });
 
 describe('status live state', () => {
@@ -27,6 +28,67 @@ describe('status live state', () => {
   for (const [name, directors, problems] of cases) {
     it(name, () => expect(liveProblems(VIP, directors, 2)).to.deep.equal(problems));
   }
+});
+
+describe("status live state: the real servers as a director's IPVS table has them", () => {
+  const inventory = {
+    vrrp: { vip: { address: VIP, prefix_length: 24 } },
+    service: { port: 6379, protocol: 'TCP' },
+    directors: [],
+    real_servers: [
+      { name: 'rs1', host: '192.168.56.21' },
+      { name: 'rs2', host: '192.168.56.22' },
+      { name: 'rs3', host: '192.168.56.23' },
+    ],
+  } as unknown as Inventory;
+  const lb1 = { name: 'lb1', state: 'MASTER' } as unknown as Inventory['directors'][number];
+  const read = (support: string, list: string) =>
+    readDirectorLive(inventory, lb1, {
+      addresses: evidence('lb1', 'ip', DIRECTOR_ADDRESSES_WITH_VIP),
+      keepalived: evidence('lb1', 'ps', '  101 /usr/local/keepalived/sbin/keepalived -D'),
+      ipvsSupport: evidence('lb1', 'probe', support),
+      ipvsTable: evidence('lb1', 'ipvsadm -L -n --stats', ''),
+      ipvsList: evidence('lb1', 'ipvsadm -L -n', list),
+    });
+
+  it('in service with weight and connections, or out of it (its health check removed it)', () => {
+    const live = read('ipvs=present: ok', IPVSADM_LIST);
+    expect(live.holds_vip).to.equal(true);
+    expect(live.real_servers).to.deep.equal([
+      {
+        name: 'rs1',
+        address: '192.168.56.21',
+        port: 6379,
+        in_service: true,
+        weight: 1,
+        active_connections: 0,
+        inactive_connections: 0,
+      },
+      {
+        name: 'rs2',
+        address: '192.168.56.22',
+        port: 6379,
+        in_service: true,
+        weight: 1,
+        active_connections: 3,
+        inactive_connections: 12,
+      },
+      {
+        name: 'rs3',
+        address: '192.168.56.23',
+        port: 6379,
+        in_service: false,
+        weight: null,
+        active_connections: null,
+        inactive_connections: null,
+      },
+    ]);
+  });
+
+  it('none where the kernel has no IPVS or the table cannot be read', () => {
+    expect(read('ipvs=absent: no /proc/net/ip_vs', '').real_servers).to.equal(null);
+    expect(read('ipvs=present: ok', 'garbage line').real_servers).to.equal(null);
+  });
 });
 
 describe('verify report', () => {
