@@ -236,6 +236,34 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
     expect(Number(outPkts), stats).to.equal(0);
   });
 
+  it('lbprov status draws the cluster from real IPVS tables: the VIP on lb1, both real servers in service on both directors', async () => {
+    const json = keep(await lbprov(['status', INVENTORY, '--json'], 300_000));
+    expect(json.code, json.stdout + json.stderr).to.equal(0);
+    const live = json.events.filter((e) => e.type === 'live') as unknown as {
+      host: string;
+      holds_vip: boolean;
+      real_servers: { name: string; in_service: boolean; weight: number | null }[] | null;
+    }[];
+    expect(live.map((d) => `${d.host}: ${d.holds_vip ? 'holds' : 'standby'}`)).to.deep.equal([
+      'lb1: holds',
+      'lb2: standby',
+    ]);
+    for (const director of live) {
+      expect(
+        director.real_servers?.map((r) => `${r.name} ${r.in_service} ${r.weight}`),
+        director.host,
+      ).to.deep.equal(['rs1 true 1', 'rs2 true 1']);
+    }
+    const human = await lbprov(['status', INVENTORY], 300_000);
+    const picture = human.stdout.slice(human.stdout.indexOf('Cluster now:'));
+    expect(picture).to.include(`VIP ${VIP}: on lb1 (MASTER)`);
+    expect(picture.match(/ in service {2}weight 1 {2}connections: \d+ active, \d+ inactive/g)).to.have.length(
+      4,
+    );
+    expect(picture).not.to.include('not provable');
+    console.log(`      lbprov status (piped):\n${picture.replace(/^/gm, '        ')}`);
+  });
+
   it('lbprov verify passes every check, the IPVS table and the ping through the VIP included (none "not provable")', async () => {
     const run = keep(await lbprov(['verify', INVENTORY, '--json'], 300_000));
     expect(run.code, run.stdout + run.stderr).to.equal(0);
