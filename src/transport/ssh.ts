@@ -1,7 +1,7 @@
 import { NodeSSH } from 'node-ssh';
 import type { ClientChannel, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
 import type { Duplex } from 'node:stream';
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { SshSettings } from '../model/inventory.js';
 import { shellQuote } from '../util/shell.js';
 import { KnownHosts, fingerprint, hostKeyAlgorithmsFor, knownHostsName, keyTypeOf } from './known-hosts.js';
@@ -141,6 +141,25 @@ class HostKeyCheck {
   };
 }
 
+/**
+ * Handshakes at once with one jump host. Every host behind it opens its own connection to it (as
+ * `ssh -J` does), and an sshd drops new connections at random once 10 are still authenticating
+ * (OpenSSH's default MaxStartups 10:30:100): with the default concurrency of 16, hosts behind one
+ * bastion would fail at random. The channels through it are not sessions (MaxSessions).
+ */
+const JUMP_HOST_HANDSHAKES = 8;
+const jumpHostHandshakes = new Map<string, LimitFunction>();
+
+function handshakeSlot(hop: SshTarget): LimitFunction {
+  const key = `${hop.host}:${hop.ssh.port}`;
+  let limit = jumpHostHandshakes.get(key);
+  if (!limit) {
+    limit = pLimit(JUMP_HOST_HANDSHAKES);
+    jumpHostHandshakes.set(key, limit);
+  }
+  return limit;
+}
+
 export class SshTransport implements Transport {
   private sftp?: Promise<SFTPWrapper>;
   private readonly channels = pLimit(MAX_EXEC_CHANNELS);
@@ -163,7 +182,9 @@ export class SshTransport implements Transport {
     let client: NodeSSH;
     try {
       for (const [index, hop] of chain.slice(0, -1).entries()) {
-        const hopClient = await openClient(hop, sock, options, `jump host ${hop.name} for ${target.name}: `);
+        const hopClient = await handshakeSlot(hop)(() =>
+          openClient(hop, sock, options, `jump host ${hop.name} for ${target.name}: `),
+        );
         // A hop that dies ends the channel the next connection runs over; that connection reports it.
         hopClient.connection?.on('error', () => undefined);
         hops.push(hopClient);

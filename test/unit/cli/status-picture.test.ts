@@ -2,7 +2,7 @@
 // as its IPVS table has them, drawn from the same events --json prints.
 import { expect } from 'chai';
 import type { DirectorLive, EngineEvent, LiveRealServer, StatusSummary } from '../../../src/engine/events.js';
-import { EventLines } from '../../../src/cli/output/event-lines.js';
+import { EventLines, type StepEvent } from '../../../src/cli/output/event-lines.js';
 import { jsonObjects } from './fixtures/render.js';
 
 const VIP = '192.168.56.200';
@@ -51,7 +51,7 @@ const SUMMARY: StatusSummary = {
   exit_code: 0,
 };
 
-const EVENTS: EngineEvent[] = [
+const EVENTS: Exclude<EngineEvent, StepEvent>[] = [
   director('lb1', 'MASTER', true, [server('rs1', '192.168.56.21', [3, 12]), server('rs2', '192.168.56.22')]),
   director('lb2', 'BACKUP', false, null),
   SUMMARY,
@@ -59,7 +59,7 @@ const EVENTS: EngineEvent[] = [
 
 function picture(style: 'boxes' | 'ascii'): string[] {
   const lines = new EventLines(style);
-  const all = EVENTS.flatMap((event) => lines.lines(event as Exclude<EngineEvent, { type: 'step' }>));
+  const all = EVENTS.flatMap((event) => lines.lines(event));
   const start = all.indexOf('Cluster now:');
   return all.slice(start, start + 8);
 }
