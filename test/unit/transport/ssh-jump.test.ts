@@ -21,16 +21,23 @@ interface FakeServer {
   commands: string[];
   /** Clients whose connection ended. */
   ended: number;
+  /** The most connections that were at once still authenticating (what sshd's MaxStartups counts). */
+  mostAuthenticating: number;
 }
 
 async function startServer(dir: string, name: string, forwards: boolean): Promise<FakeServer> {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, `${name}_key`)]);
-  const state = { forwarded: [] as string[], commands: [] as string[], ended: 0 };
+  const state = { forwarded: [] as string[], commands: [] as string[], ended: 0, mostAuthenticating: 0 };
+  let authenticating = 0;
   const server = new ssh2.Server({ hostKeys: [readFileSync(join(dir, `${name}_key`))] }, (client) => {
+    authenticating += 1;
+    state.mostAuthenticating = Math.max(state.mostAuthenticating, authenticating);
     client.on('error', () => undefined);
     client.on('end', () => (state.ended += 1));
-    client.on('authentication', (context) => context.accept());
+    // Slow, as a busy bastion is: handshakes overlap.
+    client.on('authentication', (context) => setTimeout(() => context.accept(), 50));
     client.on('ready', () => {
+      authenticating -= 1;
       client.on('tcpip', (accept, reject, info) => {
         state.forwarded.push(`${info.destIP}:${info.destPort}`);
         if (!forwards) return reject();
@@ -107,6 +114,17 @@ describe('transport: through a jump host (ProxyJump)', function () {
     await transport.close();
     await new Promise((done) => setTimeout(done, 200));
     expect([bastion.ended, target.ended]).to.deep.equal([1, 1]);
+  });
+
+  it("keeps a bastion's handshakes under sshd's MaxStartups (10) when many hosts behind it connect at once", async () => {
+    const transports = await Promise.all(
+      Array.from({ length: 24 }, (_, index) =>
+        SshTransport.connect({ ...targetThrough(bastion), name: `rs${index}` }),
+      ),
+    );
+    expect(bastion.forwarded).to.have.length(24);
+    expect(bastion.mostAuthenticating).to.be.within(1, 8);
+    await Promise.all(transports.map((transport) => transport.close()));
   });
 
   it('refuses a bastion whose host key is not known (strict), naming the jump host, before reaching the host', async () => {
