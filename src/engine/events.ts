@@ -121,6 +121,7 @@ export type CheckId =
   | 'vip-on-lo'
   | 'arp-ignore'
   | 'arp-announce'
+  | 'rp-filter'
   | 'redis-listening'
   | 'redis-ping'
   | 'redis-ping-via-vip';

@@ -47,7 +47,6 @@ const realServerVarsSchema = z.object({
   host: z.object({ name: text, address: text }),
   vip: text,
   arp_sysctl_path: text,
-  arp_sysctl: text,
   realserver: z.object({
     service: text,
     script_path: text,

@@ -15,7 +15,6 @@ import {
 import {
   ARP_SYSCTL_PATH,
   REAL_SERVER_SERVICE,
-  renderArpSysctl,
   renderRealServerScript,
   renderRealServerUnit,
 } from '../render/realserver-script.js';
@@ -130,7 +129,6 @@ export function realServerVars(
     host: { name: server.name, address: server.host },
     vip,
     arp_sysctl_path: ARP_SYSCTL_PATH,
-    arp_sysctl: renderArpSysctl(),
     realserver: {
       service: REAL_SERVER_SERVICE,
       script_path: script,

@@ -121,18 +121,3 @@ ExecStop=${scriptPath} stop
 WantedBy=multi-user.target
 `;
 }
-
-/** The ARP settings of an LVS-DR real server, persisted across reboots (defect 3). */
-export function renderArpSysctl(): string {
-  return `${MANAGED_HEADER}
-#
-# LVS direct routing: this host holds the VIP on lo. It must not answer ARP requests for
-# it (arp_ignore=1: answer only for addresses of the receiving interface) nor use it as the
-# source of its own ARP requests (arp_announce=2), or clients could reach a real server
-# instead of the director.
-net.ipv4.conf.all.arp_ignore = 1
-net.ipv4.conf.all.arp_announce = 2
-net.ipv4.conf.lo.arp_ignore = 1
-net.ipv4.conf.lo.arp_announce = 2
-`;
-}

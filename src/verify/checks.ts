@@ -2,7 +2,7 @@
 import type { Inventory } from '../model/inventory.js';
 import type { DirectorEvidenceKey, RealServerEvidenceKey } from './commands.js';
 import {
-  decideArp,
+  decideDrSysctl,
   decideIpvs,
   decideKeepalivedRunning,
   decideRedisListening,
@@ -94,8 +94,9 @@ export function assessCluster(
     const evidence = gathered.evidence;
     checks.push(
       decideVipOnLo(server.name, vip, evidence.addresses),
-      decideArp(server.name, 'arp_ignore', 1, evidence.arp),
-      decideArp(server.name, 'arp_announce', 2, evidence.arp),
+      decideDrSysctl(server.name, 'arp_ignore', 1, evidence.arp),
+      decideDrSysctl(server.name, 'arp_announce', 2, evidence.arp),
+      decideDrSysctl(server.name, 'rp_filter', 2, evidence.arp),
       decideRedisListening(server, vip, port, {
         listening: evidence.listening,
         processes: evidence.redis,

@@ -24,7 +24,7 @@ export function listeningCommand(port: number): string {
 export function realServerCommands(port: number) {
   return {
     addresses: ADDRESSES_COMMAND,
-    arp: 'grep -H . /proc/sys/net/ipv4/conf/*/arp_ignore /proc/sys/net/ipv4/conf/*/arp_announce',
+    arp: 'grep -H . /proc/sys/net/ipv4/conf/*/arp_ignore /proc/sys/net/ipv4/conf/*/arp_announce /proc/sys/net/ipv4/conf/*/rp_filter',
     listening: listeningCommand(port),
     redis: 'ps -C redis-server -o pid=,args=',
   };

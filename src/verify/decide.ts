@@ -295,21 +295,34 @@ export function decideVipOnLo(server: string, vip: string, addresses: Evidence):
   };
 }
 
-const ARP_MEANING: Record<string, string> = {
-  arp_ignore:
-    'this host answers ARP requests for the VIP it holds on lo, so clients may send the director its traffic here',
-  arp_announce:
-    "this host may use the VIP as the source of its own ARP requests, teaching neighbours the VIP's wrong address",
-};
+/** The per-interface settings of a direct-routing real server, and what a wrong value does. */
+const DR_SYSCTLS = {
+  arp_ignore: {
+    check: 'arp-ignore',
+    meaning:
+      'this host answers ARP requests for the VIP it holds on lo, so clients may send the director its traffic here',
+  },
+  arp_announce: {
+    check: 'arp-announce',
+    meaning:
+      "this host may use the VIP as the source of its own ARP requests, teaching neighbours the VIP's wrong address",
+  },
+  rp_filter: {
+    check: 'rp-filter',
+    meaning:
+      'a strict reverse-path filter drops the packets the director forwards for the VIP wherever the way back to the client is another interface',
+  },
+} as const;
 
-export function decideArp(
+/** One of them as the kernel applies it on every interface packets arrive on: max(all, interface). */
+export function decideDrSysctl(
   server: string,
-  key: 'arp_ignore' | 'arp_announce',
+  key: keyof typeof DR_SYSCTLS,
   expected: number,
   sysctls: Evidence,
 ): Check {
   const base = {
-    check: key === 'arp_ignore' ? ('arp-ignore' as const) : ('arp-announce' as const),
+    check: DR_SYSCTLS[key].check,
     host: server,
     title: `${key}=${expected}`,
     evidence: [sysctls],
@@ -341,7 +354,7 @@ export function decideArp(
         (value) =>
           `${key} in effect on ${value.interface} is ${value.effective} (all=${value.all}, ${value.interface}=${value.own})`,
       )
-      .join('; ')}, not ${expected}: ${ARP_MEANING[key]}`,
+      .join('; ')}, not ${expected}: ${DR_SYSCTLS[key].meaning}`,
     hint: `\`sysctl -w net.ipv4.conf.all.${key}=${expected}\` (${ARP_SYSCTL_PATH} keeps it across reboots), or run \`lbprov apply\``,
   };
 }

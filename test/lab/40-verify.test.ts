@@ -96,6 +96,7 @@ describe('lbprov verify, status and drill on the lab', function () {
         'rs1: vip-on-lo',
         'rs1: arp-ignore',
         'rs1: arp-announce',
+        'rs1: rp-filter',
         'rs1: redis-listening',
         'rs1: redis-ping',
         'rs2: redis-ping',

@@ -62,6 +62,20 @@ describe('engine: dry-run of the shipped procedure on fresh hosts (fake transpor
     jobs = buildJobs(inventory, playbooks, { authPass: 'lbpass1' });
   });
 
+  it('makes each real server a direct-routing host: no ARP for the VIP, loose reverse-path filter, at boot too', () => {
+    const realServer = jobs.find((job) => job.role === 'real server')!;
+    const sysctl = realServer.steps.find((step) => step.id === 'arp-sysctl')!;
+    expect(sysctl.args).to.deep.include({
+      values: {
+        'net.ipv4.conf.all.arp_ignore': 1,
+        'net.ipv4.conf.all.arp_announce': 2,
+        'net.ipv4.conf.lo.arp_ignore': 1,
+        'net.ipv4.conf.lo.arp_announce': 2,
+        'net.ipv4.conf.all.rp_filter': 2,
+      },
+    });
+  });
+
   for (const host of [
     { name: 'Debian with systemd', facts: DEBIAN },
     { name: 'Red Hat with SysV init', facts: { ...RHEL, init: 'sysv', packageManager: 'yum' } as HostFacts },

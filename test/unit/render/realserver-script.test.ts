@@ -1,9 +1,5 @@
 import { expect } from 'chai';
-import {
-  renderArpSysctl,
-  renderRealServerScript,
-  renderRealServerUnit,
-} from '../../../src/render/realserver-script.js';
+import { renderRealServerScript, renderRealServerUnit } from '../../../src/render/realserver-script.js';
 import { expectGolden } from './golden.js';
 import { run, shSyntaxErrors, writeExecutable } from './shell-run.js';
 
@@ -86,20 +82,4 @@ describe('renderRealServerScript', () => {
 describe('renderRealServerUnit', () => {
   it('matches the golden file', () =>
     expectGolden('lbprov-realserver.service', renderRealServerUnit('/etc/init.d/lbprov-realserver')));
-});
-
-describe('renderArpSysctl', () => {
-  it('matches the golden file', () => expectGolden('90-lbprov-lvs-dr.conf', renderArpSysctl()));
-
-  it('sets arp_ignore=1 and arp_announce=2 on all and lo', () => {
-    const settings = renderArpSysctl()
-      .split('\n')
-      .filter((line) => line !== '' && !line.startsWith('#'));
-    expect(settings).to.deep.equal([
-      'net.ipv4.conf.all.arp_ignore = 1',
-      'net.ipv4.conf.all.arp_announce = 2',
-      'net.ipv4.conf.lo.arp_ignore = 1',
-      'net.ipv4.conf.lo.arp_announce = 2',
-    ]);
-  });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  decideArp,
+  decideDrSysctl,
   decideIpvs,
   decideKeepalivedRunning,
   decideRedisListening,
@@ -253,8 +253,8 @@ describe('verify decisions', () => {
     }
   });
 
-  describe('decideArp', () => {
-    const cases: [string, string, 'arp_ignore' | 'arp_announce', number, Verdict, string][] = [
+  describe('decideDrSysctl', () => {
+    const cases: [string, string, 'arp_ignore' | 'arp_announce' | 'rp_filter', number, Verdict, string][] = [
       ['arp_ignore set', ARP_GOOD, 'arp_ignore', 1, 'pass', 'in effect is 1 on eth0'],
       ['arp_announce set', ARP_GOOD, 'arp_announce', 2, 'pass', 'in effect is 2 on eth0'],
       [
@@ -274,10 +274,26 @@ describe('verify decisions', () => {
         'not 2',
       ],
       ['unreadable', 'grep: no such file', 'arp_ignore', 1, 'fail', 'cannot read'],
+      [
+        'rp_filter loose on all, strict on eth0: loose wins',
+        ARP_GOOD,
+        'rp_filter',
+        2,
+        'pass',
+        'in effect is 2 on eth0',
+      ],
+      [
+        'rp_filter strict',
+        ARP_GOOD.replace('all/rp_filter:2', 'all/rp_filter:0'),
+        'rp_filter',
+        2,
+        'fail',
+        'on eth0 is 1 (all=0, eth0=1), not 2: a strict reverse-path filter drops',
+      ],
     ];
     for (const [name, output, key, value, verdict, says] of cases) {
       it(`${name}: ${verdict}`, () => {
-        const check = decideArp('rs1', key, value, evidence('rs1', 'grep', output));
+        const check = decideDrSysctl('rs1', key, value, evidence('rs1', 'grep', output));
         expect(check.verdict).to.equal(verdict);
         expect(check.detail).to.include(says);
       });

@@ -42,6 +42,10 @@ export const ARP_GOOD = [
   '/proc/sys/net/ipv4/conf/default/arp_announce:0',
   '/proc/sys/net/ipv4/conf/eth0/arp_announce:0',
   '/proc/sys/net/ipv4/conf/lo/arp_announce:2',
+  '/proc/sys/net/ipv4/conf/all/rp_filter:2',
+  '/proc/sys/net/ipv4/conf/default/rp_filter:1',
+  '/proc/sys/net/ipv4/conf/eth0/rp_filter:1',
+  '/proc/sys/net/ipv4/conf/lo/rp_filter:0',
 ].join('\n');
 
 export const SS_REDIS = `State  Recv-Q Send-Q  Local Address:Port  Peer Address:PortProcess
