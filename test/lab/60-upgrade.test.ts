@@ -4,6 +4,9 @@
 // the destroy tests, on hosts lbprov has emptied. The MASTER's restart is covered by the BACKUP
 // standing in (src/procedure/stand-in.ts): the VIP moves twice and is never on neither director.
 import { expect } from 'chai';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { LAB_CURRENT_INVENTORY, LAB_INVENTORY, labExecOk, VIP } from './support/lab.js';
 import { ensureConverged, LAB_AUTH_PASS, lbprov, type CliRun } from './support/cluster.js';
 import { differences, HOSTS, LEFTOVERS, snapshot, type Snapshot } from './support/snapshot.js';
@@ -53,6 +56,20 @@ function expectStoodIn(run: CliRun): void {
   const { notes, tookOver, gaveBack } = standInNotes(run.events);
   expect({ tookOver, gaveBack }, notes.join('\n')).to.deep.equal({ tookOver: true, gaveBack: true });
 }
+
+/** `inventory` with one real server's weight changed, in a file beside it (its relative paths hold). */
+function weighted(inventory: string, server: string, weight: number): string {
+  const document = parseDocument(readFileSync(inventory, 'utf8'));
+  const servers = document.get('real_servers') as YAMLSeq<YAMLMap>;
+  servers.items.find((item) => item.get('name') === server)!.set('weight', weight);
+  const file = join(dirname(inventory), `.weighted-${basename(inventory)}`);
+  writeFileSync(file, document.toString());
+  written.push(file);
+  return file;
+}
+
+const written: string[] = [];
+after(() => written.forEach((file) => rmSync(file, { force: true })));
 
 function stepOrder(run: CliRun): string[] {
   return run.events
@@ -113,6 +130,29 @@ describe("upgrade in place: the how-to's versions to the current ones, and back"
     captured.push(again.stdout, again.stderr);
     expect(again.code).to.equal(0);
     expect(again.summary?.changed).to.equal(0);
+  });
+
+  it('a configuration change (a real server weight) is tested with keepalived -t and applied by reload: the VIP never leaves the MASTER', async function () {
+    this.timeout(600_000);
+    const { run, history } = await applySampled(weighted(LAB_CURRENT_INVENTORY, 'rs2', 2));
+    console.log(`      keepalived.conf changed, reloaded: ${summarise(history)}`);
+    expect(run.code, run.stdout.slice(-3000)).to.equal(0);
+    const order = stepOrder(run);
+    expect(order).to.include.members([
+      'lb1:keepalived-conf',
+      'lb2:keepalived-conf',
+      'lb1:reload-keepalived',
+      'lb2:reload-keepalived',
+    ]);
+    expect(order.filter((step) => step.endsWith(':restart-keepalived'))).to.deep.equal([]);
+    expect(standInNotes(run.events).notes).to.deep.equal([]);
+    expect(history.onNeither, summarise(history)).to.equal(0);
+    expect(history.onBoth, summarise(history)).to.equal(0);
+    expect(await labExecOk('lb1', `ip -o -4 addr show dev eth0`)).to.include(` ${VIP}/`);
+    expect(await labExecOk('lb1', 'grep -c "weight 2" /etc/keepalived/keepalived.conf')).to.equal('1\n');
+    const back = await lbprov(['apply', LAB_CURRENT_INVENTORY, '--json']);
+    captured.push(back.stdout, back.stderr);
+    expect(back.code, back.stdout.slice(-3000)).to.equal(0);
   });
 
   it("downgrades back to the how-to's versions the same way: the BACKUP standing in, the VIP never on neither", async function () {

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { masterDownMs, takeoverBoundMs } from '../../src/verify/timing.js';
 import { describeVipHistory, standInNotes, watchPings, watchVip } from '../support/vip-watch.js';
 import {
@@ -405,6 +405,34 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
     const again = keep(await lbprov(['apply', inventory, '--json']));
     expect(again.code).to.equal(0);
     expect(again.summary?.changed).to.equal(0);
+  });
+
+  it('applies a configuration change (rs2 weight 2) by reload, keepalived -t first, while a client PINGs through the VIP: no PING fails, the VIP stays on lb1', async () => {
+    const inventory = currentVersionsInventory();
+    const document = parseDocument(readFileSync(inventory, 'utf8'));
+    const servers = document.get('real_servers') as YAMLSeq<YAMLMap>;
+    servers.items.find((item) => item.get('name') === 'rs2')!.set('weight', 2);
+    writeFileSync(inventory, document.toString());
+    const vip = watchVip(SSH_CONFIG, ['lb1', 'lb2'], VIP, 0.1);
+    const pings = watchPings(VIP, PORT, 50);
+    await sleep(2000);
+    const changed = keep(await lbprov(['apply', inventory, '--json'], 600_000));
+    await sleep(3000);
+    const [vipHistory, pingHistory] = await Promise.all([vip.stop(), pings.stop()]);
+    console.log(
+      `      reload: ${pingHistory.sent} PINGs through the VIP, ${pingHistory.failed} failed, longest time without PONG ${seconds(pingHistory.longestGapMs)}; ${describeVipHistory(vipHistory)}`,
+    );
+    expect(changed.code, changed.stdout.slice(-4000)).to.equal(0);
+    const order = changed.events
+      .filter((event) => event.type === 'step' && event.status === 'changed')
+      .map((event) => `${String(event.host)}:${String(event.step)}`);
+    expect(order).to.include.members(['lb1:reload-keepalived', 'lb2:reload-keepalived']);
+    expect(order.filter((step) => step.endsWith(':restart-keepalived'))).to.deep.equal([]);
+    expect(pingHistory.failed).to.equal(0);
+    expect(vipHistory.onNeither).to.equal(0);
+    expect(await onHostOk('lb1', `ipvsadm -L -n -t ${VIP}:${PORT}`)).to.match(
+      new RegExp(`${HOSTS.rs2.replaceAll('.', '\\.')}:${PORT}\\s+Route\\s+2\\s`),
+    );
   });
 
   it('lbprov destroy takes away what lbprov made on real kernels: keepalived stopped, VIP gone, ip_vs unloaded, its folders removed, what the box had kept', async () => {
