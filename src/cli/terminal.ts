@@ -7,6 +7,14 @@ export function hasTerminal(): boolean {
   return Boolean(process.stdin.isTTY && process.stdout.isTTY);
 }
 
+/**
+ * A terminal a live view can be redrawn on: a person at both ends, and a size. A pseudo-terminal
+ * that reports no size (some CI runners) would wrap every character and could not bound the view.
+ */
+export function redrawableTerminal(): boolean {
+  return hasTerminal() && (process.stdout.columns ?? 0) >= 40 && (process.stdout.rows ?? 0) >= 5;
+}
+
 export function noTerminalMessage(file: string): string {
   const seed = fileURLToPath(new URL('../../inventory/seed.yaml', import.meta.url));
   const source = existsSync(seed) ? seed : 'inventory/seed.yaml (in the lbprov sources)';

@@ -2,14 +2,12 @@ import type { PlanOutline } from '../../engine/events.js';
 import { DEFAULT_CONCURRENCY } from '../../engine/concurrency.js';
 import { procedureFlags } from '../../procedure/jobs.js';
 import { ExitCode } from '../../util/exit-codes.js';
-import { JsonRenderer } from '../output/json.js';
-import { PlainRenderer } from '../output/plain.js';
+import { rendererFor } from '../output/choose.js';
 import type { Renderer } from '../output/types.js';
 import { existsSync } from 'node:fs';
 import { hasTerminal, noTerminalMessage } from '../terminal.js';
 import { openRunSession, reportSetupError, runOnHosts, runSummary } from '../run-on-hosts.js';
 import { SetupError, type PlannedSession } from '../session.js';
-import { trace } from '../trace.js';
 import { clip, escapeUnprintable } from '../../util/printable.js';
 
 export interface ApplyOptions {
@@ -37,14 +35,7 @@ export async function chooseRenderer(
   session: PlannedSession,
   options: { json?: boolean; showDiffs: boolean },
 ): Promise<Renderer> {
-  if (options.json) return new JsonRenderer();
-  // A pseudo-terminal that reports no width (some CI runners) would wrap every character; -v's
-  // command lines would scramble a task tree that redraws itself.
-  if (hasTerminal() && (process.stdout.columns ?? 0) >= 40 && !trace().verbose) {
-    const { ListrRenderer } = await import('../output/listr.js');
-    return new ListrRenderer(outlineOf(session), { showDiffs: options.showDiffs });
-  }
-  return new PlainRenderer({ showDiffs: options.showDiffs });
+  return rendererFor(outlineOf(session), options);
 }
 
 function parseConcurrency(value: string | undefined): number {
