@@ -22,10 +22,10 @@ const SAMPLE_EVERY_S = 0.02;
 const ADVERT_INT_MS = 1000;
 
 /** Runs `apply` on `inventory` while both directors are sampled; returns the run and the VIP's history. */
-async function applySampled(inventory: string): Promise<{ run: CliRun; history: VipHistory }> {
+async function applySampled(inventory: string, log?: string): Promise<{ run: CliRun; history: VipHistory }> {
   const watch = watchVipInNamespaces(DIRECTORS, VIP, SAMPLE_EVERY_S);
   await new Promise((done) => setTimeout(done, 1000));
-  const run = await lbprov(['apply', inventory, '--json']);
+  const run = await lbprov([...(log ? ['--log', log] : []), 'apply', inventory, '--json']);
   captured.push(run.stdout, run.stderr);
   // A restarted MASTER preempts a few seconds after apply returns: keep sampling through that.
   await new Promise((done) => setTimeout(done, 8000));
@@ -134,7 +134,14 @@ describe("upgrade in place: the how-to's versions to the current ones, and back"
 
   it('a configuration change (a real server weight) is tested with keepalived -t and applied by reload: the VIP never leaves the MASTER', async function () {
     this.timeout(600_000);
-    const { run, history } = await applySampled(weighted(LAB_CURRENT_INVENTORY, 'rs2', 2));
+    const log = `${weighted(LAB_CURRENT_INVENTORY, 'rs2', 2)}.log`;
+    written.push(log);
+    const { run, history } = await applySampled(weighted(LAB_CURRENT_INVENTORY, 'rs2', 2), log);
+    const tested = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"type":"command"') && line.includes('keepalived -t -f'))
+      .map((line) => (JSON.parse(line) as { host: string }).host);
+    expect([...new Set(tested)].sort(), 'keepalived -t on the staged file').to.deep.equal(['lb1', 'lb2']);
     console.log(`      keepalived.conf changed, reloaded: ${summarise(history)}`);
     expect(run.code, run.stdout.slice(-3000)).to.equal(0);
     const order = stepOrder(run);

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TerminalRun } from './terminal-screen.js';
+import { TerminalRun } from '../../support/terminal-screen.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const RED_CROSS = '\x1b[31m✖\x1b[39m';

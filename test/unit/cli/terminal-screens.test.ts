@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildRun, type Run, type Scenario } from './fixtures/runs.js';
-import { TerminalRun, type Size } from './terminal-screen.js';
+import { TerminalRun, type Size } from '../../support/terminal-screen.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SMALL: Size = { rows: 24, columns: 80 };
