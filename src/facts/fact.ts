@@ -7,6 +7,12 @@ export interface Fact<T> {
   /** Identifies the question: two steps asking the same thing share one answer. */
   readonly key: string;
   readonly command: string;
+  /**
+   * The command runs in the probe's own shell rather than a subshell of its own (one fork fewer per
+   * fact). Only for commands that never `exit`, change no shell option, folder or file descriptor,
+   * and set no variable but `lbp_*` ones: whatever they leave behind, every later fact sees.
+   */
+  readonly inline?: boolean;
   parse(output: string, exitCode: number): T;
 }
 

@@ -34,7 +34,8 @@ export const hostFacts: Fact<HostFacts> = {
     'if [ -d /etc/sysconfig/network-scripts ]; then echo network_scripts=yes; else echo network_scripts=no; fi',
     'if [ -e /proc/net/ip_vs ]; then echo ipvs=present; elif modprobe -n -q ip_vs 2>/dev/null; then echo ipvs=loadable; else echo ipvs=absent; fi',
     'echo "cpus=$(nproc 2>/dev/null || echo 1)"',
-    'echo "kernel=$(uname -r)"',
+    // The release uname -r prints, read by the shell itself where /proc has it (no fork).
+    'lbp_k=; { IFS= read -r lbp_k; } </proc/sys/kernel/osrelease 2>/dev/null; echo "kernel=${lbp_k:-$(uname -r)}"',
   ].join('\n'),
   parse(output) {
     const kv = new Map<string, string>();

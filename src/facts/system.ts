@@ -4,9 +4,13 @@ import type { Fact } from './fact.js';
 /** A kernel parameter's live value, read from /proc/sys (absent when the kernel has no such key). */
 export function sysctlFact(name: string): Fact<string | undefined> {
   const path = `/proc/sys/${name.replace(/\./g, '/')}`;
+  const p = shellQuote(path);
   return {
     key: `sysctl:${name}`,
-    command: `cat ${shellQuote(path)}`,
+    inline: true,
+    // `cat`, not the shell's `read`: dash reads a byte at a time, and an integer key answers a
+    // read at any offset but 0 with end-of-file (dash would see `3` for `32768 60999`).
+    command: `cat ${p}`,
     parse: (output, code) => (code === 0 ? output.trim().replace(/\s+/g, ' ') : undefined),
   };
 }
@@ -25,18 +29,23 @@ export function packagesFact(names: string[]): Fact<Set<string>> {
   const list = names.map(shellQuote).join(' ');
   return {
     key: `packages:${[...names].sort().join(',')}`,
+    inline: true,
     command: [
       'if command -v dpkg-query >/dev/null; then',
-      `  dpkg-query -W -f='\${Package} \${db:Status-Status}\\n' ${list} 2>/dev/null | awk '$2 == "installed" { print $1 }'`,
+      // `<name>=<status>`, filtered here (parse) rather than by an awk on the host.
+      `  dpkg-query -W -f='\${Package}=\${db:Status-Status}\\n' ${list} 2>/dev/null`,
       'elif command -v rpm >/dev/null; then',
-      `  for p in ${list}; do rpm -q --quiet "$p" && echo "$p"; done`,
+      `  for lbp_p in ${list}; do rpm -q --quiet "$lbp_p" && echo "$lbp_p"; done`,
       'fi',
     ].join('\n'),
     parse: (output) =>
       new Set(
         output
           .split('\n')
-          .map((line) => line.trim().replace(/:.*$/, ''))
+          .map((line) => line.trim())
+          // dpkg-query: `<name>=<status>`, installed only when the status says so; rpm: `<name>`.
+          .filter((line) => !line.includes('=') || line.endsWith('=installed'))
+          .map((line) => line.replace(/=.*$/, '').replace(/:.*$/, ''))
           .filter(Boolean),
       ),
   };
@@ -57,13 +66,16 @@ export function serviceFact(name: string, runningTest: string): Fact<ServiceStat
   const n = shellQuote(name);
   return {
     key: `service:${name}:${runningTest}`,
+    // The running test runs in a subshell of its own: whatever it does (exit included) stays there.
+    inline: true,
     command: [
       `if ( ${runningTest} ); then echo running=yes; else echo running=no; fi`,
       'if [ -d /run/systemd/system ]; then',
       `  if systemctl is-enabled ${n} >/dev/null 2>&1; then echo enabled=yes; else echo enabled=no; fi`,
       `  if systemctl cat ${n} >/dev/null 2>&1; then echo installed=yes; else echo installed=no; fi`,
       'else',
-      `  if ls /etc/rc[2345].d/S??${n} >/dev/null 2>&1; then echo enabled=yes; else echo enabled=no; fi`,
+      // What `ls` of the glob would say (a match), with the shell's own glob: no ls per service.
+      `  lbp_e=no; for lbp_f in /etc/rc[2345].d/S??${n}; do if [ -e "$lbp_f" ] || [ -L "$lbp_f" ]; then lbp_e=yes; break; fi; done; echo "enabled=$lbp_e"`,
       `  if [ -x /etc/init.d/${n} ]; then echo installed=yes; else echo installed=no; fi`,
       'fi',
     ].join('\n'),

@@ -71,8 +71,9 @@ export function downloadScript(
 export function reachFact(url: string, dest: string, sha256?: string): Fact<boolean> {
   const u = shellQuote(url);
   const d = shellQuote(dest);
+  // `${h%% *}`: the hash, as `cut -d' ' -f1` would give it, without a cut on the host.
   const present = sha256
-    ? `[ "$(sha256sum < ${d} 2>/dev/null | cut -d' ' -f1)" = ${shellQuote(sha256)} ]`
+    ? `lbp_h=$(sha256sum < ${d} 2>/dev/null); [ "\${lbp_h%% *}" = ${shellQuote(sha256)} ]`
     : `[ -e ${d} ]`;
   return {
     key: `reach:${url}:${dest}:${sha256 ?? ''}`,

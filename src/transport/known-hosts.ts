@@ -68,12 +68,26 @@ function patternsMatch(patterns: string, name: string): boolean {
   let matched = false;
   for (const pattern of patterns.split(',')) {
     if (pattern.startsWith('!')) {
-      if (globToRegExp(pattern.slice(1), { ignoreCase: true }).test(name)) return false;
-    } else if (globToRegExp(pattern, { ignoreCase: true }).test(name)) {
+      if (patternMatches(pattern.slice(1), name)) return false;
+    } else if (patternMatches(pattern, name)) {
       matched = true;
     }
   }
   return matched;
+}
+
+const NOT_ASCII = /[^\p{ASCII}]/u;
+
+/**
+ * One pattern against the name, ignoring case. Most lines name one host without wildcards: those
+ * are compared as text, not compiled into a RegExp on every lookup (each host of a run looks up its
+ * name in every line). ASCII only, where lowercasing and the RegExp's case folding agree.
+ */
+function patternMatches(pattern: string, name: string): boolean {
+  if (!/[*?]/.test(pattern) && !NOT_ASCII.test(pattern) && !NOT_ASCII.test(name)) {
+    return pattern.toLowerCase() === name.toLowerCase();
+  }
+  return globToRegExp(pattern, { ignoreCase: true }).test(name);
 }
 
 /** What a known_hosts file says about one host. */

@@ -1,4 +1,4 @@
-import { NodeSSH } from 'node-ssh';
+import { SshClient } from './ssh-client.js';
 import type { ClientChannel, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
@@ -166,20 +166,20 @@ export class SshTransport implements Transport {
 
   private constructor(
     readonly host: string,
-    private readonly client: NodeSSH,
+    private readonly client: SshClient,
     private readonly sudo: SudoMode,
     /** Shared by both views of one connection (with and without sudo). */
     private readonly link: Link,
     /** The jump hosts' connections this one runs through, first hop first. */
-    private readonly hops: NodeSSH[] = [],
+    private readonly hops: SshClient[] = [],
   ) {}
 
   static async connect(target: SshTarget, options: SshConnectOptions = {}): Promise<SshTransport> {
     const chain = hopsTo(target);
     const final = chain.at(-1)!;
-    const hops: NodeSSH[] = [];
+    const hops: SshClient[] = [];
     let sock: Duplex | undefined;
-    let client: NodeSSH;
+    let client: SshClient;
     try {
       for (const [index, hop] of chain.slice(0, -1).entries()) {
         const hopClient = await handshakeSlot(hop)(() =>
@@ -195,7 +195,7 @@ export class SshTransport implements Transport {
       for (const hop of hops.reverse()) hop.dispose();
       throw error;
     }
-    // node-ssh listens for errors only while connecting; a later one (a keepalive timeout) would
+    // The client listens for errors only while connecting; a later one (a keepalive timeout) would
     // otherwise be thrown as an uncaught 'error' event.
     const link: Link = { closed: false };
     client.connection?.on('error', (error: Error) => (link.lost ??= error));
@@ -397,7 +397,7 @@ export class SshTransport implements Transport {
 }
 
 /** Says goodbye, and closes the socket if the peer does not answer in time (a dead peer never does). */
-async function endWithin(client: NodeSSH, alreadyClosed: boolean): Promise<void> {
+async function endWithin(client: SshClient, alreadyClosed: boolean): Promise<void> {
   const connection = client.connection;
   if (!connection || alreadyClosed) {
     client.dispose();
@@ -457,12 +457,12 @@ async function openClient(
   sock: Duplex | undefined,
   options: SshConnectOptions,
   prefix: string,
-): Promise<NodeSSH> {
+): Promise<SshClient> {
   const knownHosts = await KnownHosts.load(target.ssh.known_hosts);
   const check = new HostKeyCheck(target, knownHosts, options.onHostKeyRecorded);
   const knownTypes = knownHosts.keyTypesFor(check.name);
   const privateKey = target.ssh.identity_file ? await readIdentity(target.ssh.identity_file) : undefined;
-  const client = new NodeSSH();
+  const client = new SshClient();
   try {
     await client.connect({
       host: target.host,
@@ -496,7 +496,7 @@ async function openClient(
 
 /** A TCP channel from `hop` to the next host's sshd (what `ssh -J` asks the jump host for). */
 function forwardThrough(
-  hop: NodeSSH,
+  hop: SshClient,
   hopTarget: SshTarget,
   next: SshTarget,
   finalName: string,

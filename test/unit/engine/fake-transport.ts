@@ -54,8 +54,9 @@ export const raw = {
   lockFreeWithStaged: (count: number): Raw => ({ output: `free\nstaged ${count}\n`, code: 0 }),
 };
 
+/** One fact of a probe: in a subshell `( ... )`, or a group `{ ... }` for an inline fact. */
 const PART =
-  /\(\n([\s\S]*?)\n\) <\/dev\/null 2>\/dev\/null\nprintf '\\n__lbprov_([0-9a-f]+) (\d+) %d\\n' "\$\?"/g;
+  /[({]\n([\s\S]*?)\n[)}] <\/dev\/null 2>\/dev\/null\nprintf '\\n__lbprov_([0-9a-f]+) (\d+) %d\\n' "\$\?"/g;
 
 /**
  * A host in memory: it answers probe scripts from a table of fact key -> raw output, reading the

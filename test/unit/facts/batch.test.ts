@@ -77,6 +77,24 @@ describe('facts: batch (one probe script per host)', () => {
     });
   }
 
+  it("an inline fact runs as a group in the probe's own shell (no subshell): its code and output as any", () => {
+    const inline: Fact<{ output: string; code: number }> = {
+      ...raw('inline', 'lbp_seen=yes; echo in; false'),
+      inline: true,
+    };
+    const probe = buildProbeScript([
+      raw('before', 'echo before'),
+      inline,
+      raw('after', 'echo "${lbp_seen:-no}"'),
+    ]);
+    expect(probe.script).to.include('{\nlbp_seen=yes; echo in; false\n} </dev/null 2>/dev/null');
+    const values = parseProbeOutput(probe, sh(probe.script));
+    expect(values.get('inline')).to.deep.equal({ output: 'in\n', code: 1 });
+    // What an inline fact sets, the facts after it see: hence only lbp_* names (Fact.inline).
+    expect(values.get('after')).to.deep.equal({ output: 'yes\n', code: 0 });
+    expect(values.get('before')).to.deep.equal({ output: 'before\n', code: 0 });
+  });
+
   it('each probe has its own nonce', () => {
     expect(buildProbeScript([]).nonce).not.to.equal(buildProbeScript([]).nonce);
   });

@@ -1,9 +1,12 @@
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildProbeScript, parseProbeOutput } from '../../../src/facts/batch.js';
 import {
+  ancestorsOf,
   fileFact,
   foldersCreatedFor,
   pathExistsFact,
@@ -19,7 +22,13 @@ const b64 = (content: string) => Buffer.from(content).toString('base64');
 const EMPTY_SHA = sha('');
 const me = os.userInfo().username;
 
-const rows: { name: string; output: string; options?: { content?: boolean }; state: FileState }[] = [
+const rows: {
+  name: string;
+  output: string;
+  code?: number;
+  options?: { content?: boolean };
+  state: FileState;
+}[] = [
   { name: 'absent', output: 'absent\n', state: { exists: false } },
   {
     name: 'absent, with the nearest folder above that exists',
@@ -91,6 +100,49 @@ const rows: { name: string; output: string; options?: { content?: boolean }; sta
     },
   },
   {
+    name: 'a file as the host prints it now: no hash, the content; lbprov hashes the content',
+    output: `file 640 root redis 6\n\n${b64('hello\n')}`,
+    state: {
+      exists: true,
+      type: 'file',
+      mode: 0o640,
+      owner: 'root',
+      group: 'redis',
+      sha256: sha('hello\n'),
+      content: Buffer.from('hello\n'),
+    },
+  },
+  {
+    name: 'an empty file as the host prints it now: the hash of nothing, an empty content',
+    output: 'file 644 root root 0\n\n',
+    state: {
+      exists: true,
+      type: 'file',
+      mode: 0o644,
+      owner: 'root',
+      group: 'root',
+      sha256: EMPTY_SHA,
+      content: Buffer.alloc(0),
+    },
+  },
+  {
+    name: 'a content the host could not read (base64 failed): no hash, no content, not an empty file',
+    output: 'file 600 root root 10\n\n',
+    code: 2,
+    state: { exists: true, type: 'file', mode: 0o600, owner: 'root', group: 'root', sha256: '' },
+  },
+  {
+    name: 'a file over 1 MiB, as sha256sum prints it (`<hash>  -`): the hash',
+    output: `file 644 root root 2097152\n${sha('big')}  -\n`,
+    state: { exists: true, type: 'file', mode: 0o644, owner: 'root', group: 'root', sha256: sha('big') },
+  },
+  {
+    name: 'meta only, as sha256sum prints it: the hash, no content',
+    output: `file 644 root root 6\n${sha('hello\n')}  -\n`,
+    options: { content: false },
+    state: { exists: true, type: 'file', mode: 0o644, owner: 'root', group: 'root', sha256: sha('hello\n') },
+  },
+  {
     name: 'meta only ({ content: false }): hash without content',
     output: `file 644 root root 6\n${sha('hello\n')}\n`,
     options: { content: false },
@@ -102,7 +154,9 @@ describe('facts: files', () => {
   describe('fileFact: raw output -> state', () => {
     for (const row of rows) {
       it(row.name, () => {
-        expect(fileFact('/etc/x.conf', row.options).parse(row.output, 0)).to.deep.equal(row.state);
+        expect(fileFact('/etc/x.conf', row.options).parse(row.output, row.code ?? 0)).to.deep.equal(
+          row.state,
+        );
       });
     }
 
@@ -138,6 +192,39 @@ describe('facts: files', () => {
         sha256: sha('port 6379\n'),
       });
       expect(state.exists && state.content?.toString()).to.equal('port 6379\n');
+    });
+
+    it('meta only ({ content: false }): type, mode and the sha256 the host computed, no content', () => {
+      const state = runFact(fileFact(at('app.conf'), { content: false }));
+      expect(state).to.deep.include({ exists: true, type: 'file', mode: 0o640, sha256: sha('port 6379\n') });
+      expect(state).not.to.have.property('content');
+    });
+
+    it('a file read with content needs no sha256sum on the host: lbprov hashes what it read', () => {
+      // A PATH with stat and base64 only: sha256sum (and cut, dirname) cannot run.
+      const bin = path.join(dir, 'bin');
+      mkdirSync(bin);
+      for (const tool of ['stat', 'base64']) {
+        symlinkSync(
+          execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(),
+          path.join(bin, tool),
+        );
+      }
+      const facts = [fileFact(at('app.conf')), fileFact(at('empty')), fileFact(at('new/sub/file.conf'))];
+      const probe = buildProbeScript(facts);
+      const values = parseProbeOutput(
+        probe,
+        execFileSync('/bin/sh', ['-c', probe.script], { encoding: 'utf8', env: { PATH: bin } }),
+      );
+      expect(values.get(`file:${at('app.conf')}`)).to.deep.include({
+        sha256: sha('port 6379\n'),
+        content: Buffer.from('port 6379\n'),
+      });
+      expect(values.get(`file:${at('empty')}`)).to.deep.include({ sha256: EMPTY_SHA });
+      expect(values.get(`file:${at('new/sub/file.conf')}`)).to.deep.equal({
+        exists: false,
+        existingAncestor: dir,
+      });
     });
 
     it('an empty file: an empty content', () => {
@@ -212,6 +299,33 @@ describe('facts: files', () => {
       expect(runFact(pathExistsFact("/nonexistent/it's"))).to.equal(false);
     });
   });
+});
+
+describe('ancestorsOf: the folders dirname(1) walks up through, listed for the host', () => {
+  const dirname = (value: string): string =>
+    execFileSync('dirname', ['--', value], { encoding: 'utf8' }).replace(/\n$/, '');
+  for (const start of [
+    '/etc/keepalived/keepalived.conf',
+    '/etc/x',
+    '/x',
+    '/',
+    '//x',
+    '/a//b/',
+    '/a/b/../c',
+    "/srv/it's here/a b/x",
+    'relative/file',
+    'file',
+  ]) {
+    it(`${start}: as dirname says, until / (or .)`, () => {
+      const expected: string[] = [];
+      let current = start;
+      do {
+        current = dirname(current);
+        expected.push(current);
+      } while (current !== '/' && current !== '.' && current !== '//');
+      expect(ancestorsOf(start)).to.deep.equal(expected);
+    });
+  }
 });
 
 describe('foldersCreatedFor', () => {

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { commandFact, packagesFact, serviceFact, sysctlFact } from '../../../src/facts/system.js';
 import { runFact, runProbe } from './run-probe.js';
 
@@ -69,12 +71,23 @@ describe('facts: system', () => {
         installed: ['redis', 'openssl-devel'],
       },
       { name: 'nothing installed', output: '', installed: [] },
+      {
+        name: "dpkg-query's name=status lines: only those whose status is installed",
+        output: 'gcc=installed\nmake=config-files\nlibc6=installed\npatch=half-installed\nx=\n',
+        installed: ['gcc', 'libc6'],
+      },
     ];
     for (const row of rows) {
       it(row.name, () =>
         expect([...packagesFact(['redis']).parse(row.output, 0)]).to.deep.equal(row.installed),
       );
     }
+
+    it('run with sh: what dpkg-query says here (where it is), an unknown name left out', function () {
+      if (spawnSync('sh', ['-c', 'command -v dpkg-query']).status !== 0) this.skip();
+      const installed = runFact(packagesFact(['dpkg', 'lbprov-no-such-package']));
+      expect([...installed]).to.deep.equal(['dpkg']);
+    });
 
     it('the same names in another order are the same question', () => {
       expect(packagesFact(['make', 'gcc']).key).to.equal(packagesFact(['gcc', 'make']).key);
@@ -114,6 +127,16 @@ describe('facts: system', () => {
         expect(serviceFact('keepalived', 'true').parse(row.output, 0)).to.deep.equal(row.state),
       );
     }
+
+    it('run with sh (SysV): enabled is what `ls /etc/rc[2345].d/S??<name>` would say', function () {
+      const links = spawnSync('sh', ['-c', 'ls /etc/rc[2345].d/ 2>/dev/null'], { encoding: 'utf8' }).stdout;
+      const linked = /^S\d\d(\S+)$/m.exec(links)?.[1];
+      if (existsSync('/run/systemd/system') || !linked) this.skip();
+      for (const name of [linked, 'lbprov-none']) {
+        const ls = spawnSync('sh', ['-c', `ls /etc/rc[2345].d/S??${name} >/dev/null 2>&1`]).status === 0;
+        expect(runFact(serviceFact(name, 'true')).enabled, name).to.equal(ls);
+      }
+    });
 
     it('run with sh: running is what the running test says', () => {
       const values = runProbe([serviceFact('lbprov-none', 'true'), serviceFact('lbprov-none', 'false')]);

@@ -158,6 +158,20 @@ const rows: { name: string; lines: string[]; host: string; key: Buffer; verdict:
     verdict: { kind: 'match' },
   },
   {
+    name: 'a [host]:port entry matches that port only, brackets and all',
+    lines: [line('[lb1]:2222', A)],
+    host: '[lb1]:2222',
+    key: A,
+    verdict: { kind: 'match' },
+  },
+  {
+    name: 'a [host]:port entry does not cover the host on port 22',
+    lines: [line('[lb1]:2222', A)],
+    host: 'lb1',
+    key: A,
+    verdict: { kind: 'unknown' },
+  },
+  {
     name: 'a negated pattern excludes a host the wildcard matches',
     lines: [line('*.example.com,!bad.example.com', A)],
     host: 'bad.example.com',
