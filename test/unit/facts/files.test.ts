@@ -21,6 +21,16 @@ const sha = (content: string | Buffer) => createHash('sha256').update(content).d
 const b64 = (content: string) => Buffer.from(content).toString('base64');
 const EMPTY_SHA = sha('');
 const me = os.userInfo().username;
+/** A 6-byte file `hello\n`, mode 0640, root:redis: every way the host may print it reads as this. */
+const HELLO_FILE: FileState = {
+  exists: true,
+  type: 'file',
+  mode: 0o640,
+  owner: 'root',
+  group: 'redis',
+  sha256: sha('hello\n'),
+  content: Buffer.from('hello\n'),
+};
 
 const rows: {
   name: string;
@@ -43,15 +53,7 @@ const rows: {
   {
     name: 'a file with content',
     output: `file 640 root redis 6\n${sha('hello\n')}\n${b64('hello\n')}`,
-    state: {
-      exists: true,
-      type: 'file',
-      mode: 0o640,
-      owner: 'root',
-      group: 'redis',
-      sha256: sha('hello\n'),
-      content: Buffer.from('hello\n'),
-    },
+    state: HELLO_FILE,
   },
   {
     name: 'an empty file: content is empty, not missing',
@@ -102,15 +104,7 @@ const rows: {
   {
     name: 'a file as the host prints it now: no hash, the content; lbprov hashes the content',
     output: `file 640 root redis 6\n\n${b64('hello\n')}`,
-    state: {
-      exists: true,
-      type: 'file',
-      mode: 0o640,
-      owner: 'root',
-      group: 'redis',
-      sha256: sha('hello\n'),
-      content: Buffer.from('hello\n'),
-    },
+    state: HELLO_FILE,
   },
   {
     name: 'an empty file as the host prints it now: the hash of nothing, an empty content',
