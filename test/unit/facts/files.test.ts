@@ -21,6 +21,16 @@ const sha = (content: string | Buffer) => createHash('sha256').update(content).d
 const b64 = (content: string) => Buffer.from(content).toString('base64');
 const EMPTY_SHA = sha('');
 const me = os.userInfo().username;
+/** An empty file, mode 0644, root:root: its content is empty, never missing. */
+const EMPTY_FILE: FileState = {
+  exists: true,
+  type: 'file',
+  mode: 0o644,
+  owner: 'root',
+  group: 'root',
+  sha256: EMPTY_SHA,
+  content: Buffer.alloc(0),
+};
 /** A 6-byte file `hello\n`, mode 0640, root:redis: every way the host may print it reads as this. */
 const HELLO_FILE: FileState = {
   exists: true,
@@ -58,15 +68,7 @@ const rows: {
   {
     name: 'an empty file: content is empty, not missing',
     output: `file 644 root root 0\n${EMPTY_SHA}\n`,
-    state: {
-      exists: true,
-      type: 'file',
-      mode: 0o644,
-      owner: 'root',
-      group: 'root',
-      sha256: EMPTY_SHA,
-      content: Buffer.alloc(0),
-    },
+    state: EMPTY_FILE,
   },
   {
     name: 'a file over 1 MiB: no content (compared by hash only), not an empty content',
@@ -109,15 +111,7 @@ const rows: {
   {
     name: 'an empty file as the host prints it now: the hash of nothing, an empty content',
     output: 'file 644 root root 0\n\n',
-    state: {
-      exists: true,
-      type: 'file',
-      mode: 0o644,
-      owner: 'root',
-      group: 'root',
-      sha256: EMPTY_SHA,
-      content: Buffer.alloc(0),
-    },
+    state: EMPTY_FILE,
   },
   {
     name: 'a content the host could not read (base64 failed): no hash, no content, not an empty file',
