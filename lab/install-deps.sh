@@ -12,6 +12,7 @@ PACKAGES=(
   iproute2            # ip netns, bridge, veth
   dpkg-dev            # apt-get source
   util-linux          # unshare, nsenter, flock, pivot_root
+  iptables            # iptables-legacy: the unicast test drops multicast VRRP in the directors' namespaces
   procps
   ca-certificates
 )

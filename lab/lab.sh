@@ -3,13 +3,15 @@
 # own network/mount/PID/UTS/IPC namespaces, overlay root filesystem and sshd, on one bridge in the
 # root namespace that carries the control address. See lab/README.md.
 #
-#   bash lab/lab.sh up [--real-servers N] | down | status | ssh <host> [command...] | clean
+#   bash lab/lab.sh up [--real-servers N] [--with-python] | down | status | ssh <host> [command...] | clean
 #   bash lab/lab.sh topology [--real-servers N]     (no root: prints the hosts `up` would run)
 #
 # The names, addresses and roles are lab/topology's. `up --real-servers N` (default: the base real
 # servers, 2) runs rs1..rsN: rs1 and rs2 keep the Vagrant lab's addresses, the others take the next
 # free ones of the /24. The names and addresses of a running lab are in .run/topology ("name
-# address role" per line), which the benchmarks and scaled tests read.
+# address role" per line), which the benchmarks and scaled tests read. `up --with-python` runs the
+# hosts on a root filesystem that also has Python (cached apart from the default one), for tools
+# that need it on the hosts: Ansible, in bench/ansible-noop.ts.
 set -euo pipefail
 
 # The lab's daemons must not inherit a caller's descriptors: flock(1) hands its lock descriptor to
@@ -46,8 +48,12 @@ SUITE=bookworm
 MIRROR=http://deb.debian.org/debian
 SECURITY_MIRROR=http://deb.debian.org/debian-security
 # keepalived's build dependencies are deliberately absent: lbprov's package step installs them.
+# nftables: the firewall tests give a director a ruleset that drops VRRP (none is loaded at up).
 PACKAGES=(openssh-server iproute2 redis-server redis-tools procps kmod curl ca-certificates tar gzip
-  xz-utils patch sudo tini util-linux)
+  xz-utils patch sudo tini util-linux nftables)
+# `up --with-python`: what Ansible needs on a Debian host (python3-apt for its apt module, which
+# would otherwise install it on its first run).
+PYTHON_PACKAGES=(python3 python3-apt)
 ARTIFACTS=(keepalived_2.2.7.orig.tar.gz ipvsadm_1.31.orig.tar.gz)
 SOURCE_PACKAGES=(keepalived ipvsadm)
 # Plain python3 from Debian: a user's pyenv shim may not have http.server's dependencies or may hang.
@@ -61,6 +67,8 @@ LOG_DIR=$RUN_DIR/logs
 HOSTS_DIR=$RUN_DIR/hosts
 # How many real servers the lab that is up runs, and its names and addresses.
 REAL_SERVERS_FILE=$RUN_DIR/real-servers
+# Present while the lab that is up runs on the root filesystem with Python (`up --with-python`).
+WITH_PYTHON_FILE=$RUN_DIR/with-python
 TOPOLOGY_FILE=$RUN_DIR/topology
 ACNG_DIR=$RUN_DIR/apt-cacher-ng
 
@@ -69,6 +77,8 @@ ACNG_DIR=$RUN_DIR/apt-cacher-ng
 _count=$(cat "$REAL_SERVERS_FILE" 2>/dev/null || true)
 [[ $_count =~ ^[1-9][0-9]*$ ]] && ((_count <= MAX_REAL_SERVERS)) || _count=$DEFAULT_REAL_SERVERS
 set_topology "$_count"
+WITH_PYTHON=0
+[[ -f $WITH_PYTHON_FILE ]] && WITH_PYTHON=1
 
 write_topology() {
   local tmp
@@ -121,9 +131,16 @@ check_clashes() {
 # ---------------------------------------------------------------------------------------------
 # cached inputs: root filesystem and source tarballs
 
+# The root filesystem's packages: the default lab's, plus Python's with WITH_PYTHON=1. The default
+# key hashes exactly what it hashed before the Python variant existed, so its cache stays valid.
+rootfs_packages() {
+  printf '%s\n' "${PACKAGES[@]}"
+  if ((WITH_PYTHON)); then printf '%s\n' "${PYTHON_PACKAGES[@]}"; fi
+}
 rootfs_key() {
   {
-    printf '%s\n' "$SUITE" "$MIRROR" "$SECURITY_MIRROR" "${PACKAGES[@]}"
+    printf '%s\n' "$SUITE" "$MIRROR" "$SECURITY_MIRROR"
+    rootfs_packages
     cat "$LAB_DIR/rootfs-customize.sh"
   } | sha256sum | cut -c1-16
 }
@@ -152,10 +169,7 @@ build_rootfs() {
   say "  building Debian $SUITE rootfs with mmdebstrap (once; ~1 min) into $dir"
   mkdir -p "$LOG_DIR"
   if ! mmdebstrap --variant=minbase --mode=root \
-    --include="$(
-      IFS=,
-      printf '%s' "${PACKAGES[*]}"
-    )" \
+    --include="$(rootfs_packages | paste -sd,)" \
     --aptopt='Acquire::Check-Valid-Until "false"' \
     --aptopt='Acquire::Languages "none"' \
     --dpkgopt='path-exclude=/usr/share/man/*' \
@@ -481,15 +495,18 @@ real_servers_arg() { # command [--real-servers N]
       count=$2
       shift 2
       ;;
-    *) die "usage: $SCRIPT_NAME $command [--real-servers N]" ;;
+    *) die "usage: $SCRIPT_NAME $command [--real-servers N]$([[ $command == up ]] && echo ' [--with-python]')" ;;
     esac
   done
   printf '%s\n' "$count"
 }
 
 cmd_up() {
-  local count
-  count=$(real_servers_arg up "$@")
+  local count arg with_python=0 others=()
+  for arg in "$@"; do
+    if [[ $arg == --with-python ]]; then with_python=1; else others+=("$arg"); fi
+  done
+  count=$(real_servers_arg up "${others[@]+"${others[@]}"}")
   need_root
   take_lock
   local t rootfs h
@@ -497,9 +514,16 @@ cmd_up() {
   if [[ -f $REAL_SERVERS_FILE ]] && [[ $(cat "$REAL_SERVERS_FILE") != "$count" ]]; then
     die "the lab is up with $(cat "$REAL_SERVERS_FILE") real servers; run \`$SCRIPT_NAME down\` first to start it with $count"
   fi
+  # Its hosts share one lower layer: a lab that is up keeps the root filesystem it started on.
+  if [[ -f $REAL_SERVERS_FILE ]] && ((with_python != WITH_PYTHON)); then
+    die "the lab is up $( ((WITH_PYTHON)) && echo with || echo without) Python on its hosts;" \
+      "run \`$SCRIPT_NAME down\` first to start it $( ((with_python)) && echo with || echo without) it"
+  fi
+  WITH_PYTHON=$with_python
   set_topology "$count"
   mkdir -p "$RUN_DIR"
   printf '%s\n' "$count" >"$REAL_SERVERS_FILE"
+  if ((WITH_PYTHON)); then : >"$WITH_PYTHON_FILE"; else rm -f "$WITH_PYTHON_FILE"; fi
   step "check for clashes (bridge $BRIDGE, subnet $SUBNET_ADDR/$SUBNET_LEN)" check_clashes
   step "root filesystem" build_rootfs
   rootfs=$(rootfs_dir)
@@ -528,7 +552,7 @@ cmd_down() {
   step "apt proxy" stop_pid acng
   step "artifact server" stop_pid http
   step "bridge" remove_bridge
-  rm -f "$REAL_SERVERS_FILE" "$TOPOLOGY_FILE"
+  rm -f "$REAL_SERVERS_FILE" "$WITH_PYTHON_FILE" "$TOPOLOGY_FILE"
   say "down in $(since "$t")"
 }
 
@@ -584,15 +608,16 @@ cmd_status() {
   return 1
 }
 
-# Removes cached root filesystems other than the current one, and the apt proxy's cache.
+# Removes cached root filesystems other than the current ones (with and without Python), and the
+# apt proxy's cache.
 cmd_clean() {
   need_root
   take_lock
   local t d keep
   t=$(now)
-  keep=$(rootfs_dir)
+  keep=" $(WITH_PYTHON=0 rootfs_dir) $(WITH_PYTHON=1 rootfs_dir) "
   for d in "$CACHE_DIR"/rootfs-*; do
-    [[ -e $d && $d != "$keep" ]] || continue
+    [[ -e $d && $keep != *" $d "* ]] || continue
     # Never pull a lower layer from under a running host (another checkout's lab, say).
     if grep -qF "lowerdir=$d" /proc/*/mountinfo 2>/dev/null; then
       say "  $d is in use: kept"
@@ -632,7 +657,7 @@ main() {
   ssh) cmd_ssh "$@" ;;
   clean) cmd_clean "$@" ;;
   topology) cmd_topology "$@" ;;
-  *) die "usage: lab.sh up [--real-servers N] | down | status | ssh <host> [command...] | clean | topology [--real-servers N]" ;;
+  *) die "usage: lab.sh up [--real-servers N] [--with-python] | down | status | ssh <host> [command...] | clean | topology [--real-servers N]" ;;
   esac
 }
 

@@ -46,15 +46,17 @@ export async function reportSetupError(work: () => Promise<number>, closing?: Cl
   }
 }
 
-/** The session of a command that reports through a renderer. */
+/** The session of a command that reports through a renderer; connectFirst: see openPlannedSession. */
 export function openRunSession(
   file: string,
   options: { json?: boolean; limit?: string[] },
   secrets: 'required' | 'when-set' = 'required',
+  connectFirst?: number,
 ): Promise<PlannedSession> {
   return openPlannedSession(file, {
     secrets,
     ...(options.limit ? { limit: options.limit } : {}),
+    ...(connectFirst ? { connectFirst } : {}),
     warn: warningWriter(options.json),
   });
 }

@@ -6,8 +6,9 @@ import {
   type Problem,
 } from '../inventory/index.js';
 import type { HostEntry, Inventory, SecretSource } from '../model/inventory.js';
-import { loadPlaybook, playbookPath, PlaybookError } from '../playbook/load.js';
-import { buildJobs, type ProcedureJob } from '../procedure/jobs.js';
+import { shippedPlaybooks } from '../playbook/compiled.js';
+import { PlaybookError } from '../playbook/load.js';
+import { buildJobs, jobOrder, type ProcedureJob } from '../procedure/jobs.js';
 import { vrrpStandIn } from '../procedure/stand-in.js';
 import type { RunRequest } from '../engine/run.js';
 import { PlanError } from '../engine/plan.js';
@@ -55,6 +56,8 @@ export interface PlannedSession extends Session {
   jobs: ProcedureJob[];
   /** Who holds the VIP while keepalived restarts on the MASTER. */
   standInFor?: RunRequest['standInFor'];
+  /** Closes the connections started early (connectFirst) that no run took. */
+  closeUnused(): Promise<void>;
 }
 
 interface SessionOptions {
@@ -74,17 +77,26 @@ export async function openSession(file: string, options: SessionOptions): Promis
   return (await openInventory(file, options)).session;
 }
 
-/** openSession plus per-host jobs from the playbooks, for the commands that plan. */
-export async function openPlannedSession(file: string, options: SessionOptions): Promise<PlannedSession> {
-  const { session, secrets, limit } = await openInventory(file, options);
+/**
+ * openSession plus per-host jobs from the playbooks, for the commands that plan. With
+ * `connectFirst`, the connections to that many of the hosts the run contacts first start as soon
+ * as the inventory is read (see connectEarly).
+ */
+export async function openPlannedSession(
+  file: string,
+  options: SessionOptions & { connectFirst?: number },
+): Promise<PlannedSession> {
+  const opened = await openInventory(file, options);
+  const { secrets, limit } = opened;
+  const { session, closeUnused } = connectEarly(
+    opened.session,
+    options.connectFirst ? jobOrder(opened.session.inventory, limit).slice(0, options.connectFirst) : [],
+  );
   let jobs: ProcedureJob[];
   try {
-    const [director, realServer] = await Promise.all([
-      loadPlaybook(playbookPath('director')),
-      loadPlaybook(playbookPath('real_server')),
-    ]);
-    jobs = buildJobs(session.inventory, { director, realServer }, secrets, limit);
+    jobs = buildJobs(session.inventory, await shippedPlaybooks(), secrets, limit);
   } catch (error) {
+    await closeUnused();
     if (error instanceof PlaybookError || error instanceof PlanError) {
       throw new SetupError(
         `lbprov's playbook is broken: ${error.message} (this is a bug; please report it)`,
@@ -93,7 +105,52 @@ export async function openPlannedSession(file: string, options: SessionOptions):
     }
     throw error;
   }
-  return { ...session, jobs, standInFor: vrrpStandIn(session.inventory, secrets.authPass) };
+  return { ...session, jobs, standInFor: vrrpStandIn(session.inventory, secrets.authPass), closeUnused };
+}
+
+/**
+ * Starts `entries`' connections now; the session's `connect` hands each to the first caller that
+ * asks for its host. A handshake waits on round trips and on the host's CPU, building the jobs on
+ * this machine's: started first, the two overlap instead of adding up. Only as many hosts as the
+ * run contacts at once, the first it contacts, start early: no more connections open at a time than
+ * --concurrency says. The host keys recorded meanwhile reach the caller's `onHostKeyRecorded`
+ * when it takes the connection.
+ */
+export function connectEarly(
+  session: Session,
+  entries: HostEntry[],
+): { session: Session; closeUnused(): Promise<void> } {
+  const early = new Map(
+    entries.map((entry) => {
+      const recorded: [host: string, fingerprint: string][] = [];
+      const transport = session.connect(entry, (host, fingerprint) => recorded.push([host, fingerprint]));
+      // A failed connection is the run's to report, when it asks for this host.
+      transport.catch(() => undefined);
+      return [entry.name, { transport, recorded }] as const;
+    }),
+  );
+  return {
+    session: {
+      ...session,
+      connect: async (entry, onHostKeyRecorded) => {
+        const started = early.get(entry.name);
+        if (!started) return session.connect(entry, onHostKeyRecorded);
+        early.delete(entry.name);
+        try {
+          return await started.transport;
+        } finally {
+          for (const [host, fingerprint] of started.recorded) onHostKeyRecorded?.(host, fingerprint);
+        }
+      },
+    },
+    closeUnused: async () => {
+      const unused = [...early.values()];
+      early.clear();
+      await Promise.all(
+        unused.map(({ transport }) => transport.then((opened) => opened.close()).catch(() => undefined)),
+      );
+    },
+  };
 }
 
 async function openInventory(

@@ -5,6 +5,20 @@ import type { Action } from '../steps/types.js';
 import { shellQuote } from '../util/shell.js';
 import { backupPathFor, STAGE_DIR } from './record.js';
 import { downloadScript, FETCHED_SHA256_PREFIX, MAX_SOURCE_BYTES } from '../steps/fetch.js';
+import { factValue } from '../facts/fact.js';
+import { buildPlatformFact } from '../facts/platform.js';
+import { gather } from './gather.js';
+import {
+  binarySha256Script,
+  MAX_ARTIFACT_BYTES,
+  packScript,
+  parseBinarySha256,
+  parsePackOutput,
+  SharedBuilds,
+  unpackScript,
+  type BuildArtifact,
+} from './shared-builds.js';
+import { ThrottledProgress } from './progress.js';
 
 /** A failed action: what ran, what it said, what to do. */
 export class ActionError extends Error {
@@ -109,8 +123,11 @@ async function readCapped(response: Response, url: string, max: number): Promise
 interface ActionContext {
   transport: Transport;
   downloads: ControlDownloads;
+  builds: SharedBuilds;
   /** Whether a file write must first keep a copy of what it replaces. */
   needsBackup(path: string): boolean;
+  /** Told the last line of a long shell action's output now and then, while it runs. */
+  progress?: (line: string) => void;
 }
 
 function tail(text: string, lines = 40): string {
@@ -119,16 +136,36 @@ function tail(text: string, lines = 40): string {
 
 /** What a fetch action brought to the host, for the record. */
 export interface Fetched {
+  kind: 'fetched';
   dest: string;
   sha256: string;
 }
 
-type FetchAction = Extract<Action, { kind: 'fetch' }>;
+/** What a build action installed on the host, for the record. */
+export interface Built {
+  kind: 'built';
+  subject: string;
+  binary: string;
+  sha256: string;
+  /** The host that compiled it: this one, or the one whose build was shipped here. */
+  builtOn: string;
+  /** Why a build shipped from another host was not used, when it was not. */
+  notUsed?: string;
+}
 
-export async function runAction(action: Action, context: ActionContext): Promise<Fetched | undefined> {
+type FetchAction = Extract<Action, { kind: 'fetch' }>;
+type BuildAction = Extract<Action, { kind: 'build' }>;
+
+export async function runAction(
+  action: Action,
+  context: ActionContext,
+): Promise<Fetched | Built | undefined> {
   switch (action.kind) {
     case 'shell': {
-      const result = await context.transport.exec(action.script);
+      const progress = context.progress ? new ThrottledProgress(context.progress) : undefined;
+      const result = await context.transport
+        .exec(action.script, progress ? { onOutput: progress.output } : {})
+        .finally(() => progress?.end());
       if (result.code !== 0) {
         throw new ActionError(
           `${action.description} failed (exit code ${result.code})`,
@@ -169,7 +206,88 @@ export async function runAction(action: Action, context: ActionContext): Promise
     }
     case 'fetch':
       return action.via === 'control' ? fetchOnControl(action, context) : fetchOnHost(action, context);
+    case 'build':
+      return runBuild(action, context);
   }
+}
+
+/**
+ * Installs the build another host of the same platform compiled this run, or compiles it here
+ * (and packs what it installed for the hosts after this one).
+ */
+async function runBuild(action: BuildAction, context: ActionContext): Promise<Built> {
+  const { transport } = context;
+  const platform = factValue(await gather(transport, [buildPlatformFact]), buildPlatformFact);
+  const claim = platform
+    ? await context.builds.claim(
+        SharedBuilds.key(
+          action.steps.map((step) => step.script),
+          platform,
+        ),
+      )
+    : undefined;
+  let notUsed: string | undefined;
+  if (claim && 'artifact' in claim) {
+    notUsed = await installShipped(action, claim.artifact, transport);
+    if (notUsed === undefined) {
+      return { ...builtRecord(action, claim.artifact.binarySha256), builtOn: claim.artifact.builtOn };
+    }
+  }
+  const finish = claim && 'finish' in claim ? claim.finish : undefined;
+  let artifact: BuildArtifact | undefined;
+  try {
+    for (const step of action.steps) await runAction(step, context);
+    const packed = finish
+      ? await transport.exec(packScript(action.installedPaths, action.binary))
+      : undefined;
+    const contents = packed?.code === 0 ? parsePackOutput(packed.stdout) : undefined;
+    if (contents && contents.archive.length <= MAX_ARTIFACT_BYTES) {
+      artifact = { builtOn: transport.host, ...contents };
+    }
+  } finally {
+    // Settled whatever happened: a host waiting for this build compiles its own when it failed.
+    finish?.(artifact);
+  }
+  const sha256 = artifact?.binarySha256 ?? (await readBinarySha256(action, transport));
+  return { ...builtRecord(action, sha256), builtOn: transport.host, ...(notUsed ? { notUsed } : {}) };
+}
+
+function builtRecord(action: BuildAction, sha256: string): Omit<Built, 'builtOn'> {
+  return { kind: 'built', subject: action.subject, binary: action.binary, sha256 };
+}
+
+/** Unpacks a shipped build and checks it as the step's own check would; why not, when it fails. */
+async function installShipped(
+  action: BuildAction,
+  artifact: BuildArtifact,
+  transport: Transport,
+): Promise<string | undefined> {
+  const staged = `${STAGE_DIR}/${randomBytes(8).toString('hex')}.tar.gz`;
+  await transport.upload(staged, artifact.archive);
+  const unpacked = await transport.exec(unpackScript(staged));
+  if (unpacked.code !== 0) {
+    return `unpacking it failed: ${tail(`${unpacked.stdout}\n${unpacked.stderr}`, 3)}`;
+  }
+  const checked = await transport.exec(`${action.verify.command}\n${binarySha256Script(action.binary)}`);
+  const missing = action.verify.expect.filter((e) => !new RegExp(e.pattern, 'm').test(checked.stdout));
+  if (missing.length > 0) return missing.map((e) => e.meaning).join('; ');
+  if (parseBinarySha256(checked.stdout) !== artifact.binarySha256)
+    return `${action.binary} differs from the one built`;
+  return undefined;
+}
+
+async function readBinarySha256(action: BuildAction, transport: Transport): Promise<string> {
+  const result = await transport.exec(binarySha256Script(action.binary));
+  const sha256 = parseBinarySha256(result.stdout);
+  if (sha256 === undefined) {
+    throw new ActionError(
+      `${action.subject} was built, but ${action.binary} is not there`,
+      binarySha256Script(action.binary),
+      tail(`${result.stdout}\n${result.stderr}`),
+      'the build installs its program somewhere else: report this as a bug in lbprov',
+    );
+  }
+  return sha256;
 }
 
 async function fetchOnHost(action: FetchAction, context: ActionContext): Promise<Fetched> {
@@ -185,7 +303,7 @@ async function fetchOnHost(action: FetchAction, context: ActionContext): Promise
       'check the URL in the inventory and that the host reaches it (or set fetch: control)',
     );
   }
-  return { dest: action.dest, sha256: fetched };
+  return { kind: 'fetched', dest: action.dest, sha256: fetched };
 }
 
 async function fetchOnControl(action: FetchAction, context: ActionContext): Promise<Fetched> {
@@ -207,7 +325,7 @@ async function fetchOnControl(action: FetchAction, context: ActionContext): Prom
     { path: action.dest, content, mode: 0o644, owner: 'root', group: 'root' },
     context.needsBackup(action.dest),
   );
-  return { dest: action.dest, sha256: fetched };
+  return { kind: 'fetched', dest: action.dest, sha256: fetched };
 }
 
 /**

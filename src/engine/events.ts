@@ -30,6 +30,12 @@ export type EngineEvent =
   | { type: 'run'; run_id: string; mode: RunMode; hosts: string[] }
   | { type: 'host_start'; host: string; role: string }
   | { type: 'step_start'; host: string; step: string; name: string }
+  /**
+   * While a step's command runs (a build, a package install): its last line so far (secrets
+   * masked) and how long the step has been running. Throttled: a few a second at most, none for a
+   * quick command.
+   */
+  | { type: 'step_progress'; host: string; step: string; name: string; line: string; elapsed_ms: number }
   | {
       type: 'step';
       host: string;
@@ -122,6 +128,7 @@ export type CheckId =
   | 'arp-ignore'
   | 'arp-announce'
   | 'rp-filter'
+  | 'build-checksum'
   | 'redis-listening'
   | 'redis-ping'
   | 'redis-ping-via-vip';
@@ -165,7 +172,7 @@ export interface VerifySummary extends VerifyCounts {
 // ---------------------------------------------------------------------------------------------
 // drills: what was done when, what was observed, and the measurements against keepalived's rules
 
-export type Timeliness = 'as expected' | 'slower than expected' | 'not observed';
+export type Timeliness = 'as expected' | 'sooner than expected' | 'slower than expected' | 'not observed';
 
 export interface Measurement {
   what: string;
@@ -173,6 +180,11 @@ export interface Measurement {
   measured_ms: number | null;
   /** keepalived's own bound for it. */
   expected_ms: number;
+  /**
+   * What keepalived must wait at least (vrrp.preempt_delay before the preferred director takes the
+   * VIP back); sooner means it did not wait. Absent: nothing to wait for.
+   */
+  earliest_ms?: number;
   /** What a poll and process start-up add on top of the bound before it counts as slow. */
   tolerance_ms: number;
   timeliness: Timeliness;
@@ -189,6 +201,8 @@ export interface DrillResult {
   problems: string[];
   restored: boolean;
   interrupted: boolean;
+  /** failover: the directors holding the VIP when the drill ended (the last poll). */
+  vip_on?: string[];
   poll_interval_ms: number;
   exit_code: number;
 }

@@ -4,7 +4,8 @@ import { hostFacts, type HostFacts } from '../facts/host.js';
 import type { CheckResult, HostContext, UndoRecord } from '../steps/types.js';
 import { sha256 } from '../steps/file-change.js';
 import { UnreachableError, type Transport } from '../transport/types.js';
-import { ActionError, ControlDownloads, runAction, writeFileAtomically } from './actions.js';
+import { ActionError, ControlDownloads, runAction, writeFileAtomically, type Built } from './actions.js';
+import type { SharedBuilds } from './shared-builds.js';
 import { notRunStep, type Emit, type StepError, type StepStatus } from './events.js';
 import { gather, ProbeError } from './gather.js';
 import {
@@ -24,6 +25,7 @@ import {
   recordFact,
   STAGE_DIR,
   withUndo,
+  type BuildRecord,
   type HostRecord,
 } from './record.js';
 
@@ -146,19 +148,23 @@ export function reportPlan(job: HostJob, probe: HostProbe, emit: Emit): HostTall
   return tally;
 }
 
-/** Whether an apply has anything to do on this host (a no-op run stops after the probe). */
-export function hasWork(job: HostJob, probe: HostProbe): boolean {
+/**
+ * Whether an apply has anything to do on this host (a no-op run stops after the probe). A caller
+ * that reports the steps of a converged host passes the verdicts it reports: checked once.
+ */
+export function hasWork(job: HostJob, probe: HostProbe, verdicts = planSteps(job, probe)): boolean {
   if ((probe.record?.pending_handlers.length ?? 0) > 0) return true;
   if (probe.record?.last_run && !probe.record.last_run.finished) return true;
   // They may hold secrets: the run sweeps them under the lock.
   if (probe.lock.staged > 0) return true;
-  return planSteps(job, probe).some(({ result }) => result.status === 'change' || result.status === 'fail');
+  return verdicts.some(({ result }) => result.status === 'change' || result.status === 'fail');
 }
 
 interface ApplyContext {
   runId: string;
   owner: string;
   downloads: ControlDownloads;
+  builds: SharedBuilds;
   emit: Emit;
   /** Runs a handler; where it interrupts a service another host can hold meanwhile, around that. */
   aroundHandler?(handler: PlannedStep, run: () => Promise<void>): Promise<void>;
@@ -329,17 +335,30 @@ async function applySteps(
         .map((undo) => [undo.path, undo.resource]),
     );
     const fetched: Record<string, string> = {};
+    const built: Record<string, BuildRecord> = {};
+    let description = change.description;
     try {
       for (const action of change.actions) {
         const outcome = await runAction(action, {
           transport,
           downloads: context.downloads,
+          builds: context.builds,
           needsBackup: (path) => {
             const resource = backups.get(path);
             return resource !== undefined && !hasResource(probe.record ?? emptyRecord(), resource);
           },
+          progress: (line) =>
+            emit({ ...base, type: 'step_progress', line, elapsed_ms: Date.now() - started }),
         });
-        if (outcome) fetched[outcome.dest] = outcome.sha256;
+        if (outcome?.kind === 'fetched') fetched[outcome.dest] = outcome.sha256;
+        if (outcome?.kind === 'built') {
+          built[outcome.binary] = {
+            subject: outcome.subject,
+            sha256: outcome.sha256,
+            built_on: outcome.builtOn,
+          };
+          description = builtDescription(description, outcome, job.name);
+        }
       }
     } catch (error) {
       failed = true;
@@ -373,11 +392,13 @@ async function applySteps(
       ),
     );
     for (const handler of step.satisfies) pending.delete(handler);
-    if (Object.keys(written).length > 0 || Object.keys(fetched).length > 0 || step.satisfies.length > 0) {
+    const recorded = [written, fetched, built].some((entries) => Object.keys(entries).length > 0);
+    if (recorded || step.satisfies.length > 0) {
       await save({
         ...record,
         files: { ...record.files, ...written },
         ...(Object.keys(fetched).length > 0 ? { fetched: { ...record.fetched, ...fetched } } : {}),
+        ...(Object.keys(built).length > 0 ? { builds: { ...record.builds, ...built } } : {}),
         pending_handlers: [...pending],
       });
     }
@@ -386,7 +407,7 @@ async function applySteps(
     emit({
       ...base,
       status: 'changed',
-      description: change.description,
+      description,
       ...(change.diff ? { diff: change.diff } : {}),
       duration_ms: Date.now() - started,
     });
@@ -410,6 +431,15 @@ async function applySteps(
     await save(record);
   }
   return tally;
+}
+
+/** Says where the installed build was compiled, and why a shipped one was not used. */
+function builtDescription(description: string, built: Built, host: string): string {
+  if (built.builtOn !== host)
+    return `${description}: installed the build compiled on ${built.builtOn} (same platform)`;
+  return built.notUsed
+    ? `${description} (the build shipped here was not used: ${built.notUsed})`
+    : description;
 }
 
 async function refresh(transport: Transport, step: PlannedStep, facts: FactValues): Promise<FactValues> {

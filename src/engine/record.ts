@@ -26,10 +26,19 @@ export interface HostRecord {
    * inventory, a later fetch to the same place must bring the same tarball.
    */
   fetched?: Record<string, string>;
+  /** What lbprov compiled and installed, by the program's path: verify compares the checksum. */
+  builds?: Record<string, BuildRecord>;
   /** Handlers notified but not yet run: a failed run leaves them here for the next one. */
   pending_handlers: string[];
   /** The latest run that changed something; `finished` is absent when it was interrupted. */
   last_run?: { id: string; started: string; finished?: string };
+}
+
+export interface BuildRecord {
+  subject: string;
+  sha256: string;
+  /** The host that compiled it (this host, or the one whose build lbprov shipped here). */
+  built_on: string;
 }
 
 export function emptyRecord(): HostRecord {

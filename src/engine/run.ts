@@ -6,6 +6,7 @@ import type { Transport } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
 import type { SecretMasker } from '../util/mask.js';
 import { ControlDownloads } from './actions.js';
+import { SharedBuilds } from './shared-builds.js';
 import type { EngineEvent, HostSummary, RunMode, StepError } from './events.js';
 import {
   applyHost,
@@ -63,6 +64,7 @@ export interface HostWorkContext {
   owner: string;
   emit(event: EngineEvent): void;
   downloads: ControlDownloads;
+  builds: SharedBuilds;
   aroundHandler(handler: PlannedStep, run: () => Promise<void>): Promise<void>;
 }
 
@@ -111,6 +113,7 @@ export async function run(request: RunRequest): Promise<RunOutcome> {
   const limit = pLimit(Math.max(1, request.concurrency));
   const flags = new Set<string>();
   const downloads = new ControlDownloads();
+  const builds = new SharedBuilds();
   const states = request.jobs.map<HostState>((job) => ({
     job,
     started: Date.now(),
@@ -159,7 +162,7 @@ export async function run(request: RunRequest): Promise<RunOutcome> {
                 message: `not run: ${stopAfter} failed first`,
                 hint: `fix that host, then run ${request.mode.startsWith('destroy') ? 'destroy' : 'apply'} again`,
               };
-            else await onHost(state, request, { runId, emit, downloads, states });
+            else await onHost(state, request, { runId, emit, downloads, builds, states });
           }
           finishHost(state, emit);
         }),
@@ -209,6 +212,7 @@ async function onHost(
     runId: string;
     emit: (event: EngineEvent) => void;
     downloads: ControlDownloads;
+    builds: SharedBuilds;
     states: HostState[];
   },
 ): Promise<void> {
@@ -241,6 +245,7 @@ async function onHost(
       owner,
       emit: context.emit,
       downloads: context.downloads,
+      builds: context.builds,
       aroundHandler: (handler, runHandler) =>
         withStandIn(request.standInFor?.(job, handler.id), state, handler, runHandler, {
           ...context,
@@ -326,10 +331,11 @@ const planWork: HostWork = async ({ job, probe, emit }) => reportPlan(job, probe
 
 const applyWork: HostWork = async (context) => {
   const { job, probe, emit } = context;
-  if (!hasWork(job, probe)) {
+  const verdicts = planSteps(job, probe);
+  if (!hasWork(job, probe, verdicts)) {
     // Converged: report each step from the probe alone; no lock, no second round trip.
     const tally: HostTally = { ok: 0, changed: 0, failed: 0 };
-    for (const { step, result } of planSteps(job, probe)) {
+    for (const { step, result } of verdicts) {
       tally.ok += 1;
       emit({
         type: 'step',

@@ -9,13 +9,14 @@ import {
   type ParsedVip,
   type Problem,
 } from './shapes.js';
+import { preemptionErrors } from './preemption-rules.js';
 import { unicastErrors } from './unicast-rules.js';
 
 /**
  * Rules that relate fields to each other (keepalived.conf(5), ipvsadm(8), defects.md).
  * They see only the sections that passed the schema, so one broken section does not hide the rest.
- * virtual_router_id, advert_int, auth_pass and unicast are inventory-wide, so "identical on both
- * directors" holds by construction.
+ * virtual_router_id, advert_int, auth_pass, unicast and the preemption policy are inventory-wide,
+ * so "identical on both directors" holds by construction.
  */
 type DirectorEntry = InventoryFile['directors'][number];
 type RealServerEntry = InventoryFile['real_servers'][number];
@@ -44,6 +45,7 @@ export function crossFieldErrors(sections: ParsedSections, env: NodeJS.ProcessEn
     ...vipPlacement(sections),
     ...authPassRules(sections, env),
     ...unicastErrors(sections),
+    ...preemptionErrors(sections),
     ...redisPasswordRules(sections, env),
   ];
 }

@@ -27,6 +27,10 @@ const RENAMED_KEYS = new Map<string, string>([
   ['real_server', 'write real_servers (a list) at the top level'],
   ['unicast_peer', "write unicast: true under vrrp; lbprov lists the other directors' hosts as the peers"],
   ['unicast_src_ip', "write unicast: true under vrrp; each director's host is its source address"],
+  [
+    'nopreempt',
+    'write preempt: false under vrrp; lbprov then starts every director as BACKUP, as nopreempt needs',
+  ],
 ]);
 
 const EXAMPLES = new Map<string, string>([

@@ -51,6 +51,9 @@ export const fields = {
   priority: wholeNumber(1, 254),
   // VRRPv2 carries the advertisement interval in one byte of seconds.
   advertInt: wholeNumber(1, 255),
+  // keepalived 1.2.x reads preempt_delay with atoi (whole seconds); above 1000 (TIMER_MAX_SEC) every
+  // version logs an error and uses 0, preempting at once.
+  preemptDelay: wholeNumber(0, 1000),
   weight: wholeNumber(0, 65535),
   seconds: wholeNumber(1, 86400),
   retries: wholeNumber(0, 100),
@@ -166,6 +169,10 @@ export const sectionSchemas = {
     vip: fields.vip,
     // Multicast is the how-to's VRRP and works on any flat LAN; unicast is for networks that drop it.
     unicast: z.boolean().default(false),
+    // VRRP's default and the how-to's: the preferred director takes the VIP back as soon as it is back.
+    preempt: z.boolean().default(true),
+    // Seconds after keepalived starts on the preferred director before it takes the VIP back.
+    preempt_delay: fields.preemptDelay.default(0),
   }),
   service,
   directors: z.array(
@@ -192,6 +199,8 @@ export const sectionSchemas = {
     .prefault({}),
   verify: z.strictObject({ client: fields.host }).optional(),
   allow_vrrp_only: z.boolean().default(false),
+  // auto: where a director's nftables or iptables drops incoming packets, lbprov lets VRRP in.
+  firewall: z.enum(['auto', 'skip']).default('auto'),
   destroy: z.strictObject({ remove_packages: z.boolean().default(false) }).prefault({}),
 };
 

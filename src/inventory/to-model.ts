@@ -85,6 +85,7 @@ export function toModel(
       ? { verify: { client: data.verify.client, ssh: hostSsh(data.verify.client, undefined) } }
       : {}),
     allow_vrrp_only: data.allow_vrrp_only,
+    firewall: data.firewall,
     destroy: data.destroy,
   };
 }

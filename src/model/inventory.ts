@@ -82,6 +82,13 @@ interface VrrpSettings {
    * IPv4 address then.
    */
   unicast: boolean;
+  /**
+   * false: a director that took the VIP keeps it when the preferred one (the inventory's MASTER,
+   * the highest priority) comes back (keepalived's nopreempt).
+   */
+  preempt: boolean;
+  /** Seconds the preferred director waits after its keepalived starts before taking the VIP back. */
+  preempt_delay: number;
 }
 
 type LbAlgo =
@@ -139,6 +146,11 @@ export interface Inventory {
   /** The host that checks the service through the VIP, reached like the others (`ssh`: its settings). */
   verify?: { client: string; ssh: SshSettings };
   allow_vrrp_only: boolean;
+  /**
+   * auto: on a director whose nftables or iptables drops incoming packets, apply inserts a rule that
+   * lets VRRP (IP protocol 112) in, and destroy removes it; skip: the host firewall is left alone.
+   */
+  firewall: 'auto' | 'skip';
   /** remove_packages: destroy also purges the packages lbprov installed (build dependencies, Redis). */
   destroy: { remove_packages: boolean };
 }

@@ -24,6 +24,7 @@ const sourceArchive = z.object({
 const directorVarsSchema = z.object({
   host: z.object({ name: text, address: text, state: z.custom<Director['state']>(), interface: text }),
   allow_vrrp_only: z.boolean(),
+  firewall: z.enum(['auto', 'skip']),
   source_root: text,
   build_dependencies: z.object({ apt: z.array(text), dnf: z.array(text) }),
   keepalived: sourceArchive.extend({

@@ -17,6 +17,16 @@ export interface ProcedureJob extends RunJob {
   entry: HostEntry;
 }
 
+function selected(limit?: ReadonlySet<string>): (entry: HostEntry) => boolean {
+  return (entry) => !limit || limit.has(entry.name) || limit.has(entry.host);
+}
+
+/** The hosts `buildJobs` makes jobs for, in the order of its jobs (the order a run contacts them). */
+export function jobOrder(inventory: Inventory, limit?: ReadonlySet<string>): HostEntry[] {
+  const wanted = selected(limit);
+  return [...inventory.real_servers.filter(wanted), ...inventory.directors.filter(wanted)];
+}
+
 export function buildJobs(
   inventory: Inventory,
   playbooks: Playbooks,
@@ -24,7 +34,7 @@ export function buildJobs(
   secrets: { authPass: string; redisPassword?: string },
   limit?: ReadonlySet<string>,
 ): ProcedureJob[] {
-  const wanted = (entry: HostEntry): boolean => !limit || limit.has(entry.name) || limit.has(entry.host);
+  const wanted = selected(limit);
   const jobs: ProcedureJob[] = [];
   for (const server of inventory.real_servers.filter(wanted)) {
     const vars = realServerVars(inventory, server, secrets.redisPassword);

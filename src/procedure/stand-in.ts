@@ -10,7 +10,7 @@ import {
 import type { Transport } from '../transport/types.js';
 import { shellQuote } from '../util/shell.js';
 import { pollUntil, vipHolders, type WatchedHost } from '../verify/poll.js';
-import { takeoverBoundMs } from '../verify/timing.js';
+import { returnExpectation, takeoverBoundMs } from '../verify/timing.js';
 import { KEEPALIVED_PID_FILE } from './vars.js';
 
 /** The one handler that takes the VIP down: a restart (a reload keeps the VIP and the IPVS table). */
@@ -76,9 +76,14 @@ async function standInAround(
   const syntax = keepalivedSyntaxFor(version);
   const advertInt = inventory.vrrp.advert_int;
   const ownConf = renderKeepalivedConf(inventory, backup, { authPass, syntax });
+  // The stand-in must take the VIP now: nopreempt or a preempt_delay would keep it from doing so.
+  const preemptingAtOnce: Inventory = {
+    ...inventory,
+    vrrp: { ...inventory.vrrp, preempt: true, preempt_delay: 0 },
+  };
   const standInConf =
     `# lbprov: priority raised to ${raised} while keepalived restarts on ${master.name}; put back right after.\n` +
-    renderKeepalivedConf(inventory, { ...backup, priority: raised }, { authPass, syntax });
+    renderKeepalivedConf(preemptingAtOnce, { ...backup, priority: raised }, { authPass, syntax });
 
   await installConf(hosts.peer, standInConf);
   try {
@@ -102,15 +107,17 @@ async function standInAround(
       );
     }
   }
-  const back = await waitForHolder(
-    watched,
-    vip,
-    master.name,
-    takeoverBoundMs(advertInt, master.priority, version),
-  );
+  const expected = returnExpectation(inventory.vrrp, master.priority, version);
+  if (!expected.returns) {
+    report.note(
+      `the VIP stays on ${backup.name}: with vrrp.preempt: false ${master.name} does not take it back`,
+    );
+    return;
+  }
+  const back = await waitForHolder(watched, vip, master.name, expected.boundMs);
   if (back === undefined) {
     report.warn(
-      `the VIP did not come back from ${backup.name} within ${seconds(takeoverBoundMs(advertInt, master.priority, version) + SLACK_MS)}: see \`lbprov status\``,
+      `the VIP did not come back from ${backup.name} within ${seconds(expected.boundMs + SLACK_MS)}: see \`lbprov status\``,
     );
   } else {
     report.note(`took the VIP back from ${backup.name} in ${seconds(back)}`);

@@ -34,8 +34,8 @@ export const KEEPALIVED_PID_FILE = '/var/run/keepalived.pid';
 
 /** The build module takes the plan as it is, less its dependencies: the package step installs both builds' at once. */
 function buildArgs(plan: BuildPlan): DirectorVars['keepalived']['build'] {
-  const { subject, steps, verify, installedPaths } = plan;
-  return { subject, steps, verify, installedPaths };
+  const { subject, steps, verify, installedPaths, binary } = plan;
+  return { subject, steps, verify, installedPaths, binary };
 }
 
 /** Where one source archive comes from, where it is unpacked, and how it is built. */
@@ -82,6 +82,7 @@ export function directorVars(inventory: Inventory, director: Director, authPass:
       interface: director.interface,
     },
     allow_vrrp_only: inventory.allow_vrrp_only,
+    firewall: inventory.firewall,
     source_root: SOURCE_ROOT,
     build_dependencies: {
       apt: union(keepalivedPlan.buildDependencies.apt, ipvsadmPlan.buildDependencies.apt),
@@ -89,12 +90,12 @@ export function directorVars(inventory: Inventory, director: Director, authPass:
     },
     keepalived: {
       ...sourceArchiveVars('keepalived', kv, keepalivedPlan),
-      binary: `${kv.prefix}/sbin/keepalived`,
+      binary: keepalivedPlan.binary,
       pid_file: KEEPALIVED_PID_FILE,
       conf_path: KEEPALIVED_CONF_PATH,
       conf: renderKeepalivedConf(inventory, director, { authPass, syntax: keepalivedSyntaxFor(kv.version) }),
       // `keepalived -t` exists from 2.0.4; older versions are checked by starting them.
-      conf_validate: hasConfigTest(kv.version) ? `${kv.prefix}/sbin/keepalived -t -f {}` : '',
+      conf_validate: hasConfigTest(kv.version) ? `${keepalivedPlan.binary} -t -f {}` : '',
       defaults,
       init_script_debian: renderKeepalivedInitScript({
         prefix: kv.prefix,

@@ -1,5 +1,6 @@
 import { shellQuote } from '../util/shell.js';
 import { isVersionBelow } from './version.js';
+import { escapeRegExp } from '../util/regexp.js';
 
 /** A pattern a command's standard output must match (JavaScript syntax, `m` flag). */
 export interface OutputExpectation {
@@ -25,6 +26,8 @@ export interface BuildPlan {
   verify: { command: string; expect: OutputExpectation[] };
   /** What `make install` writes, for undo: files, or a whole directory it owns. */
   installedPaths: string[];
+  /** The program the build exists for: its checksum is kept, and verify compares it. */
+  binary: string;
 }
 
 export function outputMeets(expectation: OutputExpectation, output: string): boolean {
@@ -194,7 +197,7 @@ function sourcePatchStep(srcDir: string, patch: SourcePatch): BuildStep {
 
 const SHIM_INCLUDE_DIR = 'lbprov-include';
 const LVS_MISSING = 'the installed keepalived was built without LVS (VRRP only, defect 10)';
-const IPVSADM_BINARY = '/sbin/ipvsadm';
+export const IPVSADM_BINARY = '/sbin/ipvsadm';
 const LVS_PROBE_PREFIX = 'lbprov-probe: lvs=';
 
 /**
@@ -285,6 +288,7 @@ export function keepalivedBuildPlan(opts: { version: string; prefix: string; src
     },
     // Everything goes below the prefix (sbin, bin, etc, share), so the prefix is the undo.
     installedPaths: [prefix],
+    binary: keepalivedBinary(prefix),
   };
 }
 
@@ -352,7 +356,12 @@ export function ipvsadmBuildPlan(opts: { version: string; srcDir: string }): Bui
       '/usr/man/man8/ipvsadm-restore.8',
       '/etc/rc.d/init.d/ipvsadm',
     ],
+    binary: IPVSADM_BINARY,
   };
+}
+
+export function keepalivedBinary(prefix: string): string {
+  return `${prefix}/sbin/keepalived`;
 }
 
 interface KeepalivedBuildInfo {
@@ -370,7 +379,7 @@ export function installedVersionCheck(prefix: string): {
   command: string;
   parse: (output: string) => KeepalivedBuildInfo | undefined;
 } {
-  const binary = shellQuote(`${prefix}/sbin/keepalived`);
+  const binary = shellQuote(keepalivedBinary(prefix));
   return {
     command:
       `${binary} -v 2>&1; ` +
@@ -432,8 +441,4 @@ function requirePlainPath(what: string, path: string): void {
         `(the build's Makefiles do not quote paths): ${JSON.stringify(path)}`,
     );
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -64,7 +64,7 @@ function renderVrrpInstance(inv: Inventory, director: Director, authPass: string
   const device = confToken('interface', director.interface);
   return [
     'vrrp_instance VI_1 {',
-    `    state ${director.state}`,
+    ...renderStateAndPreemption(vrrp, director),
     `    interface ${device}`,
     `    virtual_router_id ${vrrp.virtual_router_id}`,
     `    priority ${director.priority}`,
@@ -81,6 +81,23 @@ function renderVrrpInstance(inv: Inventory, director: Director, authPass: string
     '    }',
     '}',
   ].join('\n');
+}
+
+/**
+ * Preemption as VRRP has it (the default) keeps the inventory's state. nopreempt and preempt_delay
+ * work only on a director configured as BACKUP: keepalived 2.x clears both after `state MASTER`
+ * ("will not work with initial state MASTER"), 1.2.x goes MASTER at start without reading them. So
+ * every director starts as BACKUP then; the highest priority still wins the first election, which
+ * is why the inventory's MASTER (validated as the highest) stays the preferred director.
+ */
+function renderStateAndPreemption(vrrp: Inventory['vrrp'], director: Director): string[] {
+  if (vrrp.preempt && vrrp.preempt_delay === 0) return [`    state ${director.state}`];
+  const policy = vrrp.preempt ? `preempt_delay ${vrrp.preempt_delay}` : 'nopreempt';
+  return [
+    `    # ${director.state} in the inventory (priority ${director.priority}); BACKUP here because ${policy} needs it.`,
+    '    state BACKUP',
+    `    ${policy}`,
+  ];
 }
 
 /**

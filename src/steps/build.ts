@@ -36,6 +36,8 @@ export const buildArgsSchema = z
      * those that were (an operator's own build, say) from a copy kept before the first build.
      */
     installedPaths: z.array(absolutePath).default([]),
+    /** The program the build exists for: its checksum goes into the host record. */
+    binary: absolutePath,
   })
   .strict();
 
@@ -45,7 +47,10 @@ function unmet(expectations: { pattern: string; meaning: string }[], output: str
   return expectations.filter((e) => !new RegExp(e.pattern, 'm').test(output)).map((e) => e.meaning);
 }
 
-/** configure / make / make install, skipped when the installed result already matches. */
+/**
+ * configure / make / make install, skipped when the installed result already matches; the engine
+ * compiles it once per run and platform (see the `build` action).
+ */
 export const buildModule: Module<BuildArgs> = {
   name: 'build',
   parseArgs: (raw) => parseArgs('build', buildArgsSchema, raw),
@@ -69,14 +74,19 @@ export const buildModule: Module<BuildArgs> = {
       undo.push(...folders.filter((folder) => !undo.some((known) => known.resource === folder.resource)));
       undo.push({ kind: 'remove_tree', resource: `tree:${path}`, path });
     }
-    for (const step of args.steps) {
-      actions.push({
+    actions.push({
+      kind: 'build',
+      subject: args.subject,
+      steps: args.steps.map((step) => ({
         kind: 'shell',
         description: `${args.subject}: ${step.name}`,
         script: step.command,
         ...(step.expectOutput ? { expectOutput: step.expectOutput } : {}),
-      });
-    }
+      })),
+      verify: args.verify,
+      installedPaths: args.installedPaths,
+      binary: args.binary,
+    });
     return {
       status: 'change',
       change: {

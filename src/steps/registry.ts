@@ -2,6 +2,7 @@ import { buildModule } from './build.js';
 import { commandModule } from './command.js';
 import { fetchModule } from './fetch.js';
 import { fileModule } from './file.js';
+import { firewallModule } from './firewall.js';
 import { ipvsModule } from './ipvs.js';
 import { lineInFileModule } from './line-in-file.js';
 import { packageModule } from './package.js';
@@ -17,6 +18,7 @@ export const modules: ReadonlyMap<string, Module<unknown>> = new Map(
     commandModule,
     fetchModule,
     fileModule,
+    firewallModule,
     ipvsModule,
     lineInFileModule,
     packageModule,

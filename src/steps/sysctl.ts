@@ -7,6 +7,7 @@ import { absolutePath, parseArgs } from './args.js';
 import { checkFile } from './file-change.js';
 import { withLine } from './line-in-file.js';
 import type { Action, Change, Module, UndoRecord } from './types.js';
+import { escapeRegExp } from '../util/regexp.js';
 
 const sysctlName = z
   .string()
@@ -21,10 +22,6 @@ const schema = z
   .strict();
 
 type SysctlArgs = z.output<typeof schema>;
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** Kernel parameters set now (live) and persistently (a `name = value` line in `file`). */
 export const sysctlModule: Module<SysctlArgs> = {

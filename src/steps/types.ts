@@ -1,15 +1,35 @@
 import type { Fact, FactValues } from '../facts/fact.js';
 import type { HostFacts } from '../facts/host.js';
 
+/** A root shell script; a non-zero exit fails the step with the script's output. */
+export interface ShellAction {
+  kind: 'shell';
+  description: string;
+  script: string;
+  /** The output must match, whatever the exit code (configure's "Use IPVS Framework : Yes"). */
+  expectOutput?: OutputExpectation;
+}
+
+export interface OutputExpectation {
+  pattern: string;
+  meaning: string;
+}
+
 /** What the engine does on a host to make a change. Actions are data: the engine runs them. */
 export type Action =
-  /** A root shell script; a non-zero exit fails the step with the script's output. */
+  | ShellAction
+  /**
+   * Compiles and installs a program by running `steps`, unless this run already compiled the same
+   * steps on a host of the same platform: then that host's installed files are unpacked here, and
+   * `verify` must accept them or the steps run after all. The engine records `binary`'s checksum.
+   */
   | {
-      kind: 'shell';
-      description: string;
-      script: string;
-      /** The output must match, whatever the exit code (configure's "Use IPVS Framework : Yes"). */
-      expectOutput?: { pattern: string; meaning: string };
+      kind: 'build';
+      subject: string;
+      steps: ShellAction[];
+      verify: { command: string; expect: OutputExpectation[] };
+      installedPaths: string[];
+      binary: string;
     }
   /**
    * Atomic write: staged upload, mode and owner set on a temp file beside the target, optional

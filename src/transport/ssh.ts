@@ -1,6 +1,7 @@
 import { SshClient } from './ssh-client.js';
 import type { ClientChannel, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
 import type { Duplex } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { SshSettings } from '../model/inventory.js';
 import { shellQuote } from '../util/shell.js';
@@ -266,7 +267,10 @@ export class SshTransport implements Transport {
       throw new Error('exec with stdin is not supported: stage content with upload() instead');
     }
     const { command, stdinPrefix } = this.wrap(script, 'closed');
-    return this.rawExec(command, stdinPrefix ? { stdin: stdinPrefix } : {});
+    return this.rawExec(command, {
+      ...(stdinPrefix ? { stdin: stdinPrefix } : {}),
+      ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+    });
   }
 
   private rawExec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -278,6 +282,13 @@ export class SshTransport implements Transport {
             const stdout: Buffer[] = [];
             const stderr: Buffer[] = [];
             let code = -1;
+            const onOutput = options.onOutput;
+            if (onOutput) {
+              // A UTF-8 character split between two packets reaches onOutput whole.
+              const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+              channel.on('data', (chunk: Buffer) => onOutput(decoders.stdout.write(chunk), 'stdout'));
+              channel.stderr.on('data', (chunk: Buffer) => onOutput(decoders.stderr.write(chunk), 'stderr'));
+            }
             channel.on('data', (chunk: Buffer) => stdout.push(chunk));
             channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
             channel.on('exit', (exitCode: number | null) => {

@@ -10,6 +10,11 @@ export interface ExecResult {
 export interface ExecOptions {
   /** Bytes written to the remote process's standard input, then closed. */
   stdin?: string | Buffer;
+  /**
+   * Each piece of output as it arrives (a long build is seen alive before it ends); the result
+   * still carries all of it. A piece may end in the middle of a line, never inside a character.
+   */
+  onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
 }
 
 /** A long-running remote process that lives until released or until the connection drops. */

@@ -17,6 +17,7 @@ import {
   type VipHolder,
 } from './decide.js';
 import { findAddress, parseIpAddr } from './ip-addr.js';
+import { decideBuilds } from './builds.js';
 import { verifyScope, type VerifyScope } from './scope.js';
 import type { Check, Evidence, VerifyCounts, VerifySummary } from '../engine/events.js';
 
@@ -25,7 +26,7 @@ export type Gathered<K extends string> =
   { ok: true; evidence: Record<K, Evidence> } | { ok: false; message: string; hint?: string };
 
 export interface ClusterEvidence {
-  directors: Map<string, Gathered<DirectorEvidenceKey>>;
+  directors: Map<string, Gathered<DirectorEvidenceKey | 'builds'>>;
   realServers: Map<string, Gathered<RealServerEvidenceKey>>;
   /** Absent when the inventory names no verify.client. */
   client?: { name: string; gathered: Gathered<string> };
@@ -62,7 +63,8 @@ export function assessCluster(
       });
     }
   }
-  if (scope.wholeCluster) checks.push(decideVipPlacement(vip, reachableDirectors, unreachable));
+  if (scope.wholeCluster)
+    checks.push(decideVipPlacement(vip, reachableDirectors, unreachable, inventory.vrrp.preempt));
 
   const expectation = {
     protocol: inventory.service.protocol,
@@ -77,6 +79,7 @@ export function assessCluster(
     const evidence = gatheredOk(cluster.directors.get(director.name));
     if (!evidence) continue;
     checks.push(decideKeepalivedRunning(director.name, evidence.keepalived));
+    checks.push(...decideBuilds(director.name, evidence.builds));
     checks.push(...decideIpvs(director.name, evidence.ipvsSupport, evidence.ipvsTable, expectation));
     if (findAddress(parseIpAddr(evidence.addresses.output), vip).length > 0) {
       holders.push({ name: director.name, ipvs: evidence.ipvsSupport });

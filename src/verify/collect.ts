@@ -3,6 +3,7 @@ import type { Gathered, ClusterEvidence } from './checks.js';
 import { clientCommands, directorCommands, realServerCommands } from './commands.js';
 import { clientEntry, failureOf, type ConnectHost } from './connect.js';
 import { gatherEvidence } from './evidence.js';
+import { buildsCommand, builtPrograms } from './builds.js';
 import type { VerifyScope } from './scope.js';
 
 /** Connects, gathers in one round trip, disconnects: every host at once. */
@@ -47,7 +48,13 @@ export async function collectClusterEvidence(
     Promise.all(
       scope.directors.map(
         async (director) =>
-          [director.name, await gatherFrom(connect, director, directorCommands({ stats: false }))] as const,
+          [
+            director.name,
+            await gatherFrom(connect, director, {
+              ...directorCommands({ stats: false }),
+              builds: buildsCommand(builtPrograms(inventory)),
+            }),
+          ] as const,
       ),
     ),
     Promise.all(

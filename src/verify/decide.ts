@@ -31,10 +31,12 @@ export interface DirectorAddresses {
   addresses: Evidence;
 }
 
+/** `preempt`: vrrp.preempt; false: the VIP on a BACKUP is where a failover left it, not a sign of trouble. */
 export function decideVipPlacement(
   vip: string,
   directors: DirectorAddresses[],
   unreachable: string[],
+  preempt: boolean,
 ): Check {
   const base = {
     check: 'vip-on-one-director' as const,
@@ -63,9 +65,11 @@ export function decideVipPlacement(
   if (holders.length === 1 && only) {
     const master = directors.find((director) => director.state === 'MASTER');
     const failedOver =
-      only.director.state === 'BACKUP' && master
-        ? `; the MASTER ${master.name} does not hold it: the cluster has failed over (is keepalived running on ${master.name}?)`
-        : '';
+      only.director.state !== 'BACKUP' || !master
+        ? ''
+        : preempt
+          ? `; the MASTER ${master.name} does not hold it: the cluster has failed over (is keepalived running on ${master.name}?)`
+          : `; not on the preferred director ${master.name}: with vrrp.preempt: false it stays where a failover put it until ${only.director.name} fails`;
     return {
       ...base,
       host: only.director.name,
@@ -100,7 +104,8 @@ export function decideVipPlacement(
           ),
         )
         .join('; ')}), ` +
-      'and check that VRRP adverts pass between the directors (same virtual_router_id and password, IP protocol 112 not filtered)',
+      'and check that VRRP adverts pass between the directors (same virtual_router_id and password, IP protocol 112 not filtered: ' +
+      'with firewall: auto, `lbprov apply` lets it in through nftables or iptables, not firewalld; a network that drops multicast needs vrrp.unicast: true)',
   };
 }
 

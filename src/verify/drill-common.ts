@@ -88,13 +88,19 @@ export function stopIfInterrupted(guard: InterruptGuard): void {
 /** A poll only sees a change after it happened; start-up and scheduling add up to a second more. */
 export const TIMING_SLACK_MS = POLL_INTERVAL_MS + 1000;
 
-export function measurement(what: string, measuredMs: number | undefined, expectedMs: number): Measurement {
+export function measurement(
+  what: string,
+  measuredMs: number | undefined,
+  expectedMs: number,
+  earliestMs?: number,
+): Measurement {
   return {
     what,
     measured_ms: measuredMs ?? null,
     expected_ms: expectedMs,
+    ...(earliestMs === undefined ? {} : { earliest_ms: earliestMs }),
     tolerance_ms: TIMING_SLACK_MS,
-    timeliness: timeliness(measuredMs, expectedMs, TIMING_SLACK_MS),
+    timeliness: timeliness(measuredMs, expectedMs, TIMING_SLACK_MS, earliestMs),
   };
 }
 

@@ -1,7 +1,9 @@
 /**
  * `lbprov drill failover`: stop keepalived on the MASTER (TERM, through its init system), time the
- * VIP moving to the BACKUP, start it again and time the preemption back. Whatever happens in
- * between (a failure, Ctrl-C), keepalived on the MASTER is started again before the drill ends.
+ * VIP moving to the BACKUP, start it again and time the preemption back (after vrrp.preempt_delay).
+ * With vrrp.preempt false the VIP stays where it went: the drill stops whichever director holds
+ * it, and checks that it stays on the other one after the restart. Whatever happens in between
+ * (a failure, Ctrl-C), keepalived on the stopped director is started again before the drill ends.
  */
 import { ExitCode } from '../util/exit-codes.js';
 import type { Director } from '../model/inventory.js';
@@ -14,7 +16,7 @@ import { gatherEvidence } from './evidence.js';
 import { findAddress, parseIpAddr } from './ip-addr.js';
 import { vipHolders, type WatchedHost } from './poll.js';
 import { initCommandByHand } from './service-control.js';
-import { takeoverBoundMs, takesOverOneAdvertLate } from './timing.js';
+import { returnExpectation, takeoverBoundMs, takesOverOneAdvertLate } from './timing.js';
 
 function roles(directors: Director[]): { master: Director; backup: Director } {
   const master = directors.find((director) => director.state === 'MASTER');
@@ -25,8 +27,16 @@ function roles(directors: Director[]): { master: Director; backup: Director } {
   return { master, backup };
 }
 
-/** The drill starts only from a healthy pair: VIP on the MASTER alone, keepalived running on both. */
-async function checkStartingPoint(vip: string, master: WatchedHost, backup: WatchedHost): Promise<void> {
+/**
+ * The drill starts only from a healthy pair: keepalived running on both, the VIP on the MASTER
+ * alone, or on either alone without preemption (it stays where a failover put it). Returns its holder.
+ */
+async function checkStartingPoint(
+  vip: string,
+  master: WatchedHost,
+  backup: WatchedHost,
+  preempt: boolean,
+): Promise<string> {
   const hint = 'run `lbprov verify`, fix what it reports, then drill again';
   const states = await Promise.all(
     [master, backup].map(async (host) => {
@@ -50,92 +60,124 @@ async function checkStartingPoint(vip: string, master: WatchedHost, backup: Watc
     );
   }
   const holders = states.filter((state) => state.holdsVip).map((state) => state.name);
-  if (holders.length !== 1 || holders[0] !== master.name) {
+  const [holder] = holders;
+  if (holders.length !== 1 || holder === undefined || (preempt && holder !== master.name)) {
+    const expected = preempt ? `on the MASTER ${master.name} only` : 'on one director';
     throw new DrillError(
-      `the drill starts with ${vip} on the MASTER ${master.name} only, but it is on ${holders.join(' and ') || 'no director'}; nothing was changed`,
+      `the drill starts with ${vip} ${expected}, but it is on ${holders.join(' and ') || 'no director'}; nothing was changed`,
       ExitCode.Drifted,
       hint,
     );
   }
+  return holder;
 }
 
 export async function failoverDrill(context: DrillContext): Promise<DrillResult> {
   const { inventory, emit } = context;
   const { master, backup } = roles(inventory.directors);
-  const vip = inventory.vrrp.vip.address;
-  const advertInt = inventory.vrrp.advert_int;
+  const { vrrp } = inventory;
+  const vip = vrrp.vip.address;
   const version = inventory.keepalived.version;
-  const expectedTakeover = takeoverBoundMs(advertInt, backup.priority, version);
-  const expectedPreemption = takeoverBoundMs(advertInt, master.priority, version);
+  const takeover = (director: Director) => takeoverBoundMs(vrrp.advert_int, director.priority, version);
+  const late = takesOverOneAdvertLate(version)
+    ? ` + advert_int (keepalived ${version} becomes MASTER one advert later)`
+    : '';
+  const expectedReturn = returnExpectation(vrrp, master.priority, version);
+  const returning = expectedReturn.returns
+    ? `start it again and time the preemption` +
+      (vrrp.preempt_delay > 0 ? ` (not before vrrp.preempt_delay ${vrrp.preempt_delay} s)` : '') +
+      `; expected within 3 x advert_int + skew${late}: ${takeover(backup)} ms (${backup.name}, priority ${backup.priority}) and ` +
+      `${vrrp.preempt_delay > 0 ? `${vrrp.preempt_delay * 1000} ms + ` : ''}${takeover(master)} ms (${master.name}, priority ${master.priority})`
+    : `start it again and check that the VIP stays (vrrp.preempt: false, nopreempt: no return); the takeover expected ` +
+      `within 3 x advert_int + skew${late}: ${takeover(backup)} ms (${backup.name} taking over, priority ${backup.priority}) or ` +
+      `${takeover(master)} ms (${master.name}, priority ${master.priority})`;
   emit({
     type: 'drill',
     drill: 'failover',
     plan:
-      `stop keepalived on the MASTER ${master.name} (TERM, through its init system), time ${vip} moving to the ` +
-      `BACKUP ${backup.name}, start it again and time the preemption; expected within 3 x advert_int + skew` +
-      `${takesOverOneAdvertLate(version) ? ` + advert_int (keepalived ${version} becomes MASTER one advert later)` : ''}: ` +
-      `${expectedTakeover} ms (${backup.name}, priority ${backup.priority}) and ${expectedPreemption} ms ` +
-      `(${master.name}, priority ${master.priority})`,
+      `stop keepalived on ${expectedReturn.returns ? `the MASTER ${master.name}` : 'the director holding the VIP'} ` +
+      `(TERM, through its init system), time ${vip} moving to the ` +
+      `${expectedReturn.returns ? `BACKUP ${backup.name}` : 'other one'}, ${returning}`,
   });
   const names = new Set([master.name, backup.name]);
   return withHosts(context, [master, backup], names, 'lbprov drill failover', async (transports) => {
     const onMaster: WatchedHost = { name: master.name, transport: transports.get(master.name)! };
     const onBackup: WatchedHost = { name: backup.name, transport: transports.get(backup.name)! };
     const clock = drillClock();
-    await checkStartingPoint(vip, onMaster, onBackup);
+    const holder = await checkStartingPoint(vip, onMaster, onBackup, vrrp.preempt);
+    // Without preemption the VIP may be on the BACKUP: the drill fails it over from there.
+    const [stopped, taker] = holder === master.name ? [master, backup] : [backup, master];
+    const onStopped = holder === master.name ? onMaster : onBackup;
+    const back = returnExpectation(vrrp, stopped.priority, version);
     const startByHand = initCommandByHand('keepalived', 'start');
-    return stopAndStart(context, {
+    let vipOn = new Set([holder]);
+    const result = await stopAndStart(context, {
       drill: 'failover',
-      host: onMaster,
+      host: onStopped,
       service: 'keepalived',
       label: 'keepalived',
       clock,
       watched: [master.name, backup.name],
-      showingBefore: [master.name],
-      show: () => vipHolders([onMaster, onBackup], vip),
+      showingBefore: [holder],
+      show: async () => (vipOn = await vipHolders([onMaster, onBackup], vip)),
       observed: (_host, holds) => (holds ? `holds ${vip}` : `no longer holds ${vip}`),
       stop: {
-        done: (holders) => holders.has(backup.name) && !holders.has(master.name),
-        boundMs: expectedTakeover,
+        done: (holders) => holders.has(taker.name) && !holders.has(stopped.name),
+        boundMs: takeover(taker),
         timed: [
           {
-            what: `${backup.name} (BACKUP) holds the VIP after the stop`,
-            holds: (holders) => holders.has(backup.name),
-            expectedMs: expectedTakeover,
+            what: `${taker.name} (${taker.state}) holds the VIP after the stop`,
+            holds: (holders) => holders.has(taker.name),
+            expectedMs: takeover(taker),
           },
           {
-            what: `${master.name} (MASTER) no longer holds the VIP after the stop`,
-            holds: (holders) => !holders.has(master.name),
-            expectedMs: expectedTakeover,
+            what: `${stopped.name} (${stopped.state}) no longer holds the VIP after the stop`,
+            holds: (holders) => !holders.has(stopped.name),
+            expectedMs: takeover(taker),
           },
         ],
       },
-      start: {
-        done: (holders) => holders.has(master.name) && !holders.has(backup.name),
-        boundMs: expectedPreemption,
-        timed: [
-          {
-            what: `${master.name} (MASTER) holds the VIP again after the start (preemption)`,
-            holds: (holders) => holders.has(master.name),
-            expectedMs: expectedPreemption,
+      start: back.returns
+        ? {
+            done: (holders) => holders.has(stopped.name) && !holders.has(taker.name),
+            boundMs: back.boundMs,
+            timed: [
+              {
+                what: `${stopped.name} (${stopped.state}) holds the VIP again after the start (preemption${vrrp.preempt_delay > 0 ? ` after preempt_delay ${vrrp.preempt_delay} s` : ''})`,
+                holds: (holders) => holders.has(stopped.name),
+                expectedMs: back.boundMs,
+                ...(back.earliestMs > 0 ? { earliestMs: back.earliestMs } : {}),
+              },
+              {
+                what: `${taker.name} (${taker.state}) gives the VIP up after the start`,
+                holds: (holders) => !holders.has(taker.name),
+                expectedMs: back.boundMs,
+                ...(back.earliestMs > 0 ? { earliestMs: back.earliestMs } : {}),
+              },
+            ],
+          }
+        : {
+            done: (holders) => holders.has(taker.name) && !holders.has(stopped.name),
+            boundMs: back.boundMs,
+            timed: [],
+            kept: (holders, afterMs) =>
+              `${vip} was on ${[...holders].join(' and ') || 'no director'} ${(afterMs / 1000).toFixed(1)} s after keepalived started on ` +
+              `${stopped.name}, not on ${taker.name} alone: with vrrp.preempt: false (nopreempt) it stays where the failover put it; ` +
+              `check that keepalived.conf on both directors has \`state BACKUP\` and \`nopreempt\` (\`lbprov apply\` writes them)`,
           },
-          {
-            what: `${backup.name} (BACKUP) gives the VIP up after the start`,
-            holds: (holders) => !holders.has(backup.name),
-            expectedMs: expectedPreemption,
-          },
-        ],
-      },
       confirmRestored: async () => {
-        const running = await gatherEvidence(onMaster.transport, {
+        const running = await gatherEvidence(onStopped.transport, {
           keepalived: KEEPALIVED_PROCESSES_COMMAND,
         });
-        return decideKeepalivedRunning(master.name, running.keepalived).verdict === 'pass';
+        return decideKeepalivedRunning(stopped.name, running.keepalived).verdict === 'pass';
       },
       notRestored: () =>
-        `the VIP did not return to ${master.name} alone, or keepalived is not running there: ` +
-        `start keepalived on ${master.name} (${startByHand}) and run \`lbprov verify\``,
+        back.returns
+          ? `the VIP did not return to ${stopped.name} alone, or keepalived is not running there: ` +
+            `start keepalived on ${stopped.name} (${startByHand}) and run \`lbprov verify\``
+          : `keepalived is not running on ${stopped.name}: start it (${startByHand}) and run \`lbprov verify\``,
       not_provable: [],
     });
+    return { ...result, vip_on: [...vipOn].sort() };
   });
 }

@@ -10,6 +10,7 @@ import {
   drillExitCode,
   measurement,
   stopIfInterrupted,
+  TIMING_SLACK_MS,
   type DrillContext,
 } from './drill-common.js';
 import { POLL_INTERVAL_MS, pollUntil } from './poll.js';
@@ -24,6 +25,8 @@ interface Timed {
   what: string;
   holds(shown: ReadonlySet<string>): boolean;
   expectedMs: number;
+  /** What keepalived waits at least before it may happen (preempt_delay). */
+  earliestMs?: number;
 }
 
 interface Phase {
@@ -32,6 +35,12 @@ interface Phase {
   /** keepalived's bound for the phase (the drill gives up GIVE_UP_AFTER_MS later). */
   boundMs: number;
   timed: Timed[];
+  /**
+   * Set when `done` must keep holding rather than come about (the VIP staying put under nopreempt):
+   * the phase is watched for boundMs and the tolerance, and this names the problem when a sample
+   * breaks it, `afterMs` from the action.
+   */
+  kept?(shown: ReadonlySet<string>, afterMs: number): string;
 }
 
 export interface StopStartPlan {
@@ -88,6 +97,20 @@ export async function stopAndStart(context: DrillContext, plan: StopStartPlan): 
   };
   const watch = async (phase: Phase, at: number, signal: AbortSignal): Promise<boolean> => {
     if (plan.watched.length === 0) return true;
+    if (phase.kept) {
+      const kept = phase.kept;
+      const broken = await pollUntil(() => plan.show(), {
+        clock,
+        timeoutMs: phase.boundMs + TIMING_SLACK_MS,
+        signal,
+        done: (shown) => !phase.done(shown),
+        onSample: report,
+      });
+      const breach = broken.reached ? broken.samples.at(-1) : undefined;
+      // Whether the service is back is confirmRestored's to judge: what moved is a problem of its own.
+      if (breach) problems.push(kept(breach.value, breach.at_ms - at));
+      return true;
+    }
     const watched = await pollUntil(() => plan.show(), {
       clock,
       timeoutMs: phase.boundMs + GIVE_UP_AFTER_MS,
@@ -98,7 +121,12 @@ export async function stopAndStart(context: DrillContext, plan: StopStartPlan): 
     for (const timed of phase.timed) {
       const seen = firstSeen(watched.samples, (shown) => timed.holds(shown));
       measurements.push(
-        measurement(timed.what, seen === undefined ? undefined : seen - at, timed.expectedMs),
+        measurement(
+          timed.what,
+          seen === undefined ? undefined : seen - at,
+          timed.expectedMs,
+          timed.earliestMs,
+        ),
       );
     }
     return watched.reached;

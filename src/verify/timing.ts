@@ -1,5 +1,5 @@
 /** What keepalived's own rules predict, for comparing a drill's measurements against. */
-import type { ServiceSettings } from '../model/inventory.js';
+import type { Inventory, ServiceSettings } from '../model/inventory.js';
 import { keepalivedSyntaxFor } from '../render/keepalived-conf.js';
 import { isVersionBelow } from '../render/version.js';
 import type { Timeliness } from '../engine/events.js';
@@ -68,9 +68,41 @@ export function firstSeen<T>(samples: Sample<T>[], holds: (value: T) => boolean)
 
 /**
  * A measurement is as expected within the expected time plus one poll interval and the tolerance
- * (process start-up, scheduling), since a poll only sees a change after it happened.
+ * (process start-up, scheduling), since a poll only sees a change after it happened. It needs no
+ * tolerance below `earliestMs`: it is counted from before the action, and seen after the change.
  */
-export function timeliness(measuredMs: number | undefined, expectedMs: number, slackMs: number): Timeliness {
+export function timeliness(
+  measuredMs: number | undefined,
+  expectedMs: number,
+  slackMs: number,
+  earliestMs = 0,
+): Timeliness {
   if (measuredMs === undefined) return 'not observed';
+  if (measuredMs < earliestMs) return 'sooner than expected';
   return measuredMs <= expectedMs + slackMs ? 'as expected' : 'slower than expected';
+}
+
+/** What the failover drill expects once keepalived is started again on the director it stopped. */
+export type ReturnExpectation =
+  /** It takes the VIP back, not before `earliestMs` and within `boundMs`. */
+  | { returns: true; earliestMs: number; boundMs: number }
+  /** The VIP stays where it went; a preempting director would have taken it within `boundMs`. */
+  | { returns: false; boundMs: number };
+
+/**
+ * With preemption the restarted director (the higher priority) becomes MASTER as a takeover does.
+ * preempt_delay holds it back that long after keepalived starts (1.2.x counts from reading its
+ * configuration, 2.x from the first lower-priority advert it hears), and then it preempts on the
+ * next advert it hears: the takeover bound, which spans three adverts, covers that one. With
+ * nopreempt it stays BACKUP while the other director sends adverts: the VIP does not return.
+ */
+export function returnExpectation(
+  vrrp: Pick<Inventory['vrrp'], 'advert_int' | 'preempt' | 'preempt_delay'>,
+  priority: number,
+  version: string,
+): ReturnExpectation {
+  const takeover = takeoverBoundMs(vrrp.advert_int, priority, version);
+  if (!vrrp.preempt) return { returns: false, boundMs: takeover };
+  const delayMs = vrrp.preempt_delay * 1000;
+  return { returns: true, earliestMs: delayMs, boundMs: delayMs + takeover };
 }

@@ -12,6 +12,7 @@ interface CheckEvent {
   host: string;
   verdict: 'pass' | 'fail' | 'not_provable';
   detail: string;
+  hint?: string;
   evidence: { host: string; command: string; output: string }[];
 }
 
@@ -93,6 +94,11 @@ describe('lbprov verify, status and drill on the lab', function () {
         'lb1: vip-on-one-director',
         'lb1: keepalived-running',
         'lb2: keepalived-running',
+        // keepalived and ipvsadm, compiled on lb2 and shipped to lb1 (one check each, per director).
+        'lb1: build-checksum',
+        'lb1: build-checksum',
+        'lb2: build-checksum',
+        'lb2: build-checksum',
         'rs1: vip-on-lo',
         'rs1: arp-ignore',
         'rs1: arp-announce',
@@ -125,6 +131,20 @@ describe('lbprov verify, status and drill on the lab', function () {
         expect(JSON.stringify(check)).to.include(`on lb2: \`ip addr del ${VIP}/24 dev eth0\``);
       } finally {
         await labExecOk('lb2', `ip addr del ${VIP}/24 dev eth0`);
+      }
+    });
+
+    it('fails, naming the director and the program, when a binary lbprov built is replaced', async () => {
+      await labExecOk('lb2', 'cp -p /sbin/ipvsadm /sbin/ipvsadm.lbprov-test && printf x >> /sbin/ipvsadm');
+      try {
+        const run = await verify();
+        expect(run.code).to.equal(6);
+        expect(named(run.checks, 'fail')).to.deep.equal(['lb2: build-checksum']);
+        const check = run.checks.find((c) => c.verdict === 'fail');
+        expect(check?.detail).to.match(/^\/sbin\/ipvsadm was replaced since lbprov installed it/);
+        expect(check?.hint).to.include('remove /sbin/ipvsadm and apply');
+      } finally {
+        await labExecOk('lb2', 'mv -f /sbin/ipvsadm.lbprov-test /sbin/ipvsadm');
       }
     });
 

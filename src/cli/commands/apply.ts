@@ -85,17 +85,23 @@ export async function applyCommand(file: string, options: ApplyOptions): Promise
 
 async function converge(file: string, options: ApplyOptions): Promise<number> {
   const concurrency = parseConcurrency(options.concurrency);
-  const session = await openRunSession(file, options);
-  const renderer = await chooseRenderer(session, {
-    json: options.json ?? false,
-    showDiffs: Boolean(options.dryRun || options.diff),
-  });
-  const outcome = await runOnHosts(session, renderer, {
-    mode: options.dryRun ? 'dry-run' : 'apply',
-    jobs: session.jobs,
-    concurrency,
-    flagsFor: procedureFlags(session.inventory),
-    standInFor: session.standInFor,
-  });
-  return outcome.exitCode;
+  // Nothing is asked between reading the inventory and contacting the hosts: the first hosts'
+  // handshakes start while the jobs are built.
+  const session = await openRunSession(file, options, 'required', concurrency);
+  try {
+    const renderer = await chooseRenderer(session, {
+      json: options.json ?? false,
+      showDiffs: Boolean(options.dryRun || options.diff),
+    });
+    const outcome = await runOnHosts(session, renderer, {
+      mode: options.dryRun ? 'dry-run' : 'apply',
+      jobs: session.jobs,
+      concurrency,
+      flagsFor: procedureFlags(session.inventory),
+      standInFor: session.standInFor,
+    });
+    return outcome.exitCode;
+  } finally {
+    await session.closeUnused();
+  }
 }

@@ -6,6 +6,7 @@ import { failureOf } from '../../verify/connect.js';
 import { gatherEvidence } from '../../verify/evidence.js';
 import { closeStatus, readDirectorLive, statusCommands } from '../../verify/live.js';
 import { openRunSession, reportSetupError, runOnHosts, runSummary } from '../run-on-hosts.js';
+import type { PlannedSession } from '../session.js';
 import { chooseRenderer } from './apply.js';
 
 export interface StatusOptions {
@@ -24,60 +25,69 @@ const DRIFTED: ReadonlySet<StepStatus> = new Set(['would_change', 'may_change', 
 export async function statusCommand(file: string, options: StatusOptions): Promise<number> {
   return reportSetupError(
     async () => {
-      const session = await openRunSession(file, options);
-      const { inventory, masker } = session;
-      const renderer = await chooseRenderer(session, { json: options.json ?? false, showDiffs: true });
-      const directors = new Map(inventory.directors.map((director) => [director.name, director]));
-      const live: DirectorLive[] = [];
-      const drift: Drift[] = [];
-      let closing: { live: DirectorLive[]; summary: StatusSummary } | undefined;
-      const outcome = await runOnHosts(
-        session,
-        renderer,
-        {
-          mode: 'status',
-          work: async ({ job, probe, transport, emit }) => {
-            const tally = reportPlan(job, probe, emit);
-            const director = directors.get(job.name);
-            if (director) {
-              try {
-                const evidence = await gatherEvidence(transport, statusCommands());
-                live.push(masker.maskDeep(readDirectorLive(inventory, director, evidence)));
-              } catch (error) {
-                emit({
-                  type: 'warning',
-                  host: job.name,
-                  message: `reading its live state failed: ${failureOf(error).message}`,
-                });
-              }
-            }
-            return tally;
-          },
-          jobs: session.jobs,
-          concurrency: DEFAULT_CONCURRENCY,
-          flagsFor: procedureFlags(inventory),
-        },
-        (event) => {
-          if (event.type === 'step' && DRIFTED.has(event.status)) {
-            drift.push({
-              host: event.host,
-              step: event.step,
-              name: event.name,
-              status: event.status,
-              ...(event.description ? { description: event.description } : {}),
-            });
-          }
-          // The status verdict replaces the engine's summary (which speaks of changes made). All hosts
-          // have reported by now, the directors' live state with them.
-          if (event.type === 'summary') {
-            closing = closeStatus(inventory, event, live, drift);
-            for (const entry of closing.live) renderer.handle(entry);
-            renderer.handle(masker.maskDeep(closing.summary));
-          } else renderer.handle(event);
-        },
-      );
-      return closing?.summary.exit_code ?? outcome.exitCode;
+      // As apply: the first hosts' handshakes start while the jobs are built.
+      const session = await openRunSession(file, options, 'required', DEFAULT_CONCURRENCY);
+      try {
+        return await reportStatus(session, options);
+      } finally {
+        await session.closeUnused();
+      }
     },
     options.json ? runSummary('status') : undefined,
   );
+}
+
+async function reportStatus(session: PlannedSession, options: StatusOptions): Promise<number> {
+  const { inventory, masker } = session;
+  const renderer = await chooseRenderer(session, { json: options.json ?? false, showDiffs: true });
+  const directors = new Map(inventory.directors.map((director) => [director.name, director]));
+  const live: DirectorLive[] = [];
+  const drift: Drift[] = [];
+  let closing: { live: DirectorLive[]; summary: StatusSummary } | undefined;
+  const outcome = await runOnHosts(
+    session,
+    renderer,
+    {
+      mode: 'status',
+      work: async ({ job, probe, transport, emit }) => {
+        const tally = reportPlan(job, probe, emit);
+        const director = directors.get(job.name);
+        if (director) {
+          try {
+            const evidence = await gatherEvidence(transport, statusCommands());
+            live.push(masker.maskDeep(readDirectorLive(inventory, director, evidence)));
+          } catch (error) {
+            emit({
+              type: 'warning',
+              host: job.name,
+              message: `reading its live state failed: ${failureOf(error).message}`,
+            });
+          }
+        }
+        return tally;
+      },
+      jobs: session.jobs,
+      concurrency: DEFAULT_CONCURRENCY,
+      flagsFor: procedureFlags(inventory),
+    },
+    (event) => {
+      if (event.type === 'step' && DRIFTED.has(event.status)) {
+        drift.push({
+          host: event.host,
+          step: event.step,
+          name: event.name,
+          status: event.status,
+          ...(event.description ? { description: event.description } : {}),
+        });
+      }
+      // The status verdict replaces the engine's summary (which speaks of changes made). All hosts
+      // have reported by now, the directors' live state with them.
+      if (event.type === 'summary') {
+        closing = closeStatus(inventory, event, live, drift);
+        for (const entry of closing.live) renderer.handle(entry);
+        renderer.handle(masker.maskDeep(closing.summary));
+      } else renderer.handle(event);
+    },
+  );
+  return closing?.summary.exit_code ?? outcome.exitCode;
 }

@@ -9,19 +9,11 @@ import {
   type ListrRendererFactory,
   type ListrTaskObject,
 } from 'listr2';
-import { wrapCells } from './cells.js';
+import { cellWidth, truncateCells, wrapCells } from './cells.js';
 import { LiveRegion, liveRegionHeight, screenSize, type LiveLine } from './live-region.js';
+import { clock } from './words.js';
 
 type Task = ListrTaskObject<unknown, ListrRendererFactory, ListrRendererFactory>;
-
-/** Elapsed time as a clock: 0:07, 12:41, 1:02:09. */
-export function clock(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const seconds = String(total % 60).padStart(2, '0');
-  const minutes = Math.floor(total / 60);
-  if (minutes < 60) return `${minutes}:${seconds}`;
-  return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}:${seconds}`;
-}
 
 /** The clock's column: wide enough for 59:59, so that the text after it lines up. */
 const CLOCK_WIDTH = 5;
@@ -49,6 +41,27 @@ function glyphOf(task: Task): Glyph {
 /** One line of text: a title or an output may hold newlines or tabs; a live line may not. */
 function oneLine(text: string): string {
   return text.replace(/[\n\r\t\v\f]+/g, ' ');
+}
+
+/**
+ * Splits a task's output into what it does and a detail after it (a build's clock and last line):
+ * `${what}${DETAIL}${detail}`. On a narrow screen the detail keeps its room and `what` is cut.
+ */
+export const DETAIL = '\u001f';
+
+/** The cells a detail is given, at most, when `what` must be cut for it: enough to read a build's line by. */
+const DETAIL_ROOM = 40;
+/** The cells `what` keeps however narrow the screen: enough to tell the step. */
+const WHAT_LEAST = 16;
+
+/** A task's output on `room` cells: all of it when it fits, else `what` cut first, to make room for the detail. */
+export function fitOutput(output: string, room: number): string {
+  const [what = '', detail] = oneLine(output).trim().split(DETAIL);
+  if (detail === undefined) return what;
+  const whole = `${what} ${detail}`;
+  if (cellWidth(whole) <= room) return whole;
+  const kept = Math.max(WHAT_LEAST, room - 1 - Math.min(cellWidth(detail), DETAIL_ROOM));
+  return `${truncateCells(what, kept)} ${detail}`;
 }
 
 /**
@@ -143,10 +156,10 @@ export class CompactRenderer {
         this.printed.add(task.id);
       } else open.push(task);
     }
-    this.region.update(permanent, this.liveLines(open, now, liveRegionHeight(rows)));
+    this.region.update(permanent, this.liveLines(open, now, liveRegionHeight(rows), columns));
   }
 
-  private liveLines(open: Task[], now: number, height: number): LiveLine[] {
+  private liveLines(open: Task[], now: number, height: number, columns: number): LiveLine[] {
     const running = open.filter((task) => this.since.has(task.id));
     const waiting = open.filter((task) => !this.since.has(task.id));
     const ordered = [...running, ...waiting];
@@ -161,8 +174,10 @@ export class CompactRenderer {
         };
       }
       const spinner = this.spinner.fetch();
+      const head = `${spinner} ${title}  ${clock(now - since).padStart(CLOCK_WIDTH)}  `;
       return {
-        text: `${spinner} ${title}  ${clock(now - since).padStart(CLOCK_WIDTH)}  ${oneLine(task.output ?? '').trim()}`,
+        // The region cuts every line to columns - 1.
+        text: `${head}${fitOutput(task.output ?? '', columns - 1 - cellWidth(head))}`,
         paint: (text) => `${color.yellow(text.slice(0, spinner.length))}${text.slice(spinner.length)}`,
       };
     });

@@ -18,11 +18,13 @@ export function drillLines(event: Exclude<DrillEvent, { type: 'warning' }>): str
     case 'result': {
       const lines = ['', `Result (polled every ${event.poll_interval_ms} ms):`];
       for (const m of event.measurements) {
+        const earliest = m.earliest_ms === undefined ? '' : `not before ${seconds(m.earliest_ms)}, `;
         lines.push(
           `  ${m.what}: ${m.measured_ms === null ? 'NOT OBSERVED' : seconds(m.measured_ms)} ` +
-            `(keepalived's bound ${seconds(m.expected_ms)}, tolerance +${seconds(m.tolerance_ms)}: ${m.timeliness})`,
+            `(${earliest}keepalived's bound ${seconds(m.expected_ms)}, tolerance +${seconds(m.tolerance_ms)}: ${m.timeliness})`,
         );
       }
+      if (event.vip_on) lines.push(`  the VIP is on ${event.vip_on.join(' and ') || 'NO director'} now`);
       for (const part of event.not_provable) lines.push(`  !! NOT PROVABLE: ${part}`);
       for (const problem of event.problems) lines.push(`  problem: ${problem}`);
       lines.push(

@@ -7,11 +7,11 @@ import { summaryLines } from './words.js';
 /** The events each human renderer draws in its own way; every other event reads the same in all of them. */
 export type StepEvent = Extract<
   EngineEvent,
-  { type: 'run' | 'host_start' | 'step_start' | 'step' | 'host_end' }
+  { type: 'run' | 'host_start' | 'step_start' | 'step_progress' | 'step' | 'host_end' }
 >;
 
 export function isStepEvent(event: EngineEvent): event is StepEvent {
-  return ['run', 'host_start', 'step_start', 'step', 'host_end'].includes(event.type);
+  return ['run', 'host_start', 'step_start', 'step_progress', 'step', 'host_end'].includes(event.type);
 }
 
 /**

@@ -7,8 +7,11 @@ const WIRE_TYPE: Partial<Record<EngineEvent['type'], string>> = {
   status_summary: 'summary',
 };
 
-/** Events a person needs and a script does not (the step about to run, the file verify reads). */
-const NOT_ON_THE_WIRE: ReadonlySet<EngineEvent['type']> = new Set(['step_start', 'verify']);
+/**
+ * Events a person needs and a script does not (the step about to run, a running step's last line,
+ * the file verify reads). --log keeps them.
+ */
+const NOT_ON_THE_WIRE: ReadonlySet<EngineEvent['type']> = new Set(['step_start', 'step_progress', 'verify']);
 
 /** `--json`: one event per line; the last line is the summary object scripts look for. */
 export class JsonRenderer implements Renderer {

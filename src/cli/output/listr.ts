@@ -2,9 +2,9 @@ import { Listr, type ListrTask, type ListrTaskWrapper } from 'listr2';
 import type { EngineEvent, PlanOutline, RunMode, StepStatus } from '../../engine/events.js';
 import type { Renderer } from './types.js';
 import { EventLines, isStepEvent } from './event-lines.js';
-import { errorLines, hostTroubleLine, indent, notRunLine } from './words.js';
+import { clock, errorLines, hostTroubleLine, indent, notRunLine, progressDetail } from './words.js';
 import { cellWidth, padCells } from './cells.js';
-import { clock, CompactRenderer } from './compact-renderer.js';
+import { CompactRenderer, DETAIL } from './compact-renderer.js';
 
 type StepEvent = Extract<EngineEvent, { type: 'step' }>;
 type HostEnd = Extract<EngineEvent, { type: 'host_end' }>;
@@ -28,6 +28,8 @@ interface HostView {
   steps: PlanOutline['hosts'][number]['steps'];
   /** What it is doing now; undefined while it waits (for a free connection, or for its group). */
   activity?: string;
+  /** The last line of the step it runs now, and since when that step runs (this clock). */
+  progress?: { name: string; line: string; since: number };
   /** Its listr2 task, once listr2 started it. */
   task?: HostTask;
   /** Every step it reported, in order. */
@@ -38,6 +40,9 @@ interface HostView {
 
 /** Statuses that changed the host, or would: the steps a compact view shows. */
 const CHANGES: ReadonlySet<StepStatus> = new Set(['changed', 'would_change', 'may_change']);
+
+/** How often a step's own clock moves: about as often as the host's (CompactRenderer redraws every 100 ms). */
+const PROGRESS_TICK_MS = 250;
 
 /** A change not made (a dry run's, status's drift): not a check mark, which reads as done. */
 const WOULD_CHANGE = '~';
@@ -64,6 +69,8 @@ export class ListrRenderer implements Renderer {
   private mode: RunMode = 'apply';
   /** Whether any host reported a step: every host has connected and read its facts by then. */
   private stepping = false;
+  /** Moves the clocks of the steps that report progress; a host's output changes only with a new line. */
+  private progressTicker: NodeJS.Timeout | undefined;
 
   constructor(
     outline: PlanOutline,
@@ -113,8 +120,19 @@ export class ListrRenderer implements Renderer {
 
   /** What the host's line says it does; none: it waits (its clock starts again at its next activity). */
   private setActivity(view: HostView, activity: string | undefined): void {
+    view.progress = undefined;
+    this.show(view, activity);
+  }
+
+  private show(view: HostView, activity: string | undefined): void {
     view.activity = activity;
     if (view.task) view.task.output = activity ?? '';
+  }
+
+  /** A running step's name, then its own clock and its last line (CompactRenderer fits them to the screen). */
+  private showProgress(view: HostView): void {
+    const { name, line, since } = view.progress!;
+    this.show(view, `${name}${DETAIL}${progressDetail(line, Date.now() - since)}`);
   }
 
   /** `lb1: director (MASTER)  0:42  3 changed, 17 ok`: the host's outcome, for good. */
@@ -218,6 +236,16 @@ export class ListrRenderer implements Renderer {
         if (view) this.setActivity(view, event.name);
         return;
       }
+      case 'step_progress': {
+        const view = this.hosts.get(event.host);
+        if (!view) return;
+        view.progress = { name: event.name, line: event.line, since: Date.now() - event.elapsed_ms };
+        this.showProgress(view);
+        this.progressTicker ??= setInterval(() => {
+          for (const running of this.hosts.values()) if (running.progress) this.showProgress(running);
+        }, PROGRESS_TICK_MS).unref();
+        return;
+      }
       case 'step': {
         this.firstStep();
         const view = this.hosts.get(event.host);
@@ -244,6 +272,7 @@ export class ListrRenderer implements Renderer {
   }
 
   async finish(): Promise<void> {
+    clearInterval(this.progressTicker);
     for (const view of this.hosts.values()) view.end.resolve(undefined);
     await this.done;
     // A blank line between the hosts and what follows them (the summary brings its own).

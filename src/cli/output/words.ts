@@ -1,4 +1,5 @@
 import type { EngineEvent, StepStatus } from '../../engine/events.js';
+import { escapeUnprintable } from '../../util/printable.js';
 
 /** The word each status shows as, the same in every human renderer. */
 export const STATUS_WORD: Record<StepStatus, string> = {
@@ -81,4 +82,21 @@ export function notRunLine(count: number, reasons: ReadonlySet<string>): string 
   if (count === 0) return undefined;
   const [reason] = reasons;
   return `${plural(count, 'step')} not run${reasons.size === 1 ? ` (${reason})` : ''}`;
+}
+
+/** Elapsed time as a clock: 0:07, 12:41, 1:02:09. */
+export function clock(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const seconds = String(total % 60).padStart(2, '0');
+  const minutes = Math.floor(total / 60);
+  if (minutes < 60) return `${minutes}:${seconds}`;
+  return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}:${seconds}`;
+}
+
+/**
+ * A running step's progress after its name: `(1:12): make[2]: Leaving directory ...`. The line is
+ * a host's output: printable only (a tab is a space, as it mostly looks).
+ */
+export function progressDetail(line: string, elapsedMs: number): string {
+  return `(${clock(elapsedMs)}): ${escapeUnprintable(line.replace(/\t/g, ' '))}`;
 }

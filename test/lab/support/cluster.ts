@@ -16,6 +16,7 @@ export interface CliRun extends ExecResult {
     type: 'summary';
     changed: number;
     exit_code: number;
+    duration_ms: number;
     flags: string[];
     hosts: Record<string, { ok: number; changed: number; failed: number; unreachable: boolean }>;
   };

@@ -2,7 +2,8 @@
 // taller than the screen, and a redraw that erases exactly the rows the last frame took.
 import { expect } from 'chai';
 import { cellWidth, rowsTaken, truncateCells, wrapCells } from '../../../src/cli/output/cells.js';
-import { clock } from '../../../src/cli/output/compact-renderer.js';
+import { clock } from '../../../src/cli/output/words.js';
+import { DETAIL, fitOutput } from '../../../src/cli/output/compact-renderer.js';
 import { LiveRegion, liveRegionHeight, type ScreenSize } from '../../../src/cli/output/live-region.js';
 
 function region(size: ScreenSize): { region: LiveRegion; writes: string[] } {
@@ -79,5 +80,23 @@ describe('live region', () => {
     expect(clock(7_400)).to.equal('0:07');
     expect(clock(761_000)).to.equal('12:41');
     expect(clock(3_729_000)).to.equal('1:02:09');
+  });
+
+  it("a running step's name gives way to its clock and last line on a narrow screen, not the other way round", () => {
+    const name = 'keepalived 1.2.0 built with LVS and installed';
+    const detail = "(1:12): make[2]: Leaving directory '/usr/local/src/lbprov/keepalived-1.2.0/keepalived'";
+    const output = `${name}${DETAIL}${detail}`;
+    // Room to spare: both whole.
+    expect(fitOutput(output, 200)).to.equal(`${name} ${detail}`);
+    // 130 columns beside a host's label and clock (96 cells): the name whole (the region cuts the line's end).
+    expect(fitOutput(output, 96)).to.equal(`${name} ${detail}`);
+    // 80 columns (46 cells): the name down to 16 cells, the rest for the clock and the line.
+    expect(fitOutput(output, 46)).to.equal(`keepalived 1.2.… ${detail}`);
+    // A short detail: the name is cut only as much as the detail needs.
+    expect(fitOutput(`${name}${DETAIL}(0:03): done`, 46)).to.equal(
+      'keepalived 1.2.0 built with LVS … (0:03): done',
+    );
+    // No detail: the output as it is.
+    expect(fitOutput(name, 10)).to.equal(name);
   });
 });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { EngineEvent } from '../../../src/engine/events.js';
 import { JsonRenderer } from '../../../src/cli/output/json.js';
 import { PlainRenderer } from '../../../src/cli/output/plain.js';
+import { STILL_RUNNING_EVERY_MS } from '../../../src/cli/output/plain.js';
 import { capture } from './fixtures/render.js';
 
 /** One run's events: a converged host, a host with a change and a failure, an unreachable host. */
@@ -114,5 +115,61 @@ describe('renderers: the same event stream for people and for scripts', () => {
 
   it('plain without --diff keeps diffs out of an apply log', () => {
     expect(capture((out) => new PlainRenderer({ showDiffs: false }, out), EVENTS)).not.to.include('+y');
+  });
+
+  describe('a long step that reports progress', () => {
+    const progress = (step: string, elapsedMs: number, line: string): EngineEvent => ({
+      type: 'step_progress',
+      host: 'lb1',
+      step,
+      name: step === 'build' ? 'keepalived built' : 'Build dependencies installed',
+      line,
+      elapsed_ms: elapsedMs,
+    });
+    /** EVENTS with a build that reports its output every 5 s for 95 s, and an install before it. */
+    const withProgress = (): EngineEvent[] => {
+      const build = Array.from({ length: 20 }, (_, index) =>
+        progress('build', index * 5000, `gcc -c file${index}.c`),
+      );
+      const install = [progress('deps', 1200, 'Setting up build-essential (12.9) ...')];
+      const at = EVENTS.findIndex((event) => event.type === 'step' && event.step === 'build');
+      return [...EVENTS.slice(0, at), ...install, ...build, ...EVENTS.slice(at)];
+    };
+
+    it('--json: no progress on the wire, the output exactly as without it', () => {
+      const json = (out: NodeJS.WritableStream) => new JsonRenderer(out);
+      expect(capture(json, withProgress())).to.equal(capture(json, EVENTS));
+    });
+
+    it(`plain: one "running" line per ${STILL_RUNNING_EVERY_MS / 1000} s of a step at most, none for a short one; the rest as without progress`, () => {
+      const plain = (out: NodeJS.WritableStream) => new PlainRenderer({ showDiffs: true }, out);
+      const lines = capture(plain, withProgress()).split('\n');
+      const running = lines.filter((line) => line.startsWith('[lb1] running '));
+      expect(running).to.deep.equal([
+        '[lb1] running      keepalived built (0:30): gcc -c file6.c',
+        '[lb1] running      keepalived built (1:00): gcc -c file12.c',
+        '[lb1] running      keepalived built (1:30): gcc -c file18.c',
+      ]);
+      expect(lines.filter((line) => !line.startsWith('[lb1] running '))).to.deep.equal(
+        capture(plain, EVENTS).split('\n'),
+      );
+    });
+
+    it("plain: each step counts its own time; a host's output is printed escaped", () => {
+      const lines = capture(
+        (out) => new PlainRenderer({ showDiffs: false }, out),
+        [
+          progress('deps', 31_000, 'Unpacking libssl-dev ...'),
+          progress('build', 29_000, 'gcc -c a.c'),
+          progress('build', 31_000, '\x1b[2J\x1b]0;owned\x07\tgcc -c b.c'),
+        ],
+      )
+        .trim()
+        .split('\n');
+      expect(lines).to.deep.equal([
+        '[lb1] running      Build dependencies installed (0:31): Unpacking libssl-dev ...',
+        '[lb1] running      keepalived built (0:31): \\u{1b}[2J\\u{1b}]0;owned\\u{7} gcc -c b.c',
+      ]);
+    });
   });
 });

@@ -25,6 +25,7 @@ function refusingSession(): PlannedSession {
       onHostKeyRecorded?.('lb1', `ssh-ed25519 SHA256:${SECRET}`);
       throw new UnreachableError('lb1', 'connection refused', 'start sshd');
     },
+    closeUnused: async () => undefined,
   };
 }
 

@@ -24,7 +24,11 @@ interface Case {
   speed: number;
   /** When to stop and read the live view, in ms from the start of the run. */
   pause?: (run: Run) => number;
+  /** What sets it apart from another case of the same run and size. */
+  label?: string;
 }
+
+const BUILDING = 'read while lb2 builds';
 
 const CASES: Case[] = [
   { scenario: 'noop', hosts: 4, size: SMALL, speed: 1 },
@@ -38,6 +42,15 @@ const CASES: Case[] = [
     size: SMALL,
     speed: 3,
     pause: (run) => startOf(run, 'lb2', 'build-keepalived') + 100,
+  },
+  // Well into the build, its output streaming (fixtures/runs.ts: none in a step's first 40%).
+  {
+    scenario: 'cold',
+    hosts: 4,
+    size: SMALL,
+    speed: 3,
+    pause: (run) => startOf(run, 'lb2', 'build-keepalived') + 300,
+    label: BUILDING,
   },
   { scenario: 'cold', hosts: 22, size: SMALL, speed: 4 },
   { scenario: 'cold', hosts: 22, size: LARGE, speed: 4 },
@@ -57,7 +70,7 @@ function startOf(run: Run, host: string, step: string): number {
 }
 
 const nameOf = (item: Case) =>
-  `${item.scenario}, ${item.hosts} hosts, ${item.size.columns}x${item.size.rows}`;
+  `${item.scenario}, ${item.hosts} hosts, ${item.size.columns}x${item.size.rows}${item.label ? `, ${item.label}` : ''}`;
 
 interface Seen {
   run: Run;
@@ -222,6 +235,8 @@ describe('the terminal view, as it stays on screen (pseudo-terminal, terminal em
           [],
         );
         expect(history.filter((line) => /connecting, reading facts|\bwaiting$/.test(line))).to.deep.equal([]);
+        // A running step's clock and last line (a build's, an install's) live only while it runs.
+        expect(history.filter((line) => /\(\d+:\d\d\): /.test(line))).to.deep.equal([]);
       });
 
       it('under each host, only what changed, failed or did not run: no skipped step, no warning sign for one', () => {
@@ -269,6 +284,32 @@ describe('the terminal view, as it stays on screen (pseudo-terminal, terminal em
     expect(shown.at(-1)).to.match(/^◼ lb1: director \(MASTER\) +waiting$/);
     for (const host of ['rs1', 'rs2']) expect(outcomeLines(live!.history, host), host).to.have.length(1);
     expect(live!.history.filter((line) => SPINNER.test(line))).to.have.length(2);
+  });
+
+  it("while a build runs: its host's line shows the step, the step's own clock and the build's last line, cut to the screen", () => {
+    const item = CASES.find((candidate) => candidate.label === BUILDING)!;
+    const { run, live } = seen.get(item)!;
+    const pauseAt = Math.round(item.pause!(run));
+    // What the build printed last before the pause (replay.ts sends every event before it).
+    const printed = run.timeline
+      .map(({ at, event }) =>
+        at < pauseAt && event.type === 'step_progress' && event.host === 'lb2' ? event : undefined,
+      )
+      .filter((event) => event !== undefined);
+    const last = printed.at(-1)!;
+    expect(last.step).to.equal('build-keepalived');
+    const shown = live!.screen.filter((line) => line.trim() !== '');
+    expect(shown.at(-1)).to.match(/^◼ lb1: director \(MASTER\) +waiting$/);
+    // 80 columns: the step's name cut to make room for its clock and the line (as much as fits).
+    const line = shown.at(-2)!;
+    const parts =
+      /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] lb2: director \(BACKUP\) +\d+:\d\d {2}keepalived 1\.2\.… \(\d+:\d\d\): (.+)…$/.exec(
+        line,
+      );
+    expect(parts, line).to.not.equal(null);
+    expect(last.line.startsWith(parts![1]!), `${parts![1]} is not the start of ${last.line}`).to.equal(true);
+    expect(parts![1]!.length).to.be.at.least(20);
+    expect(line.length).to.equal(SMALL.columns - 1);
   });
 
   it('more hosts than rows: the live view stays inside the screen, the rest counted on one line', () => {

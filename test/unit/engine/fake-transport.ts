@@ -111,7 +111,7 @@ export class FakeHost implements Transport {
     throw new Error(`fake host ${this.host}: took the lock (a read-only run must not)`);
   }
 
-  async upload(remotePath: string): Promise<void> {
+  async upload(remotePath: string, _content: Buffer): Promise<void> {
     throw new Error(`fake host ${this.host}: upload to ${remotePath} (a read-only run must not write)`);
   }
 

@@ -107,6 +107,8 @@ describe('engine: dry-run of the shipped procedure on fresh hosts (fake transpor
           expect(status['build-keepalived'], where).to.equal('would_change');
           expect(status['keepalived-conf'], where).to.equal('would_change');
           expect(status['keepalived-running'], where).to.equal('would_change');
+          // A fresh host without nft or iptables: nothing filters VRRP, nothing to add.
+          expect(status['vrrp-firewall'], where).to.equal('ok');
           expect(status['vip-alias-file'], where).to.equal(
             host.facts.networkScripts ? 'would_change' : 'skipped',
           );

@@ -102,7 +102,11 @@ const OPTIONAL_SAMPLES: [KeyPath, unknown][] = [
   [['directors', 0, 'interface'], 'eth0'],
   // false: true is refused for the lab's keepalived 1.2.0, and the seed must be valid.
   [['vrrp', 'unicast'], false],
+  // The defaults: a delay with preempt: false is refused, and the seed must be valid.
+  [['vrrp', 'preempt'], true],
+  [['vrrp', 'preempt_delay'], 0],
   [['destroy', 'remove_packages'], false],
+  [['firewall'], 'auto'],
 ];
 /** A per-host ssh override on the second director and the second real server. */
 const HOST_SSH_SAMPLE: Record<string, unknown> = {

@@ -12,7 +12,7 @@ const VIP = '192.168.56.200';
 /**
  * Two directors as keepalived would behave for the stand-in: a reload of the BACKUP with a priority
  * above the MASTER's moves the VIP to it; its own configuration back, the VIP returns to the
- * MASTER once the MASTER runs again.
+ * MASTER once the MASTER runs again, unless that configuration says nopreempt (as the MASTER's then does).
  */
 class Pair {
   holder: 'lb1' | 'lb2' | 'none' = 'lb1';
@@ -21,6 +21,8 @@ class Pair {
   readonly lb1 = this.director('lb1');
   readonly lb2 = this.director('lb2');
   private lb2Conf = '';
+  /** Every keepalived.conf uploaded to lb2, in order. */
+  readonly lb2Confs: string[] = [];
 
   private director(name: 'lb1' | 'lb2'): Transport {
     return {
@@ -33,13 +35,16 @@ class Pair {
           const raised = /priority 102\n/.test(this.lb2Conf);
           this.log.push(`${name}: reload (priority ${raised ? 102 : 100})`);
           if (raised) this.holder = 'lb2';
-          else if (this.masterRunning) this.holder = 'lb1';
+          else if (this.masterRunning && !/\n {4}nopreempt\n/.test(this.lb2Conf)) this.holder = 'lb1';
           return { code: 0, stdout: '', stderr: '' };
         }
         return { code: 0, stdout: '', stderr: '' };
       },
       upload: async (_path: string, content: Buffer | string): Promise<void> => {
-        if (name === 'lb2') this.lb2Conf = content.toString();
+        if (name === 'lb2') {
+          this.lb2Conf = content.toString();
+          this.lb2Confs.push(this.lb2Conf);
+        }
         this.log.push(`${name}: upload`);
       },
       hold: async (): Promise<HeldProcess> => {
@@ -137,5 +142,34 @@ describe('procedure: the BACKUP stands in while keepalived restarts on the MASTE
     expect(pair.log).to.deep.equal(['lb1: restart while the VIP is on lb1']);
     expect(warnings).to.have.length(1);
     expect(warnings[0]).to.include('lb2 cannot outrank lb1 (priority 254)');
+  });
+
+  it('with vrrp.preempt: false the stand-in still preempts at once, and the VIP then stays on it', async () => {
+    const inventory = await labInventory();
+    const noPreempt: Inventory = { ...inventory, vrrp: { ...inventory.vrrp, preempt: false } };
+    const standIn = vrrpStandIn(noPreempt, AUTH_PASS)(job('lb1'), 'restart-keepalived')!;
+    const pair = new Pair();
+    const { notes, warnings } = await around(standIn, pair, () => undefined);
+    expect(warnings).to.deep.equal([]);
+    const [standInConf, ownConf] = pair.lb2Confs;
+    expect(standInConf)
+      .to.match(/\n {4}state BACKUP\n/)
+      .and.not.to.match(/preempt/);
+    expect(ownConf).to.match(/\n {4}state BACKUP\n {4}nopreempt\n/);
+    expect(pair.holder).to.equal('lb2');
+    expect(notes[1]).to.equal('the VIP stays on lb2: with vrrp.preempt: false lb1 does not take it back');
+  });
+
+  it('with vrrp.preempt_delay the stand-in preempts at once; its own delay comes back with its configuration', async () => {
+    const inventory = await labInventory();
+    const delayed: Inventory = { ...inventory, vrrp: { ...inventory.vrrp, preempt_delay: 30 } };
+    const standIn = vrrpStandIn(delayed, AUTH_PASS)(job('lb1'), 'restart-keepalived')!;
+    const pair = new Pair();
+    const { notes, warnings } = await around(standIn, pair, () => undefined);
+    expect(warnings).to.deep.equal([]);
+    const [standInConf, ownConf] = pair.lb2Confs;
+    expect(standInConf).not.to.match(/preempt/);
+    expect(ownConf).to.match(/\n {4}preempt_delay 30\n/);
+    expect(notes[1]).to.match(/^took the VIP back from lb2 in \d+\.\d s$/);
   });
 });

@@ -32,6 +32,8 @@ export const seedInventory: Inventory = {
     auth_pass: { env: 'LBPROV_VRRP_PASS' },
     vip: { address: '10.8.80.200', prefix_length: 24 },
     unicast: false,
+    preempt: true,
+    preempt_delay: 0,
   },
   service: {
     port: 6379,
@@ -51,6 +53,7 @@ export const seedInventory: Inventory = {
   ],
   redis: { manage: false, install: false },
   allow_vrrp_only: false,
+  firewall: 'auto',
   destroy: { remove_packages: false },
 };
 

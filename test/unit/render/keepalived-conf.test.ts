@@ -159,6 +159,55 @@ describe('renderKeepalivedConf with vrrp.unicast', () => {
   });
 });
 
+describe('renderKeepalivedConf with a preemption policy', () => {
+  const noPreempt: Inventory = { ...seedInventory, vrrp: { ...seedInventory.vrrp, preempt: false } };
+  const delayed: Inventory = { ...seedInventory, vrrp: { ...seedInventory.vrrp, preempt_delay: 30 } };
+
+  for (const syntax of ['1.2', '2'] as const) {
+    it(`matches the golden file for the MASTER with preempt: false, keepalived ${syntax} syntax`, () => {
+      expectGolden(
+        `keepalived-master-${syntax}-nopreempt.conf`,
+        renderKeepalivedConf(noPreempt, director('MASTER'), { authPass, syntax }),
+      );
+    });
+    it(`matches the golden file for the MASTER with preempt_delay: 30, keepalived ${syntax} syntax`, () => {
+      expectGolden(
+        `keepalived-master-${syntax}-preempt-delay.conf`,
+        renderKeepalivedConf(delayed, director('MASTER'), { authPass, syntax }),
+      );
+    });
+  }
+
+  const policies: [string, Inventory, string][] = [
+    ['preempt: false', noPreempt, 'nopreempt'],
+    ['preempt_delay: 30', delayed, 'preempt_delay 30'],
+  ];
+  for (const [name, inv, keyword] of policies) {
+    for (const state of ['MASTER', 'BACKUP'] as const) {
+      it(`starts the ${state} as BACKUP with ${keyword} and its own priority (${name})`, () => {
+        const self = director(state);
+        const lines = configLines(renderKeepalivedConf(inv, self, { authPass, syntax: '1.2' }));
+        expect(lines.filter((line) => /^state |preempt/.test(line))).to.deep.equal(['state BACKUP', keyword]);
+        expect(lines).to.include(`priority ${self.priority}`);
+      });
+    }
+  }
+
+  it("says in a comment that the MASTER is the inventory's preferred director", () => {
+    const conf = renderKeepalivedConf(noPreempt, director('MASTER'), { authPass, syntax: '2' });
+    expect(conf).to.include(
+      '    # MASTER in the inventory (priority 101); BACKUP here because nopreempt needs it.\n    state BACKUP\n    nopreempt\n',
+    );
+  });
+
+  it('writes no preemption keyword and keeps each state with preemption at once (the default)', () => {
+    for (const state of ['MASTER', 'BACKUP'] as const) {
+      const lines = configLines(render(state, '2'));
+      expect(lines.filter((line) => /^state |preempt/.test(line))).to.deep.equal([`state ${state}`]);
+    }
+  });
+});
+
 describe('keepalivedSyntaxFor', () => {
   const cases: [string, KeepalivedSyntax][] = [
     ['1.2.0', '1.2'],

@@ -26,7 +26,7 @@ const inventory = {
 
 const NO_IPVS = 'ipvs=absent: no /proc/net/ip_vs and no ip_vs module for kernel 6.1.0';
 
-function director(host: string, addresses: string): Gathered<DirectorEvidenceKey> {
+function director(host: string, addresses: string): Gathered<DirectorEvidenceKey | 'builds'> {
   const e = (command: string, output: string, code = 0): Evidence => evidence(host, command, output, code);
   return {
     ok: true,
@@ -35,6 +35,11 @@ function director(host: string, addresses: string): Gathered<DirectorEvidenceKey
       keepalived: e('ps', ' 10 keepalived -D --vrrp'),
       ipvsSupport: e('ipvs support', NO_IPVS),
       ipvsTable: e('ipvsadm', 'no IPVS table'),
+      // Found installed, not built by lbprov: nothing of its own to compare.
+      builds: e(
+        'sha256sum',
+        `${'1'.repeat(64)}  /usr/local/keepalived/sbin/keepalived\nlbprov-recorded-builds\n`,
+      ),
     },
   };
 }

@@ -33,6 +33,7 @@ describe('verify decisions', () => {
       lb1: string;
       lb2: string;
       unreachable?: string[];
+      preempt?: boolean;
       verdict: Verdict;
       host: string;
       says: string;
@@ -51,7 +52,16 @@ describe('verify decisions', () => {
         lb2: BACKUP_ADDRESSES_WITH_VIP,
         verdict: 'pass',
         host: 'lb2',
-        says: 'failed over',
+        says: 'failed over (is keepalived running on lb1?)',
+      },
+      {
+        name: 'on the BACKUP only with vrrp.preempt: false (where the failover put it)',
+        lb1: MASTER_NO_VIP,
+        lb2: BACKUP_ADDRESSES_WITH_VIP,
+        preempt: false,
+        verdict: 'pass',
+        host: 'lb2',
+        says: 'not on the preferred director lb1: with vrrp.preempt: false it stays',
       },
       {
         name: 'on both',
@@ -87,7 +97,7 @@ describe('verify decisions', () => {
             ? []
             : [{ name: 'lb2', state: 'BACKUP' as const, addresses: addr('lb2', c.lb2) }]),
         ];
-        const check = decideVipPlacement(VIP, directors, c.unreachable ?? []);
+        const check = decideVipPlacement(VIP, directors, c.unreachable ?? [], c.preempt ?? true);
         expect(check.verdict).to.equal(c.verdict);
         expect(check.host).to.equal(c.host);
         expect(check.detail).to.include(c.says);
@@ -102,6 +112,7 @@ describe('verify decisions', () => {
           { name: 'lb2', state: 'BACKUP', addresses: addr('lb2', BACKUP_ADDRESSES_WITH_VIP) },
         ],
         [],
+        true,
       );
       expect(check.hint).to.include(`on lb2: \`ip addr del ${VIP}/24 dev eth0\``);
       expect(check.evidence.map((e) => e.host)).to.deep.equal(['lb1', 'lb2']);

@@ -9,6 +9,7 @@ import { verifyScope } from '../../../src/verify/scope.js';
 
 const CLIENT = '192.168.56.30';
 const inventory = {
+  keepalived: { prefix: '/usr/local/keepalived' },
   vrrp: { vip: { address: '192.168.56.200', prefix_length: 24 } },
   service: { port: 6379, protocol: 'TCP', lb_kind: 'DR' },
   directors: [

@@ -6,6 +6,7 @@ import {
   checkReturnBoundMs,
   firstSeen,
   masterDownMs,
+  returnExpectation,
   skewSeconds,
   takeoverBoundMs,
   timeliness,
@@ -75,6 +76,63 @@ describe('drill timing', () => {
     });
   }
 
+  const early: [number, string][] = [
+    [4999, 'sooner than expected'],
+    [5000, 'as expected'],
+    [8609 + TIMING_SLACK_MS, 'as expected'],
+    [8609 + TIMING_SLACK_MS + 1, 'slower than expected'],
+  ];
+  for (const [measured, verdict] of early) {
+    it(`${measured} ms against not before 5000 ms, at most 8609 ms: ${verdict}`, () => {
+      expect(measurement('x', measured, 8609, 5000)).to.deep.include({
+        earliest_ms: 5000,
+        timeliness: verdict,
+      });
+    });
+  }
+
+  it('has no lower bound unless one is given', () => {
+    expect(measurement('x', 0, 3609)).not.to.have.property('earliest_ms');
+    expect(timeliness(0, 3609, TIMING_SLACK_MS)).to.equal('as expected');
+  });
+
+  describe('the return after keepalived starts again on the stopped director', () => {
+    const vrrp = { advert_int: 1, preempt: true, preempt_delay: 0 };
+    it('with preemption at once: the takeover bound of its priority, from 0 ms', () => {
+      expect(returnExpectation(vrrp, 101, '2.2.7')).to.deep.equal({
+        returns: true,
+        earliestMs: 0,
+        boundMs: 3605,
+      });
+      expect(returnExpectation(vrrp, 101, '1.2.0')).to.deep.equal({
+        returns: true,
+        earliestMs: 0,
+        boundMs: 4605,
+      });
+    });
+
+    it('with preempt_delay: not before the delay, within the delay and the takeover bound', () => {
+      const delayed = { ...vrrp, preempt_delay: 5 };
+      expect(returnExpectation(delayed, 101, '2.2.7')).to.deep.equal({
+        returns: true,
+        earliestMs: 5000,
+        boundMs: 8605,
+      });
+      expect(returnExpectation({ ...delayed, advert_int: 2 }, 101, '1.2.0')).to.deep.equal({
+        returns: true,
+        earliestMs: 5000,
+        boundMs: 5000 + 6605 + 2000,
+      });
+    });
+
+    it('with preempt: false: no return; watched as long as a preempting director would take', () => {
+      expect(returnExpectation({ ...vrrp, preempt: false }, 101, '1.2.0')).to.deep.equal({
+        returns: false,
+        boundMs: 4605,
+      });
+    });
+  });
+
   const base = { drill: 'failover' as const, not_provable: [], poll_interval_ms: 100 };
   const exits: [string, Parameters<typeof drillExitCode>[0], number][] = [
     [
@@ -93,6 +151,17 @@ describe('drill timing', () => {
       {
         ...base,
         measurements: [measurement('x', 9000, 3609)],
+        problems: [],
+        restored: true,
+        interrupted: false,
+      },
+      6,
+    ],
+    [
+      'sooner than preempt_delay allows',
+      {
+        ...base,
+        measurements: [measurement('x', 1200, 8609, 5000)],
         problems: [],
         restored: true,
         interrupted: false,
