@@ -20,6 +20,7 @@ import { resolve } from 'node:path';
 import { writeScaledInventory } from '../test/support/lab-inventory.js';
 import { readTopology, runningLabHosts } from '../test/support/topology.js';
 import { closeConnections, prepareAnsible, runAnsible, type AnsibleLab } from './ansible/setup.js';
+import { median, timedFloor } from './measure.js';
 
 const root = resolve(import.meta.dirname, '..');
 const lab = resolve(root, 'lab/lab.sh');
@@ -52,17 +53,6 @@ function noop(inventory: string, size: number): number {
   if (summary.exit_code !== 0 || summary.changed !== 0)
     throw new Error(`${size} hosts: a re-apply exited ${summary.exit_code} with ${summary.changed} changed`);
   return ms;
-}
-
-function floor(addresses: string[]): number {
-  const started = process.hrtime.bigint();
-  sh(process.execPath, [resolve(root, 'bench/floor.mjs'), resolve(runDir, 'id_ed25519'), ...addresses]);
-  return Number(process.hrtime.bigint() - started) / 1e6;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 const ms = (value: number) => (value >= 10000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(0)} ms`);
@@ -102,7 +92,7 @@ try {
     };
     for (let round = 0; round < rounds; round += 1) {
       times.lbprov.push(noop(inventory, size));
-      times.floor.push(floor(addresses));
+      times.floor.push(timedFloor(addresses));
       closeConnections(ansible);
       times.cold.push(runAnsible(ansible));
       times.warm.push(runAnsible(ansible));

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readTopology } from '../test/support/topology.js';
 import { prepareAnsible, runAnsible } from './ansible/setup.js';
+import { median } from './measure.js';
 
 const root = resolve(import.meta.dirname, '..');
 const inventory = resolve(root, 'inventory/lab.yaml');
@@ -30,11 +31,6 @@ function time(command: string, args: string[]): number {
       `${command} ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`,
     );
   return elapsed;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 // Converge first: the benchmark is about the no-op case.

@@ -17,6 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeScaledInventory } from '../test/support/lab-inventory.js';
 import { runningLabHosts } from '../test/support/topology.js';
+import { median, timedFloor } from './measure.js';
 
 const root = resolve(import.meta.dirname, '..');
 const lab = resolve(root, 'lab/lab.sh');
@@ -38,17 +39,6 @@ function timed(args: string[], checkout = root): { ms: number; summary: Record<s
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const last = result.stdout.trim().split('\n').at(-1) ?? '{}';
   return { ms, summary: JSON.parse(last) as Record<string, unknown> };
-}
-
-function timedFloor(addresses: string[]): number {
-  const started = process.hrtime.bigint();
-  sh(process.execPath, [resolve(root, 'bench/floor.mjs'), resolve(runDir, 'id_ed25519'), ...addresses]);
-  return Number(process.hrtime.bigint() - started) / 1e6;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 mkdirSync(work, { recursive: true });

@@ -162,6 +162,8 @@ export interface VerifyCounts {
 export interface VerifySummary extends VerifyCounts {
   type: 'verify_summary';
   exit_code: number;
+  /** The VIP the checks were about (the picture of the cluster drawn with the summary names it). */
+  vip: string;
   not_provable_checks: { check: CheckId; host: string; title: string }[];
   /** Hosts --limit kept out of the run. */
   left_out: string[];

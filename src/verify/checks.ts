@@ -19,7 +19,8 @@ import {
 import { findAddress, parseIpAddr } from './ip-addr.js';
 import { decideBuilds } from './builds.js';
 import { verifyScope, type VerifyScope } from './scope.js';
-import type { Check, Evidence, VerifyCounts, VerifySummary } from '../engine/events.js';
+import type { Check, DirectorLive, Evidence, VerifyCounts, VerifySummary } from '../engine/events.js';
+import { readDirectorLive } from './live.js';
 
 /** A host's evidence, or why there is none. */
 export type Gathered<K extends string> =
@@ -150,16 +151,35 @@ export function verifySummary(
   checks: readonly Check[],
   codes: { unreachable: number; failed: number },
   limited: Pick<VerifyScope, 'leftOut' | 'notRun'>,
+  vip: string,
 ): VerifySummary {
   const counts = summarize(checks);
   return {
     type: 'verify_summary',
     ...counts,
     exit_code: verifyExitCode(counts, codes),
+    vip,
     not_provable_checks: checks
       .filter((check) => check.verdict === 'not_provable')
       .map((check) => ({ check: check.check, host: check.host, title: check.title })),
     left_out: limited.leftOut,
     not_run: limited.notRun,
   };
+}
+
+/**
+ * Each reachable director in `scope` as status draws it, from the evidence verify read anyway: its
+ * IPVS table (without --stats) has the connections status reads from its second listing.
+ */
+export function directorsLive(
+  inventory: Inventory,
+  cluster: ClusterEvidence,
+  scope: VerifyScope,
+): DirectorLive[] {
+  return scope.directors.flatMap((director) => {
+    const evidence = gatheredOk(cluster.directors.get(director.name));
+    return evidence
+      ? [readDirectorLive(inventory, director, { ...evidence, ipvsList: evidence.ipvsTable })]
+      : [];
+  });
 }

@@ -17,6 +17,7 @@ import {
 import { masterDownMs } from '../../src/verify/timing.js';
 import { LAB_AUTH_PASS, LBPROV, lbprov, type CliRun } from './support/cluster.js';
 import { TerminalRun } from '../support/terminal-screen.js';
+import { directorsHoldingVip } from './support/vip-namespaces.js';
 
 const PROCEDURE_HOSTS = ['lb1', 'lb2', 'rs1', 'rs2'] as const;
 const SNAPSHOT =
@@ -32,20 +33,11 @@ async function snapshots(): Promise<string[]> {
   return Promise.all(PROCEDURE_HOSTS.map((host) => labExecOk(host, SNAPSHOT)));
 }
 
-async function vipHolders(): Promise<string[]> {
-  const results = await Promise.all(
-    (['lb1', 'lb2'] as const).map(async (host) =>
-      (await labExecOk(host, 'ip -o -4 addr show dev eth0')).includes(` ${VIP}/`) ? host : '',
-    ),
-  );
-  return results.filter(Boolean);
-}
-
 /** Polls until `holders` is what the VRRP pair should show; returns the milliseconds it took. */
 async function waitForVip(expected: string[], timeoutMs = 30_000): Promise<number> {
   const started = Date.now();
   for (;;) {
-    const holders = await vipHolders();
+    const holders = await directorsHoldingVip(VIP);
     if (JSON.stringify(holders) === JSON.stringify(expected)) return Date.now() - started;
     if (Date.now() - started > timeoutMs)
       throw new Error(`VIP holders ${JSON.stringify(holders)}, expected ${JSON.stringify(expected)}`);

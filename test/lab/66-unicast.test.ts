@@ -16,14 +16,12 @@ import { LAB_CURRENT_INVENTORY, labExecOk, run, VIP } from './support/lab.js';
 import { LAB_AUTH_PASS, lbprov, type CliRun } from './support/cluster.js';
 import { HOSTS, LEFTOVERS } from './support/snapshot.js';
 import { describeVipHistory } from '../support/vip-watch.js';
-import { watchVipInNamespaces } from './support/vip-namespaces.js';
+import { sampleVip, settleVipOn } from './support/vip-namespaces.js';
 
 const DIRECTORS = ['lb1', 'lb2'] as const;
 const VRRP_GROUP = '224.0.0.18';
 /** Each director drops VRRP sent to the group; unicast VRRP (to its own address) passes. */
 const BLOCK = ['INPUT', '-d', `${VRRP_GROUP}/32`, '-p', 'vrrp', '-j', 'DROP'];
-/** A director that hears no MASTER takes over after 3 x advert_int + skew (~3.6 s here). */
-const SETTLE_MS = 20_000;
 
 const captured: string[] = [];
 function keep(result: CliRun): CliRun {
@@ -48,34 +46,6 @@ async function dropped(host: string): Promise<number> {
   const line = listing.split('\n').find((text) => text.includes(VRRP_GROUP));
   if (!line) throw new Error(`no block rule in lbprov-${host}:\n${listing}`);
   return Number(line.trim().split(/\s+/)[0]);
-}
-
-async function vipHolders(): Promise<string[]> {
-  const held = await Promise.all(
-    DIRECTORS.map(async (host) =>
-      (await labExecOk(host, 'ip -o -4 addr show')).includes(` ${VIP}/`) ? [host] : [],
-    ),
-  );
-  return held.flat();
-}
-
-/** Polls until the VIP is on exactly `wanted` (in order lb1, lb2); rejects with what it saw last. */
-async function settleOn(wanted: string[]): Promise<void> {
-  const deadline = Date.now() + SETTLE_MS;
-  let seen: string[] = [];
-  while (Date.now() < deadline) {
-    seen = await vipHolders();
-    if (seen.join() === wanted.join()) return;
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  expect(seen, `the VIP after ${SETTLE_MS / 1000} s`).to.deep.equal(wanted);
-}
-
-/** Both directors sampled for `ms`: how often the VIP was on both, and on neither. */
-async function sampled(ms: number) {
-  const watch = watchVipInNamespaces(DIRECTORS, VIP, 0.05);
-  await new Promise((done) => setTimeout(done, ms));
-  return watch.stop();
 }
 
 const unicastInventory = join(dirname(LAB_CURRENT_INVENTORY), `.unicast-${basename(LAB_CURRENT_INVENTORY)}`);
@@ -107,8 +77,8 @@ describe('unicast VRRP where the network drops multicast between the directors',
     this.timeout(1_200_000);
     const applied = keep(await lbprov(['apply', LAB_CURRENT_INVENTORY, '--json']));
     expect(applied.code, applied.stdout.slice(-3000)).to.equal(0);
-    await settleOn(['lb1', 'lb2']);
-    const history = await sampled(5000);
+    await settleVipOn(VIP, ['lb1', 'lb2']);
+    const history = await sampleVip(VIP, 5000);
     console.log(`      multicast blocked, unicast off: ${describeVipHistory(history)}`);
     // Split brain that lasts, not the moment of a handover.
     expect(history.samples).to.be.greaterThan(20);
@@ -133,8 +103,8 @@ describe('unicast VRRP where the network drops multicast between the directors',
     expect(
       await labExecOk('lb1', 'grep -A2 -E "unicast_(src_ip|peer)" /etc/keepalived/keepalived.conf'),
     ).to.match(/unicast_src_ip 192\.168\.56\.10\n\s+unicast_peer \{\n\s+192\.168\.56\.11\n/);
-    await settleOn(['lb1']);
-    const history = await sampled(5000);
+    await settleVipOn(VIP, ['lb1']);
+    const history = await sampleVip(VIP, 5000);
     console.log(`      multicast blocked, unicast on: ${describeVipHistory(history)}`);
     expect(history.samples).to.be.greaterThan(20);
     expect(history.onBoth, describeVipHistory(history)).to.equal(0);
@@ -187,7 +157,7 @@ describe('unicast VRRP where the network drops multicast between the directors',
     expect(drill.code === 0 || result!.measurements.some((m) => m.timeliness !== 'as expected')).to.equal(
       true,
     );
-    await settleOn(['lb1']);
+    await settleVipOn(VIP, ['lb1']);
   });
 
   it('destroy leaves the hosts as lbprov found them', async function () {

@@ -15,7 +15,7 @@ import { LAB_INVENTORY, labExec, labExecOk, VIP } from './support/lab.js';
 import { LAB_AUTH_PASS, lbprov, type CliRun } from './support/cluster.js';
 import { HOSTS, LEFTOVERS } from './support/snapshot.js';
 import { describeVipHistory } from '../support/vip-watch.js';
-import { watchVipInNamespaces } from './support/vip-namespaces.js';
+import { sampleVip, settleVipOn } from './support/vip-namespaces.js';
 
 const DIRECTORS = ['lb1', 'lb2'] as const;
 /** The operator's own ruleset: nothing in but SSH, loopback and replies to what the host sent. */
@@ -30,38 +30,11 @@ const SSH_ONLY = `table inet filter {
 `;
 /** The chain as nft lists it, handles left out. */
 const LIST_INPUT = 'nft list chain inet filter input';
-const SETTLE_MS = 20_000;
 
 const captured: string[] = [];
 function keep(result: CliRun): CliRun {
   captured.push(result.stdout, result.stderr);
   return result;
-}
-
-async function vipHolders(): Promise<string[]> {
-  const held = await Promise.all(
-    DIRECTORS.map(async (host) =>
-      (await labExecOk(host, 'ip -o -4 addr show')).includes(` ${VIP}/`) ? [host] : [],
-    ),
-  );
-  return held.flat();
-}
-
-async function settleOn(wanted: string[]): Promise<void> {
-  const deadline = Date.now() + SETTLE_MS;
-  let seen: string[] = [];
-  while (Date.now() < deadline) {
-    seen = await vipHolders();
-    if (seen.join() === wanted.join()) return;
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  expect(seen, `the VIP after ${SETTLE_MS / 1000} s`).to.deep.equal(wanted);
-}
-
-async function sampled(ms: number) {
-  const watch = watchVipInNamespaces(DIRECTORS, VIP, 0.05);
-  await new Promise((done) => setTimeout(done, ms));
-  return watch.stop();
 }
 
 function firewallSteps(run: CliRun): Record<string, unknown>[] {
@@ -111,8 +84,8 @@ describe('VRRP through a host firewall that drops it', function () {
         .map((event) => `${String(event.host)}:${String(event.status)}`)
         .sort(),
     ).to.deep.equal(['lb1:skipped', 'lb2:skipped']);
-    await settleOn(['lb1', 'lb2']);
-    const history = await sampled(5000);
+    await settleVipOn(VIP, ['lb1', 'lb2']);
+    const history = await sampleVip(VIP, 5000);
     console.log(`      VRRP dropped by the hosts' nftables: ${describeVipHistory(history)}`);
     expect(history.samples).to.be.greaterThan(20);
     expect(history.onBoth, describeVipHistory(history)).to.equal(history.samples);
@@ -153,8 +126,8 @@ describe('VRRP through a host firewall that drops it', function () {
       const first = rules.findIndex((line) => line.startsWith('type filter hook input')) + 1;
       expect(rules[first], host).to.match(/^ip protocol (?:vrrp|112) accept comment "lbprov-vrrp"$/);
     }
-    await settleOn(['lb1']);
-    const history = await sampled(5000);
+    await settleVipOn(VIP, ['lb1']);
+    const history = await sampleVip(VIP, 5000);
     console.log(`      VRRP let in by lbprov's rule: ${describeVipHistory(history)}`);
     expect(history.samples).to.be.greaterThan(20);
     expect(history.onBoth, describeVipHistory(history)).to.equal(0);

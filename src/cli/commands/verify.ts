@@ -1,6 +1,6 @@
 import type { HostEntry } from '../../model/inventory.js';
 import type { Transport } from '../../transport/types.js';
-import { assessCluster, verifySummary } from '../../verify/checks.js';
+import { assessCluster, directorsLive, verifySummary } from '../../verify/checks.js';
 import { collectClusterEvidence } from '../../verify/collect.js';
 import { verifyScope } from '../../verify/scope.js';
 import { ExitCode } from '../../util/exit-codes.js';
@@ -46,10 +46,14 @@ export async function verifyCommand(file: string, options: VerifyOptions): Promi
         checks,
         { unreachable: ExitCode.Unreachable, failed: ExitCode.Drifted },
         scope,
+        session.inventory.vrrp.vip.address,
       );
       const renderer = lineRenderer(options.json);
       renderer.handle({ type: 'verify', file: session.inventory.file });
       for (const check of checks) renderer.handle({ type: 'check', ...check });
+      for (const live of directorsLive(session.inventory, evidence, scope)) {
+        renderer.handle(session.masker.maskDeep(live));
+      }
       renderer.handle(summary);
       await renderer.finish();
       return summary.exit_code;

@@ -1,7 +1,7 @@
 import type { Check, DirectorLive, EngineEvent } from '../../engine/events.js';
 import { checkLines, verifySummaryLines } from './check-lines.js';
 import { drillLines } from './drill-lines.js';
-import { statusLines } from './status-lines.js';
+import { clusterLines, statusLines } from './status-lines.js';
 import { summaryLines } from './words.js';
 
 /** The events each human renderer draws in its own way; every other event reads the same in all of them. */
@@ -42,9 +42,12 @@ export class EventLines {
         return checkLines(check, this.printedEvidence);
       }
       case 'verify_summary':
-        return verifySummaryLines(event, this.checks);
+        return [
+          ...(this.live.length > 0 ? ['', ...clusterLines(event.vip, this.live, this.style)] : []),
+          ...verifySummaryLines(event, this.checks),
+        ];
       case 'live':
-        // Drawn with the drift in status's closing report.
+        // Drawn in the closing report: status's beside the drift, verify's above the verdict.
         this.live.push(event);
         return [];
       case 'status_summary':

@@ -57,7 +57,7 @@ function realServerLine(server: LiveRealServer, nameWidth: number, addressWidth:
  * The cluster as it is now: the VIP, each director (its role, keepalived, whether it holds the VIP)
  * and below it the real servers as its IPVS table has them.
  */
-function clusterLines(
+export function clusterLines(
   vip: string,
   directors: readonly DirectorLive[],
   style: keyof typeof BRANCHES,

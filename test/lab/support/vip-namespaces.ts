@@ -4,7 +4,11 @@
 // lb1, then lb2, then lb1 again, a few milliseconds apart: "neither" is counted only when lb1 had
 // no VIP before and after lb2 was seen without it (and "both" likewise), which is what the
 // namespace lab can prove and the Vagrant lab's guests cannot.
+import { expect } from 'chai';
 import { collectOutput, type VipHistory } from '../../support/vip-watch.js';
+import { labExecOk } from './lab.js';
+
+const LAB_DIRECTORS = ['lb1', 'lb2'] as const;
 
 const NAMESPACE_PREFIX = 'lbprov-';
 
@@ -74,4 +78,36 @@ export function watchVipInNamespaces(
       return historyOf(readings);
     },
   };
+}
+
+/** The directors (lb1, lb2 order) that hold `vip` now. */
+export async function directorsHoldingVip(vip: string): Promise<string[]> {
+  const held = await Promise.all(
+    LAB_DIRECTORS.map(async (host) =>
+      (await labExecOk(host, 'ip -o -4 addr show')).includes(` ${vip}/`) ? [host] : [],
+    ),
+  );
+  return held.flat();
+}
+
+/** A director that hears no MASTER takes over after 3 x advert_int + skew (~3.6 s here). */
+const SETTLE_MS = 20_000;
+
+/** Polls until `vip` is on exactly `wanted` (in order lb1, lb2); fails with what it saw last. */
+export async function settleVipOn(vip: string, wanted: string[]): Promise<void> {
+  const deadline = Date.now() + SETTLE_MS;
+  let seen: string[] = [];
+  while (Date.now() < deadline) {
+    seen = await directorsHoldingVip(vip);
+    if (seen.join() === wanted.join()) return;
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  expect(seen, `the VIP after ${SETTLE_MS / 1000} s`).to.deep.equal(wanted);
+}
+
+/** Both directors sampled every 50 ms for `ms`: how often the VIP was on both, and on neither. */
+export async function sampleVip(vip: string, ms: number): Promise<VipHistory> {
+  const watch = watchVipInNamespaces(LAB_DIRECTORS, vip, 0.05);
+  await new Promise((done) => setTimeout(done, ms));
+  return watch.stop();
 }

@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { assessCluster, summarize, type ClusterEvidence, type Gathered } from '../../../src/verify/checks.js';
+import {
+  assessCluster,
+  directorsLive,
+  summarize,
+  type ClusterEvidence,
+  type Gathered,
+} from '../../../src/verify/checks.js';
+import { verifyScope } from '../../../src/verify/scope.js';
 import type { DirectorEvidenceKey, RealServerEvidenceKey } from '../../../src/verify/commands.js';
 import type { Inventory } from '../../../src/model/inventory.js';
 import type { Evidence } from '../../../src/engine/events.js';
@@ -99,6 +106,23 @@ describe('assessCluster', () => {
       `${CLIENT}: redis-ping-via-vip`,
     ]);
     expect(summarize(checks)).to.deep.equal({ passed: 9, failed: 0, not_provable: 5, unreachable: 0 });
+  });
+
+  it("the picture at verify's end: each director it read, as status has it; none for one it could not reach", () => {
+    const read = directorsLive(
+      inventory,
+      cluster({
+        directors: new Map([
+          ['lb1', director('lb1', DIRECTOR_ADDRESSES_WITH_VIP)],
+          ['lb2', { ok: false, message: 'no route to host' }],
+        ]),
+      }),
+      verifyScope(inventory),
+    );
+    expect(
+      read.map((live) => [live.host, live.state, live.holds_vip, live.keepalived.running]),
+    ).to.deep.equal([['lb1', 'MASTER', true, true]]);
+    expect(read[0]?.real_servers).to.equal(null);
   });
 
   it('without verify.client: the pings are not provable and say how to fix that', () => {

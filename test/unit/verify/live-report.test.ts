@@ -132,7 +132,7 @@ describe('verify report', () => {
   const checkEvent = (check: Check): EngineEvent => ({ type: 'check', ...check });
   const events: EngineEvent[] = [
     ...checks.map(checkEvent),
-    verifySummary(checks, { unreachable: 3, failed: 6 }, { leftOut: [], notRun: [] }),
+    verifySummary(checks, { unreachable: 3, failed: 6 }, { leftOut: [], notRun: [] }, '192.168.56.200'),
   ];
 
   it('prints the verdict, the host, the evidence and what to do', () => {
@@ -150,6 +150,38 @@ describe('verify report', () => {
     const lines = plainLines([checkEvent(checks[1]!), checkEvent(again)]);
     expect(lines.filter((line) => line === '        ipvs=absent: ...')).to.have.length(1);
     expect(lines).to.include('      [lb1] $ probe  (output as above)');
+  });
+
+  it('ends with the picture of the cluster before the verdict, as status draws it; --json has the same facts', () => {
+    const lb1 = { ...live('lb1', true), keepalived: { running: true, detail: 'keepalived runs (pid 101)' } };
+    const lb2 = {
+      ...live('lb2', false),
+      keepalived: { running: false, detail: 'no keepalived process runs' },
+    };
+    const withPicture: EngineEvent[] = [...checks.map(checkEvent), lb1, lb2, events.at(-1)!];
+    const lines = plainLines(withPicture);
+    const picture = lines.indexOf('Cluster now:');
+    expect(picture).to.be.greaterThan(lines.indexOf('      what to do: start it'));
+    expect(picture).to.be.lessThan(lines.indexOf('Summary: 1 passed, 1 failed, 1 NOT PROVABLE'));
+    expect(lines[picture + 1]).to.equal(`  VIP ${VIP}: on lb1 (MASTER)`);
+    expect(lines.slice(picture + 2).join('\n')).to.include(
+      'lb2  BACKUP  keepalived NOT running; does not hold the VIP',
+    );
+    // Without IPVS the real servers are not drawn as if seen: the picture says why.
+    expect(lines.slice(picture).some((line) => line.includes('real servers: not provable here'))).to.equal(
+      true,
+    );
+
+    const objects = jsonObjects(withPicture);
+    expect(objects.filter((object) => object.type === 'live').map((object) => object.host)).to.deep.equal([
+      'lb1',
+      'lb2',
+    ]);
+    expect(objects.at(-1)).to.deep.include({ type: 'summary', vip: VIP, exit_code: 6 });
+  });
+
+  it('without a director read (verify --limit to real servers), no picture', () => {
+    expect(plainLines(events)).not.to.include('Cluster now:');
   });
 
   it('lists failures and not-provable checks loudly in the summary', () => {

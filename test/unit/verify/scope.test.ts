@@ -75,7 +75,7 @@ describe('verify --limit', () => {
 
   it('the report names what --limit left out, in text and in the JSON summary', () => {
     const scope = verifyScope(inventory, new Set(['lb1']));
-    const summary = verifySummary([], { unreachable: 3, failed: 6 }, scope);
+    const summary = verifySummary([], { unreachable: 3, failed: 6 }, scope, '192.168.56.200');
     const lines = plainLines([summary]);
     expect(lines).to.include('Not checked: lb2, rs1, rs2 (left out by --limit)');
     expect(lines).to.include('Not run: vip-on-one-director: needs every director, and --limit left out lb2');
