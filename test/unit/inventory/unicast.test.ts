@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { formatDiagnostic, validateInventoryText, type Diagnostic } from '../../../src/inventory/index.js';
+import { formatDiagnostic, validateInventoryText } from '../../../src/inventory/index.js';
+import { errorAt, positionOf } from './positions.js';
 
 const BASE = readFileSync(new URL('../../fixtures/inventories/base.yaml', import.meta.url), 'utf8');
 const FILE = 'inventory.yaml';
@@ -16,22 +17,6 @@ function inventory(options: { version?: string; unicast?: string; master?: strin
   if (options.version !== undefined) text = text.replace('version: "2.2.7"', `version: "${options.version}"`);
   if (options.master !== undefined) text = text.replace('host: 192.168.56.10,', `host: ${options.master},`);
   return text;
-}
-
-/** 1-based line and column of `fragment`'s first character. */
-function positionOf(text: string, fragment: string): { line: number; column: number } {
-  const offset = text.indexOf(fragment);
-  if (offset < 0) throw new Error(`test bug: "${fragment}" is not in the inventory`);
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: (before.at(-1) ?? '').length + 1 };
-}
-
-function errorAt(errors: Diagnostic[], path: string): Diagnostic {
-  const found = errors.find((d) => d.path === path);
-  if (found === undefined) {
-    expect.fail(`no error at ${path}; got:\n${errors.map(formatDiagnostic).join('\n') || '(none)'}`);
-  }
-  return found;
 }
 
 describe('inventory: vrrp.unicast', () => {

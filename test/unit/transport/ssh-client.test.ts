@@ -2,19 +2,11 @@
 // makes), and `none` still last, for a server that lets anyone in. A real SSH server (ssh2's, in
 // this process) records the methods each connection tries.
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import ssh2 from 'ssh2';
-import { SshTransport } from '../../../src/transport/ssh.js';
+import { startLocalSshServer, type LocalSshServer } from './local-ssh-server.js';
 
 describe('transport: authentication order', function () {
   this.timeout(20_000);
-  let dir: string;
-  let server: ssh2.Server;
-  let port: number;
+  let server: LocalSshServer;
   let tried: string[];
   let accept: (method: string) => boolean;
   const agent = process.env.SSH_AUTH_SOCK;
@@ -22,10 +14,7 @@ describe('transport: authentication order', function () {
   beforeEach(async () => {
     delete process.env.SSH_AUTH_SOCK;
     tried = [];
-    dir = mkdtempSync(join(tmpdir(), 'lbprov-auth-'));
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'id_ed25519')]);
-    server = new ssh2.Server({ hostKeys: [readFileSync(join(dir, 'host_key'))] }, (client) => {
+    server = await startLocalSshServer('lbprov-auth-', (client) => {
       client.on('error', () => undefined);
       client.on('authentication', (context) => {
         tried.push(context.method);
@@ -42,34 +31,15 @@ describe('transport: authentication order', function () {
         ),
       );
     });
-    port = await new Promise<number>((resolve) =>
-      server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
-    );
-    const hostKey = readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
-    writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostKey}\n`);
   });
 
   afterEach(() => {
     if (agent === undefined) delete process.env.SSH_AUTH_SOCK;
     else process.env.SSH_AUTH_SOCK = agent;
     server.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
-  const connect = () =>
-    SshTransport.connect({
-      name: 'rs1',
-      host: '127.0.0.1',
-      ssh: {
-        user: 'root',
-        port,
-        identity_file: join(dir, 'id_ed25519'),
-        known_hosts: join(dir, 'known_hosts'),
-        host_key_policy: 'strict',
-        become: false,
-        jump: [],
-      },
-    });
+  const connect = () => server.connect('rs1');
 
   it('offers the key first: no `none` attempt before it', async () => {
     accept = (method) => method === 'publickey';

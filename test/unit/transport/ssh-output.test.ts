@@ -2,30 +2,19 @@
 // stdout and stderr reach onOutput while the command still runs, a character split between two
 // packets whole, and the result at the end is what it was without onOutput.
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import ssh2 from 'ssh2';
-import { SshTransport } from '../../../src/transport/ssh.js';
+import { startLocalSshServer, type LocalSshServer } from './local-ssh-server.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('transport: output as it arrives (onOutput)', function () {
   this.timeout(20_000);
-  let dir: string;
-  let server: ssh2.Server;
-  let port: number;
+  let server: LocalSshServer;
   /** Set by the server when the command exits. */
   let exitedAt = 0;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lbprov-output-'));
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'id_ed25519')]);
     const euro = Buffer.from('€\n');
-    server = new ssh2.Server({ hostKeys: [readFileSync(join(dir, 'host_key'))] }, (client) => {
+    server = await startLocalSshServer('lbprov-output-', (client) => {
       client.on('error', () => undefined);
       client.on('authentication', (context) => context.accept());
       client.on('ready', () =>
@@ -50,32 +39,13 @@ describe('transport: output as it arrives (onOutput)', function () {
         ),
       );
     });
-    port = await new Promise<number>((resolve) =>
-      server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
-    );
-    const hostKey = readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
-    writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostKey}\n`);
   });
 
   after(() => {
     server.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
-  const connect = () =>
-    SshTransport.connect({
-      name: 'lb1',
-      host: '127.0.0.1',
-      ssh: {
-        user: 'root',
-        port,
-        identity_file: join(dir, 'id_ed25519'),
-        known_hosts: join(dir, 'known_hosts'),
-        host_key_policy: 'strict',
-        become: false,
-        jump: [],
-      },
-    });
+  const connect = () => server.connect('lb1');
 
   it('pieces of stdout and stderr come while the command runs; the result is unchanged', async () => {
     const transport = await connect();
