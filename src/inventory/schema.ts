@@ -55,6 +55,8 @@ export const fields = {
   // version logs an error and uses 0, preempting at once.
   preemptDelay: wholeNumber(0, 1000),
   weight: wholeNumber(0, 65535),
+  // Sentinel's down-after-milliseconds and failover-timeout; below 100 ms a busy host looks down.
+  sentinelMilliseconds: wholeNumber(100, 3_600_000),
   seconds: wholeNumber(1, 86400),
   retries: wholeNumber(0, 100),
   hostKeyPolicy: z.enum(['strict', 'accept-new']),
@@ -142,9 +144,13 @@ const service = z
     lb_algo: fields.lbAlgo.default('rr'),
     lb_kind: fields.lbKind.default('DR'),
     delay_loop: fields.seconds.default(6),
-    // Always present (defaults included), so every real server gets a TCP_CHECK (defect 6).
+    // Always present (defaults included), so every real server gets a health check (defect 6).
     check: z
       .strictObject({
+        // redis: PING (and the role, where redis.topology needs it) over the Redis protocol, as
+        // keepalived's MISC_CHECK; tcp: the how-to's TCP_CHECK. Absent: redis when redis.topology is
+        // set, else tcp (an inventory written before topologies keeps what it had).
+        type: z.enum(['redis', 'tcp']).optional(),
         connect_timeout: fields.seconds.default(3),
         retry: fields.retries.default(3),
         delay_before_retry: fields.seconds.default(3),
@@ -195,6 +201,25 @@ export const sectionSchemas = {
         fields.redisPassword,
         'must be a quoted password or { env: LBPROV_REDIS_PASSWORD }',
       ).optional(),
+      // independent: every real server serves every client (caches, read-only data); primary-replica:
+      // one writable primary behind the VIP, the others replicate it. Absent: independent, with a warning.
+      topology: z.enum(['independent', 'primary-replica']).optional(),
+      // primary-replica: the real server (name or host) that starts as the primary; absent: the first.
+      primary: fields.label.optional(),
+      // primary-replica: a second virtual service on the VIP that spreads reads over the replicas.
+      read_port: fields.port.optional(),
+      // primary-replica: Redis Sentinel on the real servers (and `also_on` directors) promotes a
+      // replica when the primary fails. `true` takes the defaults.
+      sentinel: z
+        .union([
+          z.boolean(),
+          z.strictObject({
+            down_after_ms: fields.sentinelMilliseconds.default(5000),
+            failover_timeout_ms: fields.sentinelMilliseconds.default(60000),
+            also_on: z.array(fields.label).default([]),
+          }),
+        ])
+        .optional(),
     })
     .prefault({}),
   verify: z.strictObject({ client: fields.host }).optional(),

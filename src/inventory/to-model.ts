@@ -6,6 +6,7 @@ import type {
   JumpHost,
   RealServer,
   SecretSource,
+  SentinelSettings,
   SettingOrigin,
   SourceArtifact,
   SshSettings,
@@ -64,7 +65,8 @@ export function toModel(
     weight: r.weight,
   }));
   const { auth_pass } = data.vrrp;
-  const { password: redisPassword, ...redis } = data.redis;
+  const { password: redisPassword, sentinel, ...redis } = data.redis;
+  const sentinelSettings = sentinelOf(sentinel);
 
   return {
     file: absoluteFile,
@@ -77,10 +79,17 @@ export function toModel(
       auth_pass: secretSource(auth_pass),
       vip,
     },
-    service: data.service,
+    service: {
+      ...data.service,
+      check: { ...data.service.check, type: data.service.check.type ?? (redis.topology ? 'redis' : 'tcp') },
+    },
     directors,
     real_servers: realServers,
-    redis: { ...redis, ...(redisPassword === undefined ? {} : { password: secretSource(redisPassword) }) },
+    redis: {
+      ...redis,
+      ...(redisPassword === undefined ? {} : { password: secretSource(redisPassword) }),
+      ...(sentinelSettings === undefined ? {} : { sentinel: sentinelSettings }),
+    },
     ...(data.verify
       ? { verify: { client: data.verify.client, ssh: hostSsh(data.verify.client, undefined) } }
       : {}),
@@ -88,6 +97,13 @@ export function toModel(
     firewall: data.firewall,
     destroy: data.destroy,
   };
+}
+
+const SENTINEL_DEFAULTS: SentinelSettings = { down_after_ms: 5000, failover_timeout_ms: 60000, also_on: [] };
+
+function sentinelOf(written: InventoryFile['redis']['sentinel']): SentinelSettings | undefined {
+  if (written === undefined || written === false) return undefined;
+  return written === true ? SENTINEL_DEFAULTS : written;
 }
 
 function secretSource(secret: string | { env: string }): SecretSource {

@@ -100,7 +100,13 @@ export interface ServiceSettings {
   lb_algo: LbAlgo;
   lb_kind: 'NAT' | 'DR' | 'TUN';
   delay_loop: number;
-  check: { connect_timeout: number; retry: number; delay_before_retry: number };
+  check: {
+    /** redis: keepalived's MISC_CHECK runs lbprov's Redis check; tcp: TCP_CHECK (the how-to's). */
+    type: 'redis' | 'tcp';
+    connect_timeout: number;
+    retry: number;
+    delay_before_retry: number;
+  };
 }
 
 /** What every host entry may override of the inventory-wide defaults. */
@@ -123,11 +129,28 @@ export interface RealServer extends HostEntry {
   weight: number;
 }
 
+export type RedisTopology = 'independent' | 'primary-replica';
+
+export interface SentinelSettings {
+  down_after_ms: number;
+  failover_timeout_ms: number;
+  /** Directors (inventory names) that run a Sentinel too, for a quorum with fewer than 3 real servers. */
+  also_on: string[];
+}
+
 interface RedisSettings {
   manage: boolean;
   install: boolean;
   /** requirepass on the real servers (when lbprov manages Redis); absent: Redis asks for none. */
   password?: SecretSource;
+  /** Absent: the inventory predates topologies; lbprov behaves as `independent` and warns. */
+  topology?: RedisTopology;
+  /** primary-replica: the real server's name (or host) that starts as primary; absent: the first. */
+  primary?: string;
+  /** primary-replica: a second virtual service port on the VIP over the replicas. */
+  read_port?: number;
+  /** primary-replica with Sentinel; absent: no Sentinel (a failed primary stays failed). */
+  sentinel?: SentinelSettings;
 }
 
 export interface Inventory {

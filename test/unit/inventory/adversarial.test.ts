@@ -107,6 +107,12 @@ const OPTIONAL_SAMPLES: [KeyPath, unknown][] = [
   [['vrrp', 'preempt_delay'], 0],
   [['destroy', 'remove_packages'], false],
   [['firewall'], 'auto'],
+  [['service', 'check', 'type'], 'redis'],
+  // One valid primary-replica cluster on the lab's two real servers, with a third Sentinel on lb1.
+  [['redis', 'topology'], 'primary-replica'],
+  [['redis', 'primary'], 'rs1'],
+  [['redis', 'read_port'], 6380],
+  [['redis', 'sentinel'], { down_after_ms: 5000, failover_timeout_ms: 60000, also_on: ['lb1'] }],
 ];
 /** A per-host ssh override on the second director and the second real server. */
 const HOST_SSH_SAMPLE: Record<string, unknown> = {

@@ -41,7 +41,8 @@ describe('inventory model', () => {
       lb_algo: 'rr',
       lb_kind: 'DR',
       delay_loop: 6,
-      check: { connect_timeout: 3, retry: 3, delay_before_retry: 3 },
+      // No redis.topology: the how-to's TCP_CHECK, as before topologies existed.
+      check: { type: 'tcp', connect_timeout: 3, retry: 3, delay_before_retry: 3 },
     });
     expect(inventory?.real_servers[0]).to.include({ host: '10.0.0.21', name: '10.0.0.21', weight: 1 });
     expect(inventory?.redis).to.deep.equal({ manage: true, install: false });

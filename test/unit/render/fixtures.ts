@@ -41,7 +41,7 @@ export const seedInventory: Inventory = {
     lb_algo: 'rr',
     lb_kind: 'DR',
     delay_loop: 6,
-    check: { connect_timeout: 3, retry: 3, delay_before_retry: 3 },
+    check: { type: 'tcp', connect_timeout: 3, retry: 3, delay_before_retry: 3 },
   },
   directors: [
     { host: '10.8.80.218', name: 'lb-master', ssh, state: 'MASTER', priority: 101, interface: 'eth0' },

@@ -19,7 +19,7 @@ const SERVICE: ServiceSettings = {
   lb_algo: 'rr',
   lb_kind: 'DR',
   delay_loop: 6,
-  check: { connect_timeout: 3, retry: 3, delay_before_retry: 3 },
+  check: { type: 'tcp', connect_timeout: 3, retry: 3, delay_before_retry: 3 },
 };
 
 describe('drill timing', () => {
