@@ -9,6 +9,7 @@ import {
   type ParsedVip,
   type Problem,
 } from './shapes.js';
+import { connectionSyncErrors } from './connection-sync-rules.js';
 import { preemptionErrors } from './preemption-rules.js';
 import { unicastErrors } from './unicast-rules.js';
 
@@ -46,6 +47,7 @@ export function crossFieldErrors(sections: ParsedSections, env: NodeJS.ProcessEn
     ...authPassRules(sections, env),
     ...unicastErrors(sections),
     ...preemptionErrors(sections),
+    ...connectionSyncErrors(sections),
     ...redisPasswordRules(sections, env),
   ];
 }

@@ -144,6 +144,9 @@ const service = z
     lb_algo: fields.lbAlgo.default('rr'),
     lb_kind: fields.lbKind.default('DR'),
     delay_loop: fields.seconds.default(6),
+    // IPVS's connection sync daemon on the directors, so the new MASTER knows the connections the
+    // old one balanced. Absent: on, unless allow_vrrp_only (a kernel without IPVS has no sync daemon).
+    connection_sync: z.boolean().optional(),
     // Always present (defaults included), so every real server gets a health check (defect 6).
     check: z
       .strictObject({

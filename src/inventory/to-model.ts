@@ -81,6 +81,7 @@ export function toModel(
     },
     service: {
       ...data.service,
+      connection_sync: data.service.connection_sync ?? !data.allow_vrrp_only,
       check: { ...data.service.check, type: data.service.check.type ?? (redis.topology ? 'redis' : 'tcp') },
     },
     directors,

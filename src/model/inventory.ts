@@ -100,6 +100,11 @@ export interface ServiceSettings {
   lb_algo: LbAlgo;
   lb_kind: 'NAT' | 'DR' | 'TUN';
   delay_loop: number;
+  /**
+   * The MASTER's IPVS sync daemon sends its connection table to the BACKUP's (multicast 224.0.0.81,
+   * UDP 8848 on the VRRP interface), so established connections survive a failover.
+   */
+  connection_sync: boolean;
   check: {
     /** redis: keepalived's MISC_CHECK runs lbprov's Redis check; tcp: TCP_CHECK (the how-to's). */
     type: 'redis' | 'tcp';

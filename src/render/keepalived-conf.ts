@@ -46,22 +46,48 @@ export function renderKeepalivedConf(
     MANAGED_HEADER,
     `# Director ${director.name} (${director.state}), keepalived ${opts.syntax === '1.2' ? '< 1.2.20' : '>= 1.2.20'} syntax.`,
     '',
-    renderGlobalDefs(director),
+    renderGlobalDefs(inv, director, opts.syntax),
     '',
-    renderVrrpInstance(inv, director, opts.authPass),
+    renderVrrpInstance(inv, director, opts.authPass, opts.syntax),
     '',
     renderVirtualServer(inv, opts.syntax),
     '',
   ].join('\n');
 }
 
-function renderGlobalDefs(director: Director): string {
-  return ['global_defs {', `    router_id ${confToken('router_id', director.name)}`, '}'].join('\n');
+function renderGlobalDefs(inv: Inventory, director: Director, syntax: KeepalivedSyntax): string {
+  return [
+    'global_defs {',
+    `    router_id ${confToken('router_id', director.name)}`,
+    ...(inv.service.connection_sync && syntax === '2'
+      ? [...CONNECTION_SYNC_NOTE, `    lvs_sync_daemon ${confToken('interface', director.interface)} VI_1`]
+      : []),
+    '}',
+  ].join('\n');
 }
 
-function renderVrrpInstance(inv: Inventory, director: Director, authPass: string): string {
+/**
+ * The sync daemon runs MASTER where the instance is MASTER and BACKUP elsewhere, with the VRID as
+ * its sync id; before 1.2.20 it is named inside the VRRP instance, later in global_defs (1.2.20
+ * moved it there and fixed a crash at shutdown when an instance named it).
+ */
+const CONNECTION_SYNC_NOTE = [
+  "    # The MASTER's IPVS sends its connection table to the BACKUP (224.0.0.81, UDP 8848) so",
+  '    # established connections survive a failover (service.connection_sync).',
+];
+
+function renderVrrpInstance(
+  inv: Inventory,
+  director: Director,
+  authPass: string,
+  syntax: KeepalivedSyntax,
+): string {
   const { vrrp } = inv;
   const device = confToken('interface', director.interface);
+  const connectionSync =
+    inv.service.connection_sync && syntax === '1.2'
+      ? [...CONNECTION_SYNC_NOTE, `    lvs_sync_daemon_interface ${device}`]
+      : [];
   return [
     'vrrp_instance VI_1 {',
     ...renderStateAndPreemption(vrrp, director),
@@ -70,6 +96,7 @@ function renderVrrpInstance(inv: Inventory, director: Director, authPass: string
     `    priority ${director.priority}`,
     `    advert_int ${vrrp.advert_int}`,
     ...(vrrp.unicast ? renderUnicast(inv.directors, director) : []),
+    ...connectionSync,
     '    authentication {',
     `        auth_type ${vrrp.auth_type}`,
     `        auth_pass ${confToken('auth_pass', authPass)}`,

@@ -108,6 +108,8 @@ const OPTIONAL_SAMPLES: [KeyPath, unknown][] = [
   [['destroy', 'remove_packages'], false],
   [['firewall'], 'auto'],
   [['service', 'check', 'type'], 'redis'],
+  // false: the lab's allow_vrrp_only refuses true.
+  [['service', 'connection_sync'], false],
   // One valid primary-replica cluster on the lab's two real servers, with a third Sentinel on lb1.
   [['redis', 'topology'], 'primary-replica'],
   [['redis', 'primary'], 'rs1'],

@@ -41,6 +41,8 @@ describe('inventory model', () => {
       lb_algo: 'rr',
       lb_kind: 'DR',
       delay_loop: 6,
+      // allow_vrrp_only is false: every director has IPVS, so its connections are synced.
+      connection_sync: true,
       // No redis.topology: the how-to's TCP_CHECK, as before topologies existed.
       check: { type: 'tcp', connect_timeout: 3, retry: 3, delay_before_retry: 3 },
     });

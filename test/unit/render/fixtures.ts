@@ -41,6 +41,7 @@ export const seedInventory: Inventory = {
     lb_algo: 'rr',
     lb_kind: 'DR',
     delay_loop: 6,
+    connection_sync: true,
     check: { type: 'tcp', connect_timeout: 3, retry: 3, delay_before_retry: 3 },
   },
   directors: [

@@ -19,6 +19,7 @@ const SERVICE: ServiceSettings = {
   lb_algo: 'rr',
   lb_kind: 'DR',
   delay_loop: 6,
+  connection_sync: false,
   check: { type: 'tcp', connect_timeout: 3, retry: 3, delay_before_retry: 3 },
 };
 
