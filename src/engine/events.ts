@@ -131,7 +131,16 @@ export type CheckId =
   | 'build-checksum'
   | 'redis-listening'
   | 'redis-ping'
-  | 'redis-ping-via-vip';
+  | 'redis-ping-via-vip'
+  /** primary-replica: exactly one real server reports role:master. */
+  | 'redis-primary'
+  /** primary-replica: a real server replicates the primary, link up, in sync. */
+  | 'redis-replica'
+  /** With Sentinel: one Sentinel names the primary and sees a quorum. */
+  | 'sentinel'
+  | 'sentinel-quorum'
+  /** primary-replica: no replica takes connections on the VIP's (write) port. */
+  | 'ipvs-role';
 
 export interface Check {
   check: CheckId;
@@ -205,9 +214,28 @@ export interface DrillResult {
   interrupted: boolean;
   /** failover: the directors holding the VIP when the drill ended (the last poll). */
   vip_on?: string[];
+  /** failover: the Redis connection the verify client held through the VIP during the drill. */
+  held_connection?: HeldConnectionReport;
   poll_interval_ms: number;
   exit_code: number;
 }
+
+/**
+ * kept: every PING on the one connection was answered (some perhaps late); reset: it broke and the
+ * client had to reconnect; not opened: there was no connection to hold (`detail` says why).
+ */
+export type HeldConnectionReport =
+  | {
+      outcome: 'kept' | 'reset';
+      /** PINGs sent over the drill. */
+      commands: number;
+      /** PINGs unanswered within a second or lost to a reset, and reconnects refused. */
+      failed_commands: number;
+      /** The first reset, on the drill's clock, and how many there were. */
+      reset_at_ms?: number;
+      resets?: number;
+    }
+  | { outcome: 'not opened'; detail: string };
 
 export type DrillEvent =
   | { type: 'drill'; drill: DrillKind; plan: string }

@@ -32,6 +32,8 @@ const directorVarsSchema = z.object({
     pid_file: text,
     conf_path: text,
     conf: text,
+    /** Run after a reload of keepalived before 1.2.20 with connection sync (render/sync-daemon.ts); else empty. */
+    after_reload: text,
     /** Empty for versions without `keepalived -t`. */
     conf_validate: text,
     defaults: text,

@@ -7,6 +7,7 @@ import {
   keepalivedSyntaxFor,
   renderKeepalivedConf,
 } from '../render/keepalived-conf.js';
+import { renderSyncDaemonAfterReload } from '../render/sync-daemon.js';
 import {
   renderKeepalivedDefaults,
   renderKeepalivedInitScript,
@@ -94,6 +95,10 @@ export function directorVars(inventory: Inventory, director: Director, authPass:
       pid_file: KEEPALIVED_PID_FILE,
       conf_path: KEEPALIVED_CONF_PATH,
       conf: renderKeepalivedConf(inventory, director, { authPass, syntax: keepalivedSyntaxFor(kv.version) }),
+      after_reload: renderSyncDaemonAfterReload(inventory, director, {
+        syntax: keepalivedSyntaxFor(kv.version),
+        ipvsadm: ipvsadmPlan.binary,
+      }),
       // `keepalived -t` exists from 2.0.4; older versions are checked by starting them.
       conf_validate: hasConfigTest(kv.version) ? `${keepalivedPlan.binary} -t -f {}` : '',
       defaults,

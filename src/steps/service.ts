@@ -19,6 +19,8 @@ const schema = z
     pidfile: absolutePath.optional(),
     state: z.enum(['started', 'stopped', 'reloaded', 'restarted']).default('started'),
     enabled: z.boolean().optional(),
+    /** Shell run after a successful reload, for what the daemon's own reload leaves undone; empty: none. */
+    after_reload: z.string().optional(),
     /** Seconds to wait for the process to appear after a start. */
     start_timeout: z.number().int().min(1).max(600).default(15),
   })
@@ -72,6 +74,7 @@ function reloadScript(init: InitSystem, args: ServiceArgs): string {
     initCommand(init, args.name, 'reload'),
     'sleep 1',
     `if ! ( ${runningTest(args)} ); then echo ${shellQuote(`${args.name} exited after reload: its new configuration was probably refused; see its log`)} >&2; exit 1; fi`,
+    ...(args.after_reload ? [args.after_reload] : []),
   ].join('\n');
 }
 

@@ -14,6 +14,9 @@ export function failureOf(error: unknown): HostFailure {
   return { message: error instanceof Error ? error.message : String(error) };
 }
 
+export const NO_CLIENT =
+  'not provable: the inventory names no verify.client (a host that is neither director nor real server)';
+
 /** The verification client is reached with the inventory's SSH settings, under its own address. */
 export function clientEntry(inventory: Inventory): HostEntry | undefined {
   const verify = inventory.verify;

@@ -4,6 +4,7 @@
  */
 import { isIpv4 } from '../inventory/ipv4.js';
 import { ARP_SYSCTL_PATH } from '../render/realserver-script.js';
+import { NO_CLIENT } from './connect.js';
 import { findAddress, parseIpAddr, type HostAddress } from './ip-addr.js';
 import { NO_IPVS, parseIpvsSupport, type IpvsState } from './ipvs-support.js';
 import { IpvsadmParseError, parseIpvsadmList, type IpvsService } from './ipvsadm.js';
@@ -499,8 +500,7 @@ export function noClient(check: 'redis-ping' | 'redis-ping-via-vip', host: strin
     host,
     title,
     verdict: 'not_provable',
-    detail:
-      'not provable: the inventory names no verify.client (a host that is neither director nor real server)',
+    detail: NO_CLIENT,
     evidence: [],
     hint: 'add `verify: { client: <address> }` to the inventory',
   };

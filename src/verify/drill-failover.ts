@@ -6,14 +6,17 @@
  * (a failure, Ctrl-C), keepalived on the stopped director is started again before the drill ends.
  */
 import { ExitCode } from '../util/exit-codes.js';
-import type { Director } from '../model/inventory.js';
+import type { Director, Inventory } from '../model/inventory.js';
 import { ADDRESSES_COMMAND, KEEPALIVED_PROCESSES_COMMAND } from './commands.js';
 import { decideKeepalivedRunning } from './decide.js';
-import { drillClock, DrillError, withHosts, type DrillContext } from './drill-common.js';
+import { clientEntry, NO_CLIENT } from './connect.js';
+import { drillClock, drillExitCode, DrillError, withHosts, type DrillContext } from './drill-common.js';
 import { stopAndStart } from './drill-plan.js';
-import type { DrillResult } from '../engine/events.js';
+import type { DrillResult, HeldConnectionReport } from '../engine/events.js';
 import { gatherEvidence } from './evidence.js';
+import { holdConnection } from './held-connection.js';
 import { findAddress, parseIpAddr } from './ip-addr.js';
+import { IPVS_SUPPORT_COMMAND, NO_IPVS, parseIpvsSupport } from './ipvs-support.js';
 import { vipHolders, type WatchedHost } from './poll.js';
 import { initCommandByHand } from './service-control.js';
 import { returnExpectation, takeoverBoundMs, takesOverOneAdvertLate } from './timing.js';
@@ -100,11 +103,20 @@ export async function failoverDrill(context: DrillContext): Promise<DrillResult>
       `${expectedReturn.returns ? `BACKUP ${backup.name}` : 'other one'}, ${returning}`,
   });
   const names = new Set([master.name, backup.name]);
-  return withHosts(context, [master, backup], names, 'lbprov drill failover', async (transports) => {
+  const client = clientEntry(inventory);
+  const hosts = [master, backup, ...(client ? [client] : [])];
+  return withHosts(context, hosts, names, 'lbprov drill failover', async (transports) => {
     const onMaster: WatchedHost = { name: master.name, transport: transports.get(master.name)! };
     const onBackup: WatchedHost = { name: backup.name, transport: transports.get(backup.name)! };
     const clock = drillClock();
     const holder = await checkStartingPoint(vip, onMaster, onBackup, vrrp.preempt);
+    const onHolder = holder === master.name ? onMaster : onBackup;
+    const held = await holdThroughVip(context, {
+      client: client && { name: client.name, transport: transports.get(client.name)! },
+      holder: onHolder,
+      clock,
+      maxSeconds: (takeover(backup) + takeover(master) + expectedReturn.boundMs) / 1000 + 60,
+    });
     // Without preemption the VIP may be on the BACKUP: the drill fails it over from there.
     const [stopped, taker] = holder === master.name ? [master, backup] : [backup, master];
     const onStopped = holder === master.name ? onMaster : onBackup;
@@ -176,8 +188,77 @@ export async function failoverDrill(context: DrillContext): Promise<DrillResult>
           ? `the VIP did not return to ${stopped.name} alone, or keepalived is not running there: ` +
             `start keepalived on ${stopped.name} (${startByHand}) and run \`lbprov verify\``
           : `keepalived is not running on ${stopped.name}: start it (${startByHand}) and run \`lbprov verify\``,
-      not_provable: [],
+      not_provable: held.notProvable,
     });
-    return { ...result, vip_on: [...vipOn].sort() };
+    const connection = await held.finish();
+    const problems = [...result.problems, ...heldConnectionProblems(inventory, connection)];
+    const finished = {
+      ...result,
+      problems,
+      vip_on: [...vipOn].sort(),
+      ...(connection ? { held_connection: connection } : {}),
+    };
+    return { ...finished, exit_code: drillExitCode(finished) };
   });
+}
+
+interface HeldThroughVip {
+  notProvable: string[];
+  finish(): Promise<HeldConnectionReport | undefined>;
+}
+
+/**
+ * The connection is opened before anything is stopped and closed after the restore, so it lives
+ * through the takeover and the return. Where it cannot show anything (no client, no IPVS to carry
+ * it) the drill says so rather than report a connection that was never held.
+ */
+async function holdThroughVip(
+  context: DrillContext,
+  opts: {
+    client: WatchedHost | undefined;
+    holder: WatchedHost;
+    clock(): number;
+    maxSeconds: number;
+  },
+): Promise<HeldThroughVip> {
+  const what = 'a Redis connection held through the VIP across the failover';
+  const nothing = (reason: string): HeldThroughVip => {
+    context.emit({ type: 'not_provable', host: opts.client?.name ?? opts.holder.name, what, reason });
+    return { notProvable: [`${what}: ${reason}`], finish: async () => undefined };
+  };
+  const { client } = opts;
+  if (!client) return nothing(NO_CLIENT);
+  const support = await gatherEvidence(opts.holder.transport, { ipvs: IPVS_SUPPORT_COMMAND });
+  if (parseIpvsSupport(support.ipvs.output) !== 'present') return nothing(NO_IPVS);
+  const { inventory } = context;
+  const connection = await holdConnection({
+    client,
+    vip: inventory.vrrp.vip.address,
+    port: inventory.service.port,
+    clock: opts.clock,
+    maxSeconds: opts.maxSeconds,
+    onEvent: (observed, atMs) =>
+      context.emit({ type: 'observed', host: client.name, what: observed, at_ms: atMs }),
+  });
+  return { notProvable: [], finish: () => connection.finish() };
+}
+
+/** A reset is what connection sync exists to prevent; without it, it is what the drill shows. */
+function heldConnectionProblems(
+  inventory: Inventory,
+  connection: HeldConnectionReport | undefined,
+): string[] {
+  if (connection === undefined) return [];
+  if (connection.outcome === 'not opened') {
+    return [
+      `the verify client could not open a Redis connection through the VIP (${connection.detail}): run \`lbprov verify\``,
+    ];
+  }
+  if (connection.outcome === 'reset' && inventory.service.connection_sync) {
+    return [
+      `the Redis connection held through the VIP was reset ${connection.resets} time(s) although service.connection_sync is on: ` +
+        'check that the sync daemons run (`ipvsadm -L --daemon` on both directors) and that UDP 8848 to 224.0.0.81 passes between them',
+    ];
+  }
+  return [];
 }

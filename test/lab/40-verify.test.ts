@@ -234,6 +234,11 @@ describe('lbprov verify, status and drill on the lab', function () {
       }
       expect(result.problems).to.deep.equal([]);
       expect(result.restored).to.equal(true);
+      // Without IPVS no connection goes through the VIP to a real server: none is held, and it says so.
+      expect(result.not_provable).to.deep.equal([
+        'a Redis connection held through the VIP across the failover: not provable: this kernel has no IPVS',
+      ]);
+      expect(result).to.not.have.property('held_connection');
       expect(result.measurements).to.have.length(4);
       for (const m of result.measurements) {
         expect(m.measured_ms, m.what).to.be.a('number').within(0, 30_000);

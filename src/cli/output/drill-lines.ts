@@ -1,8 +1,17 @@
 /** What a drill reports as it goes, for people: one line per action and observation, then the result. */
-import type { DrillEvent } from '../../engine/events.js';
+import type { DrillEvent, HeldConnectionReport } from '../../engine/events.js';
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(3)}s`;
+}
+
+function heldConnectionLine(held: HeldConnectionReport): string {
+  if (held.outcome === 'not opened') return `held connection through the VIP: NOT OPENED (${held.detail})`;
+  const reset =
+    held.outcome === 'reset'
+      ? `RESET ${held.resets} time(s), first at ${seconds(held.reset_at_ms ?? 0)}`
+      : 'kept';
+  return `held connection through the VIP: ${reset}; ${held.failed_commands} of ${held.commands} commands failed (unanswered within 1 s or lost)`;
 }
 
 export function drillLines(event: Exclude<DrillEvent, { type: 'warning' }>): string[] {
@@ -25,6 +34,7 @@ export function drillLines(event: Exclude<DrillEvent, { type: 'warning' }>): str
         );
       }
       if (event.vip_on) lines.push(`  the VIP is on ${event.vip_on.join(' and ') || 'NO director'} now`);
+      if (event.held_connection) lines.push(`  ${heldConnectionLine(event.held_connection)}`);
       for (const part of event.not_provable) lines.push(`  !! NOT PROVABLE: ${part}`);
       for (const problem of event.problems) lines.push(`  problem: ${problem}`);
       lines.push(
