@@ -1,4 +1,5 @@
 import type { Finding } from './finding.js';
+import { MIN_SENTINELS } from './redis-topology-rules.js';
 import type { ParsedSections } from './rules.js';
 import { REDIS_PASSWORD_MAX_LENGTH, REDIS_PASSWORD_MIN_LENGTH, type Problem } from './shapes.js';
 
@@ -6,6 +7,7 @@ import { REDIS_PASSWORD_MAX_LENGTH, REDIS_PASSWORD_MIN_LENGTH, type Problem } fr
 export function adviceFor(sections: ParsedSections, env: NodeJS.ProcessEnv): Finding[] {
   return [
     ...schedulingAdvice(sections),
+    ...failoverAdvice(sections),
     ...authAdvice(sections, env),
     ...redisAdvice(sections, env),
     ...sourceAdvice(sections),
@@ -14,15 +16,16 @@ export function adviceFor(sections: ParsedSections, env: NodeJS.ProcessEnv): Fin
 
 const KERNEL_DEPENDENT = new Set(['mh', 'fo', 'ovf', 'twos']);
 
-function schedulingAdvice({ service, real_servers }: ParsedSections): Finding[] {
+function schedulingAdvice({ service, real_servers, redis }: ParsedSections): Finding[] {
   if (service === undefined) return [];
   const findings: Finding[] = [];
   const serving = (real_servers ?? []).filter((r) => r.weight !== undefined && r.weight > 0).length;
-  if ((service.lb_algo === 'rr' || service.lb_algo === 'wrr') && serving > 1) {
+  // Every scheduler spreads clients; only a declared topology says whether they share one dataset.
+  if (redis !== undefined && redis.topology === undefined && serving > 1) {
     findings.push({
       path: ['service', 'lb_algo'],
-      message: `${service.lb_algo} spreads clients over ${serving} independent Redis servers; a key written through one is not on the others (defect 15)`,
-      hint: 'fine for read replicas or identical caches; for one writable dataset use a single real server or Redis replication',
+      message: `${service.lb_algo} spreads clients over ${serving} Redis servers that redis.topology does not describe, so lbprov treats them as independent: a key written through one is not on the others (defect 15)${service.check.type === undefined ? ", and each is checked with the how-to's TCP_CHECK, which passes on an open port (even a Redis still loading its data)" : ''}`,
+      hint: `say which under redis: topology: independent for caches or read-only data (every server serves every client; this warning goes), or topology: primary-replica for one dataset (lbprov makes the others replicas of one primary, and the VIP's port reaches only the primary)${service.check.type === undefined ? '; either checks Redis over its own protocol instead of TCP_CHECK' : ''}`,
     });
   }
   if (KERNEL_DEPENDENT.has(service.lb_algo)) {
@@ -33,6 +36,30 @@ function schedulingAdvice({ service, real_servers }: ParsedSections): Finding[] 
     });
   }
   return findings;
+}
+
+/**
+ * One primary without Sentinel is one point of failure for writes. An explicit `sentinel: false`
+ * says that is meant (a person fails over by hand), as `topology: independent` silences the
+ * warning above.
+ */
+function failoverAdvice({ redis, real_servers, directors }: ParsedSections): Finding[] {
+  if (redis?.topology !== 'primary-replica' || redis.sentinel !== undefined) return [];
+  const servers = real_servers?.length ?? 0;
+  const missing = Math.max(0, MIN_SENTINELS - servers);
+  const helpers = (directors ?? []).flatMap((d) => d.name ?? d.host ?? []).slice(0, missing);
+  const enable =
+    missing === 0 || helpers.length < missing
+      ? 'sentinel: true'
+      : `sentinel: { also_on: [${helpers.join(', ')}] }`;
+  return [
+    {
+      path: ['redis', 'topology'],
+      message:
+        'is primary-replica without redis.sentinel: a failed primary is not replaced, and writes through the VIP fail until it is back',
+      hint: `write ${enable} under redis to have Redis Sentinel promote a replica (the VIP follows the new primary)${missing > 0 ? `; ${MIN_SENTINELS} hosts must run one, so with ${servers} real server${servers === 1 ? '' : 's'} also_on names directors` : ''}, or sentinel: false to fail over by hand`,
+    },
+  ];
 }
 
 function authAdvice({ vrrp }: ParsedSections, env: NodeJS.ProcessEnv): Finding[] {

@@ -3,6 +3,14 @@ export { loadInventory, validateInventoryText, type LoadResult } from './load.js
 export { formatDiagnostic, type Diagnostic } from './diagnostic.js';
 export { fieldProblem } from './field-check.js';
 export { fields, type InventoryFileInput } from './schema.js';
+export {
+  MIN_SENTINELS,
+  primaryReplicaCountProblem,
+  readPortProblem,
+  readPortSshProblem,
+  sentinelCountProblem,
+  servicePortSentinelProblem,
+} from './redis-topology-rules.js';
 export { directorAsRealServerProblem, directorVipProblem, sameHost, subnetEdgeProblem } from './rules.js';
 export {
   checkAuthPass,

@@ -11,6 +11,7 @@ import {
 } from './shapes.js';
 import { connectionSyncErrors } from './connection-sync-rules.js';
 import { preemptionErrors } from './preemption-rules.js';
+import { redisTopologyErrors } from './redis-topology-rules.js';
 import { unicastErrors } from './unicast-rules.js';
 
 /**
@@ -49,6 +50,7 @@ export function crossFieldErrors(sections: ParsedSections, env: NodeJS.ProcessEn
     ...preemptionErrors(sections),
     ...connectionSyncErrors(sections),
     ...redisPasswordRules(sections, env),
+    ...redisTopologyErrors(sections),
   ];
 }
 

@@ -1,6 +1,6 @@
 import type { InventoryFileInput } from '../../inventory/index.js';
 import type { ClusterAnswers } from './ask-cluster.js';
-import { REDIS_PASSWORD_ENV } from './ask-redis.js';
+import { REDIS_PASSWORD_ENV, type TopologyAnswers } from './ask-redis.js';
 import { AUTH_PASS_ENV, type SecretAnswer } from './ask-secret.js';
 import type { SoftwareAnswers } from './ask-software.js';
 import type { SshAnswers } from './ask-ssh.js';
@@ -8,6 +8,7 @@ import type { SshAnswers } from './ask-ssh.js';
 /** Everything `lbprov init` asked, as typed and checked. */
 export interface InitAnswers {
   cluster: ClusterAnswers;
+  topology: TopologyAnswers;
   software: SoftwareAnswers;
   secrets: { vrrp: SecretAnswer; redis?: SecretAnswer };
   ssh: SshAnswers;
@@ -22,7 +23,7 @@ export function composeInventory(
   answers: InitAnswers,
   passwords: 'as-answered' | 'left-out',
 ): InventoryFileInput {
-  const { cluster, software, secrets, ssh } = answers;
+  const { cluster, topology, software, secrets, ssh } = answers;
   const stored = (secret: SecretAnswer, variable: string) =>
     secret.stored === 'env'
       ? { env: secret.env }
@@ -47,7 +48,7 @@ export function composeInventory(
       lb_algo: cluster.service.lb_algo,
       lb_kind: 'DR',
       delay_loop: 6,
-      check: { connect_timeout: 3, retry: 3, delay_before_retry: 3 },
+      check: { type: 'redis', connect_timeout: 3, retry: 3, delay_before_retry: 3 },
     },
     directors: cluster.directors,
     real_servers: cluster.real_servers,
@@ -55,8 +56,23 @@ export function composeInventory(
       manage: true,
       install: false,
       ...(secrets.redis === undefined ? {} : { password: stored(secrets.redis, REDIS_PASSWORD_ENV) }),
+      ...redisTopology(topology),
     },
     allow_vrrp_only: false,
+  };
+}
+
+/** Sentinel's timings as the inventory's defaults, spelt out so the file shows what can be tuned. */
+const SENTINEL_TIMINGS = { down_after_ms: 5000, failover_timeout_ms: 60000 };
+
+function redisTopology(answers: TopologyAnswers): NonNullable<InventoryFileInput['redis']> {
+  if (answers.topology === 'independent') return { topology: 'independent' };
+  const { primary, read_port, sentinel } = answers;
+  return {
+    topology: 'primary-replica',
+    primary,
+    ...(read_port === undefined ? {} : { read_port }),
+    sentinel: sentinel === false ? false : { ...SENTINEL_TIMINGS, also_on: sentinel.also_on },
   };
 }
 

@@ -1,11 +1,14 @@
 import { confirm, input, select } from '@inquirer/prompts';
-import { fields, type InventoryFileInput } from '../../inventory/index.js';
+import { fields, readPortSshProblem, type InventoryFileInput } from '../../inventory/index.js';
 import { numberField, textField, toValidate } from './answer-checks.js';
 
 export type SshAnswers = NonNullable<InventoryFileInput['ssh']>;
 
-/** How lbprov reaches every host; per-host differences are edited into the file afterwards. */
-export async function askSsh(): Promise<SshAnswers> {
+/**
+ * How lbprov reaches every host; per-host differences are edited into the file afterwards.
+ * `readPort`: the Redis read port chosen before, which the real servers pass on to Redis.
+ */
+export async function askSsh(readPort?: number): Promise<SshAnswers> {
   const user = await input({
     message: 'SSH user on all hosts:',
     default: 'root',
@@ -14,7 +17,11 @@ export async function askSsh(): Promise<SshAnswers> {
   const port = await input({
     message: 'SSH port:',
     default: '22',
-    validate: toValidate(numberField(fields.port)),
+    validate: toValidate(numberField(fields.port), (port) => {
+      const problem = readPort === undefined ? undefined : readPortSshProblem(readPort, Number(port));
+      // The read port was answered before: the way out here is the other port.
+      return problem && `${problem.message} (if sshd listens there, run init again with another read port)`;
+    }),
   }).then(Number);
   const identityFile = await input({
     message: 'SSH private key file (leave empty to use ssh-agent):',

@@ -17,6 +17,7 @@ export function renderInventory(inventory: InventoryFileInput, fileName: string)
   for (const path of [
     ['vrrp', 'auth_pass'],
     ['redis', 'password'],
+    ['redis', 'sentinel'],
     ['service', 'check'],
   ])
     flowStyle(doc.getIn(path, true));
@@ -50,11 +51,9 @@ export function renderInventory(inventory: InventoryFileInput, fileName: string)
   return doc.toString({ lineWidth: 0 });
 }
 
-function commentsFor(inventory: InventoryFileInput): [string[], string][] {
+function commentsFor(inventory: InventoryFileInput): Comment[] {
   const secret = inventory.vrrp.auth_pass;
   const redisPassword = inventory.redis?.password;
-  const realServers = inventory.real_servers.length;
-  const algo = inventory.service?.lb_algo ?? 'rr';
   return [
     [
       ['ssh'],
@@ -71,15 +70,17 @@ function commentsFor(inventory: InventoryFileInput): [string[], string][] {
         : `Read from $${secret.env} when lbprov runs; the password is not stored here.`,
     ],
     [['vrrp', 'vip'], 'keepalived owns the VIP and moves it to whichever director is MASTER.'],
-    [['service'], 'One port for the VIP and every real server: direct routing forwards without changing it.'],
-    ...((algo === 'rr' || algo === 'wrr') && realServers > 1
-      ? [
-          [
-            ['service', 'lb_algo'],
-            `${algo} spreads clients over independent Redis servers: fine for read replicas or identical caches.`,
-          ] as [string[], string],
-        ]
-      : []),
+    [
+      ['service'],
+      inventory.redis?.read_port === undefined
+        ? 'One port for the VIP and every real server: direct routing forwards without changing it.'
+        : "The VIP's port for writes, and every real server's: direct routing forwards without changing it\n(each real server passes redis.read_port on to it).",
+    ],
+    ...schedulingComments(inventory),
+    [
+      ['service', 'check'],
+      "type: redis checks each real server over the Redis protocol (PING, and its role with primary-replica); tcp is the how-to's TCP_CHECK.",
+    ],
     [['directors'], 'The MASTER holds the VIP while it is up; the highest priority wins.'],
     [['real_servers'], 'The Redis hosts. Each gets the VIP on lo and the ARP settings direct routing needs.'],
     [
@@ -99,10 +100,80 @@ function commentsFor(inventory: InventoryFileInput): [string[], string][] {
               : `Read from $${redisPassword.env} when lbprov runs; every real server's Redis asks clients for it.`,
           ] as [string[], string],
         ]),
+    ...topologyComments(inventory),
     [
       ['allow_vrrp_only'],
       'verify: { client: ADDRESS }  would name a host that is neither director nor real server, for end-to-end checks.\n' +
         'allow_vrrp_only: true runs keepalived VRRP-only where the kernel lacks IPVS (no load balancing).',
+    ],
+  ];
+}
+
+type Comment = [string[], string];
+
+function schedulingComments(inventory: InventoryFileInput): Comment[] {
+  const algo = inventory.service?.lb_algo ?? 'rr';
+  const redis = inventory.redis;
+  if (redis?.topology === 'primary-replica') {
+    return redis.read_port === undefined
+      ? []
+      : [
+          [
+            ['service', 'lb_algo'],
+            `${algo} spreads the read port's clients over the replicas; the VIP's own port reaches only the primary.`,
+          ],
+        ];
+  }
+  if ((algo === 'rr' || algo === 'wrr') && inventory.real_servers.length > 1) {
+    return [
+      [
+        ['service', 'lb_algo'],
+        `${algo} spreads clients over the real servers, each with its own data (redis.topology: independent).`,
+      ],
+    ];
+  }
+  return [];
+}
+
+/** What the topology chosen means, where the file says it. */
+function topologyComments(inventory: InventoryFileInput): Comment[] {
+  const redis = inventory.redis;
+  if (redis?.topology === undefined) return [];
+  if (redis.topology === 'independent') {
+    return [
+      [
+        ['redis', 'topology'],
+        'independent: every real server serves every client from its own data (caches, read-only data).\n' +
+          'primary-replica would make them one dataset: one primary takes the writes, the others replicate it.',
+      ],
+    ];
+  }
+  const sentinel = redis.sentinel;
+  return [
+    [
+      ['redis', 'topology'],
+      "primary-replica: one dataset. lbprov makes the other real servers replicas of the primary (their own data is replaced);\nthe VIP's port reaches only the primary (the check asks each server its role).",
+    ],
+    [
+      ['redis', 'primary'],
+      sentinel === false || sentinel === undefined
+        ? 'The primary; without Sentinel it stays the primary, and while it is down writes through the VIP fail.'
+        : 'The primary to start with; Sentinel promotes a replica when it fails, and the VIP follows.',
+    ],
+    ...(redis.read_port === undefined
+      ? []
+      : [
+          [
+            ['redis', 'read_port'],
+            'A second port on the VIP: reads spread over the replicas in sync (which may lag the primary slightly).',
+          ] as Comment,
+        ]),
+    [
+      ['redis', 'sentinel'],
+      sentinel === false || sentinel === undefined
+        ? 'No Sentinel: a failed primary stays failed. sentinel: true (3 hosts: the real servers, and directors in also_on) would promote a replica.'
+        : 'Redis Sentinel on every real server and the directors in also_on (3 at least, so that a majority outlives the primary):\n' +
+          'after down_after_ms without an answer from the primary, they promote a replica.',
     ],
   ];
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { escapeUnprintable } from '../../util/printable.js';
 import { ExitCode } from '../../util/exit-codes.js';
 import { askCluster } from './ask-cluster.js';
-import { askRedisPassword } from './ask-redis.js';
+import { askRedisPassword, askTopology } from './ask-redis.js';
 import { askSecret } from './ask-secret.js';
 import { askSoftware } from './ask-software.js';
 import { askSsh } from './ask-ssh.js';
@@ -34,12 +34,14 @@ export async function runInitPrompts(file: string): Promise<InitOutcome> {
     }
     process.stdout.write('Answers are checked as you type them; Ctrl-C leaves without writing anything.\n');
     const cluster = await askCluster();
+    const topology = await askTopology(cluster);
     const software = await askSoftware();
     const vrrp = await askSecret(software.keepalived.version);
     const redis = await askRedisPassword();
-    const ssh = await askSsh();
+    const ssh = await askSsh(topology.topology === 'primary-replica' ? topology.read_port : undefined);
     return await finishInit(file, {
       cluster,
+      topology,
       software,
       secrets: { vrrp, ...(redis === undefined ? {} : { redis }) },
       ssh,

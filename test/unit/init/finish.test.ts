@@ -26,6 +26,12 @@ const ANSWERS: InitAnswers = {
     ],
     service: { port: 6380, lb_algo: 'rr' },
   },
+  topology: {
+    topology: 'primary-replica',
+    primary: '10.8.80.222',
+    read_port: 6381,
+    sentinel: { also_on: ['10.8.80.218'] },
+  },
   software: {
     keepalived: {
       version: '1.2.0',
@@ -88,7 +94,13 @@ describe('lbprov init: a failure after the prompts keeps the answers', () => {
     expect(inventory.service).to.deep.include({ port: 6380, lb_algo: 'rr' });
     expect(inventory.keepalived).to.deep.include({ version: '1.2.0', sha256: 'ab'.repeat(32) });
     expect(inventory.ssh).to.deep.equal(ANSWERS.ssh);
-    expect(inventory.redis).to.deep.include({ password: { env: 'LBPROV_REDIS_PASSWORD' } });
+    expect(inventory.redis).to.deep.include({
+      password: { env: 'LBPROV_REDIS_PASSWORD' },
+      topology: 'primary-replica',
+      primary: '10.8.80.222',
+      read_port: 6381,
+      sentinel: { down_after_ms: 5000, failover_timeout_ms: 60000, also_on: ['10.8.80.218'] },
+    });
   }
 
   it('the inventory does not validate: exit 4, the answers beside it without a password, and what to do', async () => {

@@ -22,6 +22,7 @@ const ANSWERS: [prompt: string, answer: string][] = [
   ['Real servers', '10.8.80.221, 10.8.80.222=3'],
   ['Redis port', '6380'],
   ['Scheduling algorithm', ''],
+  ['What do the real servers hold', ''],
   ['Versions to build from source', ''],
   ['keepalived 1.2.0 source tarball URL', ''],
   ['keepalived 1.2.0 tarball SHA-256', KEEPALIVED_SHA256],
@@ -40,6 +41,11 @@ const ANSWERS: [prompt: string, answer: string][] = [
 const SECRET = 'Zq7secr';
 const DOWN = '\x1b[B';
 const BACKSPACES = '\x7f'.repeat(40);
+
+/** `text` as inquirer shows it, wrapped at the terminal's width wherever it has a space. */
+function wrapped(text: string): RegExp {
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s+'));
+}
 
 function withAnswer(prompt: string, answer: string): [string, string][] {
   return ANSWERS.map(([p, a]) => [p, p === prompt ? answer : a]);
@@ -107,6 +113,9 @@ describe('lbprov init (typed into a terminal)', function () {
       { host: '10.8.80.222', weight: 3 },
     ]);
     expect(written.service).to.deep.include({ port: 6380, lb_algo: 'rr' });
+    // The default topology: each real server its own data, checked over the Redis protocol.
+    expect(written.redis).to.deep.include({ topology: 'independent' });
+    expect(written.service?.check).to.deep.include({ type: 'redis' });
     expect(written.keepalived).to.deep.equal({
       version: '1.2.0',
       source: 'http://www.keepalived.org/software/keepalived-1.2.0.tar.gz',
@@ -183,7 +192,7 @@ describe('lbprov init (typed into a terminal)', function () {
     await session.answer('keepalived 2.2.8 source tarball URL', '');
     await session.answer('keepalived 2.2.8 tarball SHA-256', 'abc123');
     // inquirer wraps its messages at the terminal's width.
-    await session.expect(new RegExp(rule.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s+')));
+    await session.expect(wrapped(rule));
     session.type(`${BACKSPACES}${KEEPALIVED_SHA256}\r`);
     await session.answer('ipvsadm version to build from source', '');
     await session.answer('ipvsadm 1.31 source tarball URL', '');
@@ -224,6 +233,7 @@ describe('lbprov init (typed into a terminal)', function () {
       manage: true,
       install: false,
       password: { env: 'LBPROV_REDIS_PASSWORD' },
+      topology: 'independent',
     });
     const check = await runLbprov(['validate', file], {
       LBPROV_AUTH_PASS: SECRET,
@@ -271,6 +281,7 @@ describe('lbprov init (typed into a terminal)', function () {
     await session.answer('Redis port', '');
     await session.expect('Scheduling algorithm');
     session.type(`${DOWN}${DOWN}${DOWN}\r`); // wlc
+    await session.answer('What do the real servers hold', '');
     await session.answer('Versions to build from source', '');
     await session.answer('source tarball URL', '');
     await session.answer('tarball SHA-256', '');
@@ -298,6 +309,114 @@ describe('lbprov init (typed into a terminal)', function () {
     expect(written.real_servers).to.deep.equal([{ host: '10.8.80.221', weight: 1 }]);
     expect(written.service).to.deep.include({ lb_algo: 'wlc' });
     expect(session.screen).to.not.include('12345678');
+  });
+
+  describe('the Redis topology', () => {
+    const TOPOLOGY = ANSWERS.findIndex(([p]) => p === 'What do the real servers hold');
+    const SSH_PORT = ANSWERS.findIndex(([p]) => p === 'SSH port');
+
+    it('explains each topology in one line; primary-replica asks primary, read port and Sentinels under the rules of the file', async () => {
+      const file = path.join(await tempDir(), 'replicated.yaml');
+      session = startInit(file);
+      await answerAll(session, ANSWERS.slice(0, TOPOLOGY));
+      await session.expect('What do the real servers hold?');
+      await session.expect('independent      each its own data: a cache, or read-only data');
+      await session.expect('primary-replica  one dataset: a primary takes writes, replicas copy it');
+      session.type(DOWN);
+      await session.expect(
+        wrapped("the VIP's port reaches the primary only; the replicas' own data is replaced"),
+      );
+      session.type('\r');
+      await session.expect('Which real server starts as the primary?');
+      await session.answer('10.8.80.221  (the first)', DOWN);
+      // The service port typed before (6380) cannot be the read port too: validate's words.
+      await session.answer('Read port on the VIP, spread over the replicas (empty: none):', '6380');
+      await session.expect(wrapped("is 6380, service.port, the VIP's port for writes"));
+      session.type(`${BACKSPACES}6381\r`);
+      await session.expect('Run Redis Sentinel, to promote a replica when the primary fails?');
+      await session.expect('no   a failed primary stays down: writes fail until it is back');
+      session.type('\r');
+      await session.expect('With 2 real servers, which directors run a Sentinel too (3 are needed)?');
+      // The MASTER comes checked; without it two Sentinels are too few, in validate's words.
+      session.type(' \r');
+      await session.expect(wrapped('choose a director: would run 2 Sentinels'));
+      session.type(' \r');
+      await answerAll(session, ANSWERS.slice(TOPOLOGY + 1, SSH_PORT));
+      await session.answer('SSH port', '6381');
+      await session.expect(wrapped("the read port and the real servers' SSH port are both 6381"));
+      session.type(`${BACKSPACES}22\r`);
+      await answerAll(session, ANSWERS.slice(SSH_PORT + 1));
+      expect(await session.exitCode()).to.equal(0);
+
+      const written = parse(await readFile(file, 'utf8')) as Record<string, Record<string, unknown>>;
+      expect(written.redis).to.deep.equal({
+        manage: true,
+        install: false,
+        topology: 'primary-replica',
+        primary: '10.8.80.222',
+        read_port: 6381,
+        sentinel: { down_after_ms: 5000, failover_timeout_ms: 60000, also_on: ['10.8.80.218'] },
+      });
+      expect(written.ssh).to.deep.include({ port: 22 });
+      const check = await runLbprov(['validate', file], { LBPROV_AUTH_PASS: SECRET });
+      expect(check.code, check.stdout).to.equal(0);
+      expect(check.stdout).not.to.include('redis.topology').and.not.include('service.lb_algo');
+    });
+
+    it('without Sentinel: sentinel: false, and no read port when none is typed', async () => {
+      const file = path.join(await tempDir(), 'no-sentinel.yaml');
+      session = startInit(file);
+      await answerAll(session, ANSWERS.slice(0, TOPOLOGY));
+      await session.answer('What do the real servers hold?', DOWN);
+      await session.answer('Which real server starts as the primary?', '');
+      await session.answer('Read port on the VIP', '');
+      await session.answer('Run Redis Sentinel', DOWN);
+      await answerAll(session, ANSWERS.slice(TOPOLOGY + 1));
+      expect(await session.exitCode()).to.equal(0);
+      expect(session.screen).not.to.include('which directors run a Sentinel too');
+      const written = parse(await readFile(file, 'utf8')) as Record<string, Record<string, unknown>>;
+      expect(written.redis).to.deep.equal({
+        manage: true,
+        install: false,
+        topology: 'primary-replica',
+        primary: '10.8.80.221',
+        sentinel: false,
+      });
+      const check = await runLbprov(['validate', file], { LBPROV_AUTH_PASS: SECRET });
+      expect(check.code, check.stdout).to.equal(0);
+      expect(check.stdout).not.to.include('warning: redis.topology');
+    });
+
+    it("Redis on Sentinel's port: Sentinel is offered but disabled, saying why", async () => {
+      const file = path.join(await tempDir(), 'sentinel-port.yaml');
+      session = startInit(file);
+      await answerAll(session, withAnswer('Redis port', '26379').slice(0, TOPOLOGY));
+      await session.answer('What do the real servers hold?', DOWN);
+      await session.answer('Which real server starts as the primary?', '');
+      await session.answer('Read port on the VIP', '');
+      await session.expect('Run Redis Sentinel');
+      await session.expect(wrapped("is 26379, Redis Sentinel's port"));
+      session.type('\r');
+      await answerAll(session, ANSWERS.slice(TOPOLOGY + 1));
+      expect(await session.exitCode()).to.equal(0);
+      const written = parse(await readFile(file, 'utf8')) as Record<string, Record<string, unknown>>;
+      expect(written.redis).to.deep.include({ topology: 'primary-replica', sentinel: false });
+    });
+
+    it('one real server: primary-replica is offered but disabled, saying why', async () => {
+      const file = path.join(await tempDir(), 'single.yaml');
+      session = startInit(file);
+      await answerAll(session, withAnswer('Real servers', '10.8.80.221').slice(0, TOPOLOGY));
+      await session.expect('What do the real servers hold?');
+      await session.expect(
+        wrapped('needs at least 2 real servers, a primary and a replica; real_servers lists 1'),
+      );
+      session.type(`${DOWN}\r`);
+      await answerAll(session, ANSWERS.slice(TOPOLOGY + 1));
+      expect(await session.exitCode()).to.equal(0);
+      const written = parse(await readFile(file, 'utf8')) as Record<string, Record<string, unknown>>;
+      expect(written.redis).to.deep.include({ topology: 'independent' });
+    });
   });
 
   it('keeps an existing file when the overwrite question is answered with the default', async () => {
