@@ -14,6 +14,8 @@ PACKAGES=(
   util-linux          # unshare, nsenter, flock, pivot_root
   iptables            # iptables-legacy: the unicast test drops multicast VRRP in the directors' namespaces
   procps
+  redis-server        # the Redis check's unit tests run it on 127.0.0.1 high ports (not as a service)
+  redis-tools         # redis-cli, which those tests drive it with
   ca-certificates
 )
 
@@ -40,9 +42,9 @@ if ((${#missing[@]} == 0)); then
 fi
 
 echo "install-deps: installing ${missing[*]}"
-# apt-cacher-ng's postinst would start the system daemon on *:3142. The lab runs its own instance
-# and never depends on that one; keep it from starting in the first place, but only if nobody has
-# a policy-rc.d of their own.
+# apt-cacher-ng's postinst would start the system daemon on *:3142 (and redis-server's one on
+# 127.0.0.1:6379). The lab runs its own instances and never depends on those; keep them from
+# starting in the first place, but only if nobody has a policy-rc.d of their own.
 policy=/usr/sbin/policy-rc.d
 made_policy=0
 if [[ ! -e $policy ]]; then

@@ -154,6 +154,18 @@ function buildProgram(): Command {
       const { drillCommand } = await import('./commands/drill.js');
       process.exitCode = await drillCommand('realserver', file, host, opts);
     });
+  drill
+    .command('redis-primary')
+    .description(
+      'stop Redis on the primary while the verify client writes, time until a new primary takes writes, count lost writes, restore',
+    )
+    .argument('<inventory>', 'inventory file (YAML)')
+    .option('--json', 'print one JSON event per line; the last line is the result')
+    .option('--limit <hosts>', `${LIMIT_HELP}; must select every real server`, collect, [])
+    .action(async (file: string, opts: DrillOptions) => {
+      const { drillCommand } = await import('./commands/drill.js');
+      process.exitCode = await drillCommand('redis-primary', file, undefined, opts);
+    });
 
   return program;
 }

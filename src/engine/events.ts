@@ -201,7 +201,7 @@ export interface Measurement {
   timeliness: Timeliness;
 }
 
-export type DrillKind = 'failover' | 'realserver';
+export type DrillKind = 'failover' | 'realserver' | 'redis-primary';
 
 export interface DrillResult {
   type: 'result';
@@ -216,6 +216,8 @@ export interface DrillResult {
   vip_on?: string[];
   /** failover: the Redis connection the verify client held through the VIP during the drill. */
   held_connection?: HeldConnectionReport;
+  /** redis-primary: the numbered writes the verify client made while the primary was stopped. */
+  redis_writes?: RedisWritesReport;
   poll_interval_ms: number;
   exit_code: number;
 }
@@ -236,6 +238,25 @@ export type HeldConnectionReport =
       resets?: number;
     }
   | { outcome: 'not opened'; detail: string };
+
+/** What the writes of `drill redis-primary` saw, counted on the client, read back on the primary. */
+export interface RedisWritesReport {
+  /** vip: through the VIP; sentinel: to the address Sentinel named; primary: to the old primary itself. */
+  via: 'vip' | 'sentinel' | 'primary';
+  old_primary: string;
+  /** The real server that took the writes afterwards; absent when none did. */
+  new_primary?: string;
+  attempts: number;
+  acknowledged: number;
+  failed: number;
+  /** Acknowledged writes missing when the list was read back; null when it could not be read. */
+  lost: number | null;
+  /** Their sequence numbers (the first 20). */
+  lost_numbers?: number[];
+  /** On the drill's clock: the first write that failed after the stop, the first acknowledged again. */
+  first_failure_at_ms?: number;
+  resumed_at_ms?: number;
+}
 
 export type DrillEvent =
   | { type: 'drill'; drill: DrillKind; plan: string }

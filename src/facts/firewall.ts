@@ -1,13 +1,5 @@
 import type { Fact } from './fact.js';
 
-/**
- * What lbprov's own VRRP rule carries, in nftables and iptables alike: the comment is how apply
- * finds it again (no change on re-apply) and how destroy removes exactly it.
- */
-export const VRRP_RULE_COMMENT = 'lbprov-vrrp';
-/** IP protocol 112 by number: a host without /etc/protocols (netbase) knows no name for it. */
-export const VRRP_PROTOCOL = 112;
-
 /** A base chain of nftables: where the kernel hands packets to the ruleset. */
 export interface NftChain {
   family: string;

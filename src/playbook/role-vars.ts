@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Director, SourceArtifact } from '../model/inventory.js';
 import { buildArgsSchema } from '../steps/build.js';
+import { FIREWALL_RULE_NAMES } from '../steps/firewall.js';
 
 /**
  * What each role's playbook can read, described once: procedure/vars.ts must return the inferred
@@ -21,10 +22,36 @@ const sourceArchive = z.object({
   build: buildArgsSchema,
 });
 
+/** Redis Sentinel on one host (procedure/redis-topology-vars.ts); `here` false: the host runs none. */
+const sentinelVarsSchema = z.object({
+  here: z.boolean(),
+  service: text,
+  process: text,
+  pid_file: text,
+  binary: text,
+  redis_server: text,
+  /** redis.install: a director in also_on gets redis-server from its package manager. */
+  install: z.boolean(),
+  /** Makes `binary` (refusing clearly without redis-server), and takes it away. */
+  link: text,
+  unlink: text,
+  conf_path: text,
+  seed_record: text,
+  /** Empty where no Sentinel runs. */
+  conf: text,
+  secret_regexp: text,
+  init_script_path: text,
+  init_script: text,
+  unit_path: text,
+  unit: text,
+});
+
 const directorVarsSchema = z.object({
   host: z.object({ name: text, address: text, state: z.custom<Director['state']>(), interface: text }),
   allow_vrrp_only: z.boolean(),
   firewall: z.enum(['auto', 'skip']),
+  /** The accept rules the vrrp-firewall step keeps: VRRP, and IPVS sync with service.connection_sync. */
+  firewall_rules: z.array(z.enum(FIREWALL_RULE_NAMES)),
   source_root: text,
   build_dependencies: z.object({ apt: z.array(text), dnf: z.array(text) }),
   keepalived: sourceArchive.extend({
@@ -44,6 +71,20 @@ const directorVarsSchema = z.object({
   }),
   ipvsadm: sourceArchive,
   ifcfg: z.object({ path: text, content: text }),
+  /** lbprov's Redis check for MISC_CHECK (service.check.type redis) and its password file. */
+  redis_check: z.object({
+    install: z.boolean(),
+    path: text,
+    program: text,
+    password_path: text,
+    /** True only while the check is installed and the inventory sets redis.password. */
+    password_set: z.boolean(),
+    /** Empty without a password (the step that writes it is skipped then). */
+    password: text,
+    password_regexp: text,
+  }),
+  /** A Sentinel when redis.sentinel.also_on names this director. */
+  redis_sentinel: sentinelVarsSchema,
 });
 
 const realServerVarsSchema = z.object({
@@ -69,13 +110,38 @@ const realServerVarsSchema = z.object({
       content: text,
       include: text,
       include_regexp: text,
-      requirepass_regexp: text,
+      secret_regexp: text,
+    }),
+    /** primary-replica: `kept` by lbprov's include file without Sentinel, `seeded` once with it. */
+    replication: z.object({
+      on: z.boolean(),
+      kept: z.boolean(),
+      seeded: z.boolean(),
+      replica: z.boolean(),
+      path: text,
+      content: text,
+      include: text,
+      include_regexp: text,
+      replicaof_regexp: text,
+      /** Empty for the primary. */
+      seed_line: text,
+    }),
+    sentinel: sentinelVarsSchema,
+    /** redis.read_port: this host hands read_port to Redis's port (render/redis-check-redirect.ts). */
+    read_port: z.object({
+      wanted: z.boolean(),
+      port: z.number(),
+      check: text,
+      apply: text,
+      undo: text,
+      absent: text,
     }),
   }),
 });
 
 export type DirectorVars = z.infer<typeof directorVarsSchema>;
 export type RealServerVars = z.infer<typeof realServerVarsSchema>;
+export type SentinelVars = z.infer<typeof sentinelVarsSchema>;
 
 /** By the `role:` a playbook declares. */
 export const varsSchemaByRole = { director: directorVarsSchema, real_server: realServerVarsSchema };

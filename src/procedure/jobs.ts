@@ -49,7 +49,7 @@ export function buildJobs(
     });
   }
   for (const director of inventory.directors.filter(wanted)) {
-    const vars = directorVars(inventory, director, secrets.authPass);
+    const vars = directorVars(inventory, director, secrets.authPass, secrets.redisPassword);
     jobs.push({
       name: director.name,
       role: `director (${director.state})`,

@@ -8,6 +8,7 @@ import {
   renderKeepalivedConf,
 } from '../render/keepalived-conf.js';
 import { renderSyncDaemonAfterReload } from '../render/sync-daemon.js';
+import { renderReadPortRedirect } from '../render/redis-check-redirect.js';
 import {
   renderKeepalivedDefaults,
   renderKeepalivedInitScript,
@@ -20,12 +21,21 @@ import {
   renderRealServerUnit,
 } from '../render/realserver-script.js';
 import {
+  REDIS_CHECK_PASSWORD_PATH,
+  REDIS_CHECK_PASSWORD_REGEXP,
+  REDIS_CHECK_PATH,
+  renderRedisCheck,
+  renderRedisCheckPassword,
+} from '../render/redis-check.js';
+import {
   REDIS_AUTH_INCLUDE,
   REDIS_AUTH_INCLUDE_REGEXP,
   REDIS_AUTH_PATH,
+  REDIS_SECRET_REGEXP,
   renderRedisAuth,
-  REQUIREPASS_REGEXP,
 } from '../render/redis-auth.js';
+import { hasPrimary } from '../model/redis-topology.js';
+import { replicationVars, sentinelVars } from './redis-topology-vars.js';
 import type { DirectorVars, RealServerVars } from '../playbook/role-vars.js';
 
 /** Where sources are fetched and built; destroy removes the whole folder. */
@@ -64,8 +74,16 @@ function union(...lists: string[][]): string[] {
   return [...new Set(lists.flat())];
 }
 
-/** The variables the director playbook reads: every value computed here, in TypeScript, never in YAML. */
-export function directorVars(inventory: Inventory, director: Director, authPass: string): DirectorVars {
+/**
+ * The variables the director playbook reads: every value computed here, in TypeScript, never in YAML.
+ * `redisPassword`: the resolved redis.password, absent when the inventory sets none.
+ */
+export function directorVars(
+  inventory: Inventory,
+  director: Director,
+  authPass: string,
+  redisPassword?: string,
+): DirectorVars {
   const kv = inventory.keepalived;
   const iv = inventory.ipvsadm;
   const keepalivedPlan = keepalivedBuildPlan({
@@ -84,6 +102,7 @@ export function directorVars(inventory: Inventory, director: Director, authPass:
     },
     allow_vrrp_only: inventory.allow_vrrp_only,
     firewall: inventory.firewall,
+    firewall_rules: inventory.service.connection_sync ? ['vrrp', 'ipvs-sync'] : ['vrrp'],
     source_root: SOURCE_ROOT,
     build_dependencies: {
       apt: union(keepalivedPlan.buildDependencies.apt, ipvsadmPlan.buildDependencies.apt),
@@ -120,6 +139,22 @@ export function directorVars(inventory: Inventory, director: Director, authPass:
       path: `/etc/sysconfig/network-scripts/ifcfg-${director.interface}:0`,
       content: renderIfcfgAlias(director.interface, inventory.vrrp.vip),
     },
+    redis_check: redisCheckVars(inventory, redisPassword),
+    redis_sentinel: sentinelVars(inventory, director, redisPassword),
+  };
+}
+
+function redisCheckVars(inventory: Inventory, redisPassword?: string): DirectorVars['redis_check'] {
+  const install = inventory.service.check.type === 'redis';
+  const password = install ? redisPassword : undefined;
+  return {
+    install,
+    path: REDIS_CHECK_PATH,
+    program: renderRedisCheck(),
+    password_path: REDIS_CHECK_PASSWORD_PATH,
+    password_set: password !== undefined,
+    password: password === undefined ? '' : renderRedisCheckPassword(password),
+    password_regexp: REDIS_CHECK_PASSWORD_REGEXP,
   };
 }
 
@@ -153,11 +188,24 @@ export function realServerVars(
       auth: {
         path: REDIS_AUTH_PATH,
         // Arguments are filled for every step, even one `when` skips: without a password nothing writes this.
-        content: redisPassword === undefined ? '' : renderRedisAuth(redisPassword),
+        content:
+          redisPassword === undefined
+            ? ''
+            : renderRedisAuth(redisPassword, { masterauth: hasPrimary(inventory) }),
         include: REDIS_AUTH_INCLUDE,
         include_regexp: REDIS_AUTH_INCLUDE_REGEXP,
-        requirepass_regexp: REQUIREPASS_REGEXP,
+        secret_regexp: REDIS_SECRET_REGEXP,
       },
+      replication: replicationVars(inventory, server),
+      sentinel: sentinelVars(inventory, server, redisPassword),
+      read_port: readPortVars(inventory),
     },
   };
+}
+
+/** Without redis.read_port only `absent` and `undo` are used: they act on lbprov's rule whatever its port. */
+function readPortVars(inventory: Inventory): RealServerVars['redis']['read_port'] {
+  const readPort = hasPrimary(inventory) ? inventory.redis.read_port : undefined;
+  const redirect = renderReadPortRedirect(readPort ?? 0, inventory.service.port);
+  return { wanted: readPort !== undefined, port: readPort ?? 0, ...redirect };
 }

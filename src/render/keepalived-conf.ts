@@ -1,5 +1,11 @@
 import type { Director, Inventory } from '../model/inventory.js';
 import { MANAGED_HEADER } from './header.js';
+import {
+  redisVirtualServices,
+  renderMiscCheck,
+  SCRIPT_SECURITY_LINES,
+  type RedisVirtualService,
+} from './redis-check-conf.js';
 import { isVersionBelow } from './version.js';
 
 /** Where keepalived reads its configuration; the init script and the unit pass it with `-f`. */
@@ -50,8 +56,7 @@ export function renderKeepalivedConf(
     '',
     renderVrrpInstance(inv, director, opts.authPass, opts.syntax),
     '',
-    renderVirtualServer(inv, opts.syntax),
-    '',
+    ...renderVirtualServers(inv, opts.syntax).flatMap((server) => [server, '']),
   ].join('\n');
 }
 
@@ -62,6 +67,7 @@ function renderGlobalDefs(inv: Inventory, director: Director, syntax: Keepalived
     ...(inv.service.connection_sync && syntax === '2'
       ? [...CONNECTION_SYNC_NOTE, `    lvs_sync_daemon ${confToken('interface', director.interface)} VI_1`]
       : []),
+    ...(inv.service.check.type === 'redis' && syntax === '2' ? SCRIPT_SECURITY_LINES : []),
     '}',
   ].join('\n');
 }
@@ -148,30 +154,49 @@ function vipLabel(device: string): string {
   return label.length <= MAX_LABEL_LENGTH ? ` label ${label}` : '';
 }
 
-function renderVirtualServer(inv: Inventory, syntax: KeepalivedSyntax): string {
-  const { service, vrrp } = inv;
+/** One virtual server on the service port; with the Redis check, one more per Redis service. */
+function renderVirtualServers(inv: Inventory, syntax: KeepalivedSyntax): string[] {
+  const { port } = inv.service;
+  if (inv.service.check.type === 'tcp') return [renderVirtualServer(inv, syntax, { port })];
+  return redisVirtualServices(inv).map((service) => renderVirtualServer(inv, syntax, service));
+}
+
+function renderVirtualServer(inv: Inventory, syntax: KeepalivedSyntax, service: RedisVirtualService): string {
+  const settings = inv.service;
   return [
-    `virtual_server ${vrrp.vip.address} ${service.port} {`,
-    `    delay_loop ${service.delay_loop}`,
-    `    lb_algo ${service.lb_algo}`,
+    ...virtualServiceNote(service),
+    `virtual_server ${inv.vrrp.vip.address} ${service.port} {`,
+    `    delay_loop ${settings.delay_loop}`,
+    `    lb_algo ${settings.lb_algo}`,
     // No nat_mask: it means nothing in DR mode and later keepalived rejects it (defect 12).
-    `    lb_kind ${service.lb_kind}`,
-    `    protocol ${service.protocol}`,
+    `    lb_kind ${settings.lb_kind}`,
+    `    protocol ${settings.protocol}`,
     ...(syntax === '1.2' ? legacyCheckNote(inv) : []),
     // The real servers are the Redis hosts, never the directors (defects 7, 8).
     ...inv.real_servers.flatMap((server) => [
       '',
-      ...renderRealServer(inv, confToken('real_server', server.host), server.weight, syntax),
+      ...renderRealServer(inv, confToken('real_server', server.host), server.weight, syntax, service),
     ]),
     '}',
   ].join('\n');
 }
 
+function virtualServiceNote(service: RedisVirtualService): string[] {
+  if (service.role === 'master') {
+    return ['# Writes: every real server is checked, only the Redis primary passes (role:master).'];
+  }
+  if (service.role === 'replica') {
+    return ['# Reads (redis.read_port): only replicas whose link to the primary is up pass.'];
+  }
+  return [];
+}
+
 function legacyCheckNote(inv: Inventory): string[] {
   const { check } = inv.service;
+  const [kind, attempt] = check.type === 'tcp' ? ['TCP_CHECK', 'connect'] : ['MISC_CHECK', 'check'];
   return [
     '',
-    '    # keepalived < 1.2.20: TCP_CHECK has no retry. One failed connect removes a real server',
+    `    # keepalived < 1.2.20: ${kind} has no retry. One failed ${attempt} removes a real server`,
     '    # until a later check (every delay_loop seconds) succeeds. The inventory asks for',
     `    # retry ${check.retry}, delay_before_retry ${check.delay_before_retry}; this version cannot honour that.`,
   ];
@@ -182,22 +207,27 @@ function renderRealServer(
   address: string,
   weight: number,
   syntax: KeepalivedSyntax,
+  service: RedisVirtualService,
 ): string[] {
-  const { port, check } = inv.service;
-  // The check keywords live inside TCP_CHECK; directly in real_server they are ignored and
+  const { check } = inv.service;
+  // The check keywords live inside the check's block; directly in real_server they are ignored and
   // no health check runs at all (defect 6).
   const retries =
     syntax === '2'
       ? [`            retry ${check.retry}`, `            delay_before_retry ${check.delay_before_retry}`]
       : [];
   return [
-    `    real_server ${address} ${port} {`,
+    `    real_server ${address} ${service.port} {`,
     `        weight ${weight}`,
-    '        TCP_CHECK {',
-    `            connect_port ${port}`,
-    `            connect_timeout ${check.connect_timeout}`,
-    ...retries,
-    '        }',
+    ...(check.type === 'redis'
+      ? renderMiscCheck(inv, address, service, retries)
+      : [
+          '        TCP_CHECK {',
+          `            connect_port ${service.port}`,
+          `            connect_timeout ${check.connect_timeout}`,
+          ...retries,
+          '        }',
+        ]),
     '    }',
   ];
 }

@@ -16,12 +16,27 @@ export const REDIS_AUTH_INCLUDE_REGEXP = `^\\s*include\\s+${REDIS_AUTH_PATH.repl
 /** A requirepass line; its first group is the password, for masking in diffs. */
 export const REQUIREPASS_REGEXP = '^\\s*requirepass\\s+(\\S+)';
 
-/** `password` passed checkRedisPassword, so it is one word redis.conf reads as written. */
-export function renderRedisAuth(password: string): string {
+/**
+ * Every line that holds the Redis password, its first group the password: lbprov's requirepass and
+ * masterauth, and the quoted copies CONFIG REWRITE (a Sentinel failover) writes into redis.conf.
+ */
+export const REDIS_SECRET_REGEXP = '^\\s*(?:requirepass|masterauth)\\s+"?([^"\\s]+)';
+
+/**
+ * `password` passed checkRedisPassword, so it is one word redis.conf reads as written.
+ * `masterauth`: the host may replicate a primary (primary-replica), which asks for the same password.
+ */
+export function renderRedisAuth(password: string, options: { masterauth: boolean }): string {
   return [
     MANAGED_HEADER,
     "# The Redis password from the inventory's redis.password; /etc/redis/redis.conf includes this file.",
     `requirepass ${password}`,
+    ...(options.masterauth
+      ? [
+          '# A replica authenticates to its primary with it: every host, since Sentinel may make any a replica.',
+          `masterauth ${password}`,
+        ]
+      : []),
     '',
   ].join('\n');
 }

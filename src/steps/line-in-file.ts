@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { factValue } from '../facts/fact.js';
-import { fileFact } from '../facts/files.js';
+import { fileFact, pathExistsFact } from '../facts/files.js';
 import { absolutePath, fileMode, parseArgs, secretPattern } from './args.js';
 import { checkFile } from './file-change.js';
 import type { Module } from './types.js';
@@ -19,6 +19,14 @@ const schema = z
     create: z.boolean().default(true),
     mode: fileMode.default(0o644),
     redact: secretPattern.optional(),
+    /**
+     * While this path exists the line is left as it is, for the reason given: from then on another
+     * program keeps it (Sentinel rewrites a replica's replicaof after a failover).
+     */
+    unless_exists: z
+      .object({ path: absolutePath, reason: z.string().min(1) })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((args) => args.state === 'absent' || args.line !== undefined, {
@@ -53,8 +61,14 @@ export function withoutLines(text: string, regexp: RegExp): string {
 export const lineInFileModule: Module<LineArgs> = {
   name: 'line_in_file',
   parseArgs: (raw) => parseArgs('line_in_file', schema, raw),
-  facts: (args) => [fileFact(args.path)],
+  facts: (args) => [
+    fileFact(args.path),
+    ...(args.unless_exists ? [pathExistsFact(args.unless_exists.path)] : []),
+  ],
   check(args, facts) {
+    if (args.unless_exists && factValue(facts, pathExistsFact(args.unless_exists.path))) {
+      return { status: 'ok', reason: `${args.unless_exists.path} exists: ${args.unless_exists.reason}` };
+    }
     const state = factValue(facts, fileFact(args.path));
     const absent = args.state === 'absent';
     if (!state.exists && absent) {

@@ -21,6 +21,9 @@ import { decideBuilds } from './builds.js';
 import { verifyScope, type VerifyScope } from './scope.js';
 import type { Check, DirectorLive, Evidence, VerifyCounts, VerifySummary } from '../engine/events.js';
 import { readDirectorLive } from './live.js';
+import { hasPrimary, sentinelHosts } from '../model/redis-topology.js';
+import { assessRedisTopology } from './redis-assess.js';
+import type { TopologyEvidence } from './redis-evidence.js';
 
 /** A host's evidence, or why there is none. */
 export type Gathered<K extends string> =
@@ -31,6 +34,8 @@ export interface ClusterEvidence {
   realServers: Map<string, Gathered<RealServerEvidenceKey>>;
   /** Absent when the inventory names no verify.client. */
   client?: { name: string; gathered: Gathered<string> };
+  /** What each reachable host said about the Redis topology (nothing without primary-replica). */
+  topology?: ReadonlyMap<string, TopologyEvidence>;
 }
 
 function gatheredOk<K extends string>(gathered: Gathered<K> | undefined): Record<K, Evidence> | undefined {
@@ -75,13 +80,30 @@ export function assessCluster(
     lbKind: inventory.service.lb_kind,
     realServers: inventory.real_servers.map((server) => ({ name: server.name, host: server.host })),
   };
+  // Roles and Sentinels' agreement are about every real server and Sentinel: a --limit that leaves
+  // one out leaves them unjudged.
+  const selected = new Set([...scope.directors, ...scope.realServers].map((host) => host.name));
+  const redis = hasPrimary(inventory)
+    ? assessRedisTopology(
+        inventory,
+        cluster.topology ?? new Map(),
+        [...inventory.real_servers, ...sentinelHosts(inventory)].every((host) => selected.has(host.name)),
+      )
+    : undefined;
   const holders: VipHolder[] = [];
   for (const director of scope.directors) {
     const evidence = gatheredOk(cluster.directors.get(director.name));
     if (!evidence) continue;
     checks.push(decideKeepalivedRunning(director.name, evidence.keepalived));
     checks.push(...decideBuilds(director.name, evidence.builds));
-    checks.push(...decideIpvs(director.name, evidence.ipvsSupport, evidence.ipvsTable, expectation));
+    checks.push(
+      ...(redis ?? { ipvs: decideIpvs }).ipvs(
+        director.name,
+        evidence.ipvsSupport,
+        evidence.ipvsTable,
+        expectation,
+      ),
+    );
     if (findAddress(parseIpAddr(evidence.addresses.output), vip).length > 0) {
       holders.push({ name: director.name, ipvs: evidence.ipvsSupport });
     }
@@ -108,6 +130,8 @@ export function assessCluster(
       }),
     );
   }
+
+  if (redis) checks.push(...redis.checks);
 
   const client = cluster.client;
   const viaVipTitle = `Redis answers PING through the VIP ${vip}:${port} from a client`;

@@ -4,6 +4,7 @@ import { clientCommands, directorCommands, realServerCommands } from './commands
 import { clientEntry, failureOf, type ConnectHost } from './connect.js';
 import { gatherEvidence } from './evidence.js';
 import { buildsCommand, builtPrograms } from './builds.js';
+import { topologyCommands, topologyEvidence, type TopologyEvidence } from './redis-evidence.js';
 import type { VerifyScope } from './scope.js';
 
 /** Connects, gathers in one round trip, disconnects: every host at once. */
@@ -53,21 +54,34 @@ export async function collectClusterEvidence(
             await gatherFrom(connect, director, {
               ...directorCommands({ stats: false }),
               builds: buildsCommand(builtPrograms(inventory)),
+              ...topologyCommands(inventory, director),
             }),
           ] as const,
       ),
     ),
     Promise.all(
       scope.realServers.map(
-        async (server) => [server.name, await gatherFrom(connect, server, realServerCommands(port))] as const,
+        async (server) =>
+          [
+            server.name,
+            await gatherFrom(connect, server, {
+              ...realServerCommands(port),
+              ...topologyCommands(inventory, server),
+            }),
+          ] as const,
       ),
     ),
     // Contacted only when it has something to ping for the selected hosts.
     client && Object.keys(pings).length > 0 ? gatherFrom(connect, client, pings) : undefined,
   ]);
+  const topology = new Map<string, TopologyEvidence>();
+  for (const [name, gathered] of [...directors, ...realServers]) {
+    if (gathered.ok) topology.set(name, topologyEvidence(gathered.evidence));
+  }
   return {
     directors: new Map(directors),
     realServers: new Map(realServers),
+    topology,
     ...(client && clientGathered ? { client: { name: client.name, gathered: clientGathered } } : {}),
   };
 }

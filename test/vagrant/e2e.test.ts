@@ -91,6 +91,20 @@ function currentVersionsInventory(): string {
   });
 }
 
+/**
+ * The scenario's 2.2.7 inventory as one dataset: rs1 the primary, rs2 its replica, a Sentinel on
+ * rs1, rs2 and lb1 (three for a quorum of two with two real servers).
+ */
+function primaryReplicaInventory(): string {
+  return inventoryVariant('primary-replica', currentVersionsInventory(), (document) => {
+    document.setIn(['redis', 'topology'], 'primary-replica');
+    document.setIn(
+      ['redis', 'sentinel'],
+      document.createNode({ down_after_ms: 3000, failover_timeout_ms: 20000, also_on: ['lb1'] }),
+    );
+  });
+}
+
 interface VerifyCheck {
   type: 'check';
   check: string;
@@ -101,6 +115,17 @@ interface VerifyCheck {
 
 interface DrillResult {
   type: 'result';
+  redis_writes?: {
+    via: string;
+    old_primary: string;
+    new_primary?: string;
+    attempts: number;
+    acknowledged: number;
+    failed: number;
+    lost: number | null;
+    first_failure_at_ms?: number;
+    resumed_at_ms?: number;
+  };
   measurements: { what: string; measured_ms: number | null; expected_ms: number; timeliness: string }[];
   not_provable: string[];
   problems: string[];
@@ -539,6 +564,72 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
     expect(result.held_connection?.outcome).to.equal('kept');
   });
 
+  it("redis.topology primary-replica with Sentinel: only the primary is behind the VIP (keepalived runs lbprov's Redis check), and every write through the VIP lands there and reaches the replica", async () => {
+    const inventory = primaryReplicaInventory();
+    const applied = keep(await lbprov(['apply', inventory, '--json'], 1_800_000));
+    expect(applied.code, applied.stdout.slice(-4000) + applied.stderr.slice(-2000)).to.equal(0);
+    const { ms } = await waitFor(
+      "only rs1 in lb1's pool for the VIP's port",
+      () => ipvsRealServers('lb1'),
+      (servers) => servers.size === 1 && servers.has(HOSTS.rs1),
+      60_000,
+    );
+    console.log(
+      `      primary-replica: rs2 (a replica) left the write pool ${seconds(ms)} after apply ended`,
+    );
+    const writes = await onHostOk(
+      'client',
+      `for i in $(seq 1 20); do redis-cli -h ${VIP} -p ${PORT} SET lbprov:e2e:$i $i; done`,
+      120_000,
+    );
+    expect(writes.trim().split('\n')).to.deep.equal(Array(20).fill('OK'));
+    await waitFor(
+      'the writes replicated to rs2',
+      () => onHostOk('rs2', `redis-cli -h ${HOSTS.rs2} -p ${PORT} GET lbprov:e2e:20`),
+      (value) => value.trim() === '20',
+      30_000,
+    );
+    const verified = keep(await lbprov(['verify', inventory, '--json'], 300_000));
+    const failed = verified.events.filter((event) => event.type === 'check' && event.verdict !== 'pass');
+    expect(failed, JSON.stringify(failed)).to.deep.equal([]);
+    expect(verified.code).to.equal(0);
+  });
+
+  it("lbprov drill redis-primary: Sentinel promotes rs2 when rs1's Redis stops, writes through the VIP resume on it; prints the outage and lost acknowledged writes; rs1 rejoins as a replica", async () => {
+    const inventory = primaryReplicaInventory();
+    const run = keep(await lbprov(['drill', 'redis-primary', inventory, '--json'], 600_000));
+    const result = run.events.at(-1) as unknown as DrillResult;
+    expect(result.type, run.stdout + run.stderr).to.equal('result');
+    const writes = result.redis_writes;
+    const outage =
+      writes?.resumed_at_ms !== undefined && writes.first_failure_at_ms !== undefined
+        ? writes.resumed_at_ms - writes.first_failure_at_ms
+        : NaN;
+    console.log(
+      `      drill redis-primary: writes via ${writes?.via} failed for ${seconds(outage)} (${writes?.failed} of ${writes?.attempts} failed), ` +
+        `${writes?.lost} acknowledged write(s) lost, new primary ${writes?.new_primary}; ` +
+        result.measurements
+          .map(
+            (m) =>
+              `${m.what}: ${seconds(m.measured_ms ?? NaN)} (expected ${seconds(m.expected_ms)}, ${m.timeliness})`,
+          )
+          .join('; '),
+    );
+    expect(result).to.include({ restored: true, interrupted: false });
+    expect(result.not_provable).to.deep.equal([]);
+    expect(writes).to.include({ via: 'vip', old_primary: 'rs1', new_primary: 'rs2' });
+    expect(writes?.resumed_at_ms).to.be.a('number');
+    const late = result.measurements.some((m) => m.timeliness !== 'as expected');
+    expect(run.code === 0 || (run.code === 6 && late && writes?.lost === 0), run.stdout).to.equal(true);
+    await waitFor(
+      "rs2, the new primary, alone in lb1's pool for the VIP's port",
+      () => ipvsRealServers('lb1'),
+      (servers) => servers.size === 1 && servers.has(HOSTS.rs2),
+      60_000,
+    );
+    expect(await viaVip('SET lbprov:e2e:after-drill 1')).to.equal('OK');
+  });
+
   it('lbprov destroy takes away what lbprov made on real kernels: keepalived stopped, VIP gone, ip_vs unloaded, its folders removed, what the box had kept', async () => {
     const started = Date.now();
     const built = ['/usr/local/keepalived', '/usr/man', '/etc/rc.d'];
@@ -559,6 +650,14 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
       expect(await present(inTheBox), host).to.have.members(inTheBox);
     }
     expect(await vipHolders()).to.deep.equal([]);
+    // The Sentinels of the primary-replica scenario (rs1, rs2 and lb1) went with what else lbprov made.
+    for (const host of ['rs1', 'rs2', 'lb1'] as const) {
+      expect(
+        (await onHost(host, 'pgrep -f lbprov-sentinel')).code,
+        `${host}: a Sentinel still runs`,
+      ).to.equal(1);
+      expect((await onHost(host, 'ls /etc/redis/lbprov-sentinel.conf')).code, host).to.not.equal(0);
+    }
     for (const host of ['rs1', 'rs2'] as const) {
       expect(await onHostOk(host, 'ip -o -4 addr show dev lo'), host).not.to.include(`${VIP}/`);
       expect(

@@ -2,6 +2,8 @@ import { DrillError, type DrillContext } from '../../verify/drill-common.js';
 import type { DrillKind, DrillResult } from '../../engine/events.js';
 import { failoverDrill } from '../../verify/drill-failover.js';
 import { realServerDrill } from '../../verify/drill-realserver.js';
+import { checkRedisPrimaryLimit, redisPrimaryDrill } from '../../verify/drill-redis-primary.js';
+import { secretIfSet } from '../secrets.js';
 import { InterruptGuard } from '../../verify/interrupt.js';
 import { POLL_INTERVAL_MS } from '../../verify/poll.js';
 import { ExitCode } from '../../util/exit-codes.js';
@@ -17,8 +19,8 @@ export interface DrillOptions {
 }
 
 /**
- * `lbprov drill failover` and `lbprov drill realserver [host]`: stop one part of the cluster, time
- * how it reacts, and always start it again (also on Ctrl-C).
+ * `lbprov drill failover`, `lbprov drill realserver [host]` and `lbprov drill redis-primary`: stop
+ * one part of the cluster, time how it reacts, and always start it again (also on Ctrl-C).
  */
 export async function drillCommand(
   kind: DrillKind,
@@ -50,6 +52,7 @@ async function drill(
     const realServer =
       kind === 'realserver' ? drillTarget(session.inventory, target, session.selected) : undefined;
     if (kind === 'failover') checkFailoverLimit(session.inventory, session.selected);
+    if (kind === 'redis-primary') checkRedisPrimaryLimit(session.inventory, session.selected);
     const renderer = lineRenderer(options.json);
     const print: DrillContext['emit'] = (event) => renderer.handle(session.masker.maskDeep(event));
     guard = new InterruptGuard((line) => warn(`lbprov: ${line}`), ExitCode.Aborted);
@@ -59,8 +62,13 @@ async function drill(
       emit: print,
       guard,
     };
+    const redisPassword = session.inventory.redis.password;
     const result: DrillResult =
-      realServer === undefined ? await failoverDrill(context) : await realServerDrill(context, realServer);
+      kind === 'redis-primary'
+        ? await redisPrimaryDrill(context, redisPassword && secretIfSet(redisPassword))
+        : realServer === undefined
+          ? await failoverDrill(context)
+          : await realServerDrill(context, realServer);
     print(result);
     return result.exit_code;
   } catch (error) {

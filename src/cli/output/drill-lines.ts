@@ -1,5 +1,5 @@
 /** What a drill reports as it goes, for people: one line per action and observation, then the result. */
-import type { DrillEvent, HeldConnectionReport } from '../../engine/events.js';
+import type { DrillEvent, HeldConnectionReport, RedisWritesReport } from '../../engine/events.js';
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(3)}s`;
@@ -12,6 +12,19 @@ function heldConnectionLine(held: HeldConnectionReport): string {
       ? `RESET ${held.resets} time(s), first at ${seconds(held.reset_at_ms ?? 0)}`
       : 'kept';
   return `held connection through the VIP: ${reset}; ${held.failed_commands} of ${held.commands} commands failed (unanswered within 1 s or lost)`;
+}
+
+function redisWritesLine(writes: RedisWritesReport): string {
+  const via = {
+    vip: 'through the VIP',
+    sentinel: 'to the primary Sentinel named',
+    primary: `to ${writes.old_primary} itself`,
+  }[writes.via];
+  const lost =
+    writes.lost === null
+      ? 'lost: NOT READ BACK'
+      : `${writes.lost} acknowledged write(s) lost${writes.lost_numbers?.length ? ` (#${writes.lost_numbers.join(', #')})` : ''}`;
+  return `writes ${via}: ${writes.acknowledged} of ${writes.attempts} acknowledged, ${writes.failed} failed; ${lost}`;
 }
 
 export function drillLines(event: Exclude<DrillEvent, { type: 'warning' }>): string[] {
@@ -35,6 +48,7 @@ export function drillLines(event: Exclude<DrillEvent, { type: 'warning' }>): str
       }
       if (event.vip_on) lines.push(`  the VIP is on ${event.vip_on.join(' and ') || 'NO director'} now`);
       if (event.held_connection) lines.push(`  ${heldConnectionLine(event.held_connection)}`);
+      if (event.redis_writes) lines.push(`  ${redisWritesLine(event.redis_writes)}`);
       for (const part of event.not_provable) lines.push(`  !! NOT PROVABLE: ${part}`);
       for (const problem of event.problems) lines.push(`  problem: ${problem}`);
       lines.push(
