@@ -49,6 +49,19 @@ function handedOver(undo: UndoRecord): UndoRecord {
   };
 }
 
+/** The file the arguments ask for, as the shared file check takes it. */
+function wantedFile(args: FileArgs): Parameters<typeof checkFile>[0] {
+  return {
+    path: args.path,
+    content: Buffer.from(args.content, 'utf8'),
+    mode: args.mode,
+    owner: args.owner,
+    group: args.group,
+    ...(args.validate ? { validate: args.validate } : {}),
+    ...(args.redact ? { redact: new RegExp(args.redact, 'm') } : {}),
+  };
+}
+
 /**
  * A seed file: once written, its program's rewrites stand until the wanted content changes; then
  * it is written whole again (what the program learnt since goes: the inventory asked for another
@@ -59,8 +72,7 @@ function checkSeed(
   state: FileState,
   record: FileState,
 ): CheckResult {
-  const content = Buffer.from(args.content, 'utf8');
-  const wantedSha = sha256(content);
+  const wantedSha = sha256(Buffer.from(args.content, 'utf8'));
   const recorded = recordedSha(record);
   if (state.exists && recorded === wantedSha) {
     return {
@@ -68,18 +80,7 @@ function checkSeed(
       reason: `${args.path} is as lbprov wrote it for these settings, or as ${args.seed.rewritten_by} rewrote it since (lbprov leaves its rewrites alone)`,
     };
   }
-  const written = checkFile(
-    {
-      path: args.path,
-      content,
-      mode: args.mode,
-      owner: args.owner,
-      group: args.group,
-      ...(args.validate ? { validate: args.validate } : {}),
-      ...(args.redact ? { redact: new RegExp(args.redact, 'm') } : {}),
-    },
-    state,
-  );
+  const written = checkFile(wantedFile(args), state);
   const recordContent = Buffer.from(
     `# sha256 of what lbprov last wrote to ${args.path}; it writes the file again only when that changes.\n${wantedSha}\n`,
     'utf8',
@@ -120,17 +121,6 @@ export const fileModule: Module<FileArgs> = {
     const state = factValue(facts, fileFact(args.path));
     if (args.seed)
       return checkSeed({ ...args, seed: args.seed }, state, factValue(facts, fileFact(args.seed.record)));
-    return checkFile(
-      {
-        path: args.path,
-        content: Buffer.from(args.content, 'utf8'),
-        mode: args.mode,
-        owner: args.owner,
-        group: args.group,
-        ...(args.validate ? { validate: args.validate } : {}),
-        ...(args.redact ? { redact: new RegExp(args.redact, 'm') } : {}),
-      },
-      state,
-    );
+    return checkFile(wantedFile(args), state);
   },
 };

@@ -21,3 +21,13 @@ export function escapeUnprintable(text: string): string {
 export function clip(text: string, max = 80): string {
   return text.length <= max ? text : `${text.slice(0, max)}... (${text.length - max} more characters)`;
 }
+
+/** The first line with something on it, trimmed: what a command's output says first. */
+export function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .find((line) => line.trim())
+      ?.trim() ?? '(no output)'
+  );
+}

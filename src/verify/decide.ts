@@ -12,15 +12,7 @@ import { listensOn, parseSsListening } from './listening.js';
 import { readPing } from './ping.js';
 import { effectiveOnInterfaces, parseConfSysctls } from './sysctl.js';
 import type { Check, Evidence } from '../engine/events.js';
-
-function firstLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .find((line) => line.trim())
-      ?.trim() ?? '(no output)'
-  );
-}
+import { firstLine } from '../util/printable.js';
 
 function unreadable(evidence: Evidence): string {
   return `\`${evidence.command}\` failed on ${evidence.host} (exit ${evidence.exit_code}): ${firstLine(evidence.output)}`;

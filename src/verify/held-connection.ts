@@ -10,6 +10,7 @@
 import type { HeldConnectionReport } from '../engine/events.js';
 import type { ExecResult, Transport } from '../transport/types.js';
 import { shellQuote } from '../util/shell.js';
+import { execFailure, stdoutLines } from './stdout-lines.js';
 
 /** A PING unanswered this long counts as failed (a failover's retransmits take longer). */
 export const ANSWER_WITHIN_S = 1;
@@ -54,10 +55,6 @@ echo "done $n"
 
 const CONNECT_WITHIN_MS = 10_000;
 
-function failed(error: unknown): ExecResult {
-  return { code: -1, stdout: '', stderr: error instanceof Error ? error.message : String(error) };
-}
-
 /** What a client still inside its connect() says once the drill has stopped waiting. */
 async function stillConnecting(): Promise<ExecResult> {
   await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -87,22 +84,15 @@ export async function holdConnection(plan: HeldConnectionPlan): Promise<HeldConn
   const tally = new Tally(plan);
   let opened: (ok: boolean) => void = () => undefined;
   const openedOrNot = new Promise<boolean>((resolve) => (opened = resolve));
-  let pending = '';
   const running = plan.client.transport
     .exec(
       `command -v bash >/dev/null 2>&1 || { echo 'no bash on this host'; exit 3; }\n` +
         `bash -c ${shellQuote(HOLD_SCRIPT)} held ${shellQuote(plan.vip)} ${plan.port} ${shellQuote(stopFile)} ${Math.ceil(plan.maxSeconds)}`,
       {
-        onOutput: (text, stream) => {
-          if (stream !== 'stdout') return;
-          pending += text;
-          const lines = pending.split('\n');
-          pending = lines.pop() ?? '';
-          for (const line of lines) {
-            if (line === 'connected' || line === 'connect-failed') opened(line === 'connected');
-            else tally.record(line, plan.clock());
-          }
-        },
+        onOutput: stdoutLines((line) => {
+          if (line === 'connected' || line === 'connect-failed') opened(line === 'connected');
+          else tally.record(line, plan.clock());
+        }),
       },
     )
     .finally(() => opened(false));
@@ -114,8 +104,8 @@ export async function holdConnection(plan: HeldConnectionPlan): Promise<HeldConn
     finish: async () => {
       await plan.client.transport.exec(`: > ${shellQuote(stopFile)}`).catch(() => undefined);
       const ended = connected
-        ? await running.catch(failed)
-        : await Promise.race([running.catch(failed), stillConnecting()]);
+        ? await running.catch(execFailure)
+        : await Promise.race([running.catch(execFailure), stillConnecting()]);
       await plan.client.transport.exec(`rm -f ${shellQuote(stopFile)}`).catch(() => undefined);
       if (!connected) {
         const why = (ended.stdout + ended.stderr).trim().split('\n')[0] ?? '';

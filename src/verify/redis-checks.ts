@@ -15,6 +15,7 @@ import {
   REDIS_ANSWER_TIMEOUT_SECONDS,
   type Replication,
 } from './redis-info.js';
+import { firstLine } from '../util/printable.js';
 
 export interface Server {
   name: string;
@@ -25,15 +26,6 @@ export interface Server {
 export interface RoleEvidence {
   server: Server;
   replication: Evidence | undefined;
-}
-
-function firstLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .find((line) => line.trim())
-      ?.trim() ?? '(no output)'
-  );
 }
 
 /** Why Redis gave no INFO, and what to do: the password file, a refused or slow connection. */

@@ -12,6 +12,7 @@
 import { REDIS_AUTH_PATH } from '../render/redis-auth.js';
 import { SENTINEL_MASTER_NAME, SENTINEL_PORT } from '../model/redis-topology.js';
 import { shellQuote } from '../util/shell.js';
+import { firstLine } from '../util/printable.js';
 
 /** How long each redis-cli call may take; `timeout` exits 124 when it runs out. */
 export const REDIS_ANSWER_TIMEOUT_SECONDS = 5;
@@ -80,15 +81,6 @@ function fields(output: string): Map<string, string> {
     if (colon > 0 && !line.startsWith('#')) map.set(line.slice(0, colon), line.slice(colon + 1).trim());
   }
   return map;
-}
-
-function firstLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .find((line) => line.trim())
-      ?.trim() ?? '(no output)'
-  );
 }
 
 function integer(value: string | undefined): number | undefined {

@@ -11,6 +11,7 @@
 import type { Transport } from '../transport/types.js';
 import { SENTINEL_MASTER_NAME, SENTINEL_PORT } from '../model/redis-topology.js';
 import { shellQuote } from '../util/shell.js';
+import { execFailure, stdoutLines } from './stdout-lines.js';
 
 /** How long one write may take before it counts as failed (a dropped SYN would wait far longer). */
 export const WRITE_WITHIN_S = 1;
@@ -117,34 +118,23 @@ export async function startWriter(plan: WriterPlan): Promise<Writer> {
   const transport = plan.client.transport;
   if (plan.password !== undefined) await transport.upload(authFile, Buffer.from(plan.password));
   const attempts: WriteAttempt[] = [];
-  let pending = '';
   const targets = plan.route.via === 'sentinel' ? plan.route.sentinels : [plan.route.address];
   const running = transport.exec(
     `sh -c ${shellQuote(WRITER_SCRIPT)} writer ${[plan.key, authFile, stopFile, String(Math.ceil(plan.maxSeconds)), String(plan.port), plan.route.via, ...targets].map(shellQuote).join(' ')}`,
     {
-      onOutput: (text, stream) => {
-        if (stream !== 'stdout') return;
-        pending += text;
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) {
-          const attempt = parseWriteLine(line, plan.clock());
-          if (attempt) {
-            attempts.push(attempt);
-            plan.onAttempt(attempt);
-          }
+      onOutput: stdoutLines((line) => {
+        const attempt = parseWriteLine(line, plan.clock());
+        if (attempt) {
+          attempts.push(attempt);
+          plan.onAttempt(attempt);
         }
-      },
+      }),
     },
   );
   let finished: Promise<string | undefined> | undefined;
   const finish = async (): Promise<string | undefined> => {
     await transport.exec(`: > ${shellQuote(stopFile)}`).catch(() => undefined);
-    const ended = await running.catch((error: unknown) => ({
-      code: -1,
-      stdout: '',
-      stderr: error instanceof Error ? error.message : String(error),
-    }));
+    const ended = await running.catch(execFailure);
     await transport
       .exec(`rm -f ${[stopFile, ...(authFile ? [authFile] : [])].map(shellQuote).join(' ')}`)
       .catch(() => undefined);
