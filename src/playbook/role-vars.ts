@@ -64,6 +64,8 @@ const directorVarsSchema = z.object({
     /** Empty for versions without `keepalived -t`. */
     conf_validate: text,
     defaults: text,
+    /** Removes keepalived's IPVS services after it stopped (it runs with --dont-release-ipvs). */
+    ipvs_release: z.object({ path: text, program: text }),
     init_script_debian: text,
     init_script_rhel: text,
     unit_debian: text,

@@ -8,6 +8,7 @@ import {
   renderKeepalivedConf,
 } from '../render/keepalived-conf.js';
 import { renderSyncDaemonAfterReload } from '../render/sync-daemon.js';
+import { IPVS_RELEASE_PATH, renderIpvsRelease } from '../render/ipvs-release.js';
 import { renderReadPortRedirect } from '../render/redis-check-redirect.js';
 import {
   renderKeepalivedDefaults,
@@ -121,6 +122,14 @@ export function directorVars(
       // `keepalived -t` exists from 2.0.4; older versions are checked by starting them.
       conf_validate: hasConfigTest(kv.version) ? `${keepalivedPlan.binary} -t -f {}` : '',
       defaults,
+      ipvs_release: {
+        path: IPVS_RELEASE_PATH,
+        program: renderIpvsRelease({
+          vip: inventory.vrrp.vip.address,
+          ipvsadm: ipvsadmPlan.binary,
+          keepalived: keepalivedPlan.binary,
+        }),
+      },
       init_script_debian: renderKeepalivedInitScript({
         prefix: kv.prefix,
         pidFile: KEEPALIVED_PID_FILE,

@@ -1,5 +1,6 @@
 import { shellQuote } from '../util/shell.js';
 import { MANAGED_HEADER } from './header.js';
+import { IPVS_RELEASE_PATH, KEEP_IPVS_ON_STOP_OPTION } from './ipvs-release.js';
 import { KEEPALIVED_CONF_PATH } from './keepalived-conf.js';
 
 /** The pid file the systemd unit passes with `-p` (systemd hosts always have /run). */
@@ -39,6 +40,7 @@ DAEMON=${shellQuote(`${opts.prefix}/sbin/keepalived`)}
 PIDFILE=${shellQuote(opts.pidFile)}
 CONFIG=${shellQuote(KEEPALIVED_CONF_PATH)}
 DEFAULTS=${shellQuote(opts.defaultsPath)}
+IPVS_RELEASE=${shellQuote(IPVS_RELEASE_PATH)}
 START_TIMEOUT=10
 STOP_TIMEOUT=10
 # keepalived writes its pid file before its children have initialised; when one cannot (e.g.
@@ -69,6 +71,12 @@ running_pid() {
     echo "$pid"
 }
 
+# keepalived keeps its IPVS services through its stop (${KEEP_IPVS_ON_STOP_OPTION}); this removes
+# them once it and the VIP are gone, and before a start removes what a killed keepalived left.
+release_ipvs() {
+    [ ! -x "$IPVS_RELEASE" ] || "$IPVS_RELEASE"
+}
+
 start() {
     if pid=$(running_pid); then
         echo "keepalived is already running (pid $pid)"
@@ -80,6 +88,7 @@ start() {
     fi
     # A stale pid file would make the wait below succeed at once.
     rm -f "$PIDFILE"
+    release_ipvs
     # allow_vrrp_only is decided at each start from the running kernel, so a kernel with IPVS
     # never falls back and a kernel without it keeps VRRP alive (keepalived would otherwise exit
     # at start with "IPVS: Can't initialize ipvs", taking VRRP down with it).
@@ -116,8 +125,8 @@ stop() {
         echo "keepalived is not running"
         return 0
     fi
-    # TERM lets keepalived withdraw the VIP and its IPVS service. Never escalate to KILL:
-    # a killed MASTER keeps the VIP, and then both directors hold it.
+    # TERM lets keepalived withdraw the VIP. Never escalate to KILL: a killed MASTER keeps the
+    # VIP, and then both directors hold it.
     kill -TERM "$pid"
     waited=0
     while is_keepalived "$pid"; do
@@ -128,6 +137,7 @@ stop() {
         sleep 1
         waited=$((waited + 1))
     done
+    release_ipvs
     echo "keepalived stopped"
 }
 
@@ -191,6 +201,10 @@ EnvironmentFile=-${defaultsPath}
 # $$ keeps systemd from expanding what the shell must.
 ExecStart=/bin/sh -c 'if [ "$\${LBPROV_VRRP_ONLY_WITHOUT_IPVS:-no}" = yes ] && [ ! -e /proc/net/ip_vs ] && ! modprobe -q ip_vs; then set -- --vrrp; fi; exec ${prefix}/sbin/keepalived $$KEEPALIVED_OPTIONS "$$@" -p ${UNIT_PID_FILE} -f ${KEEPALIVED_CONF_PATH}'
 ExecReload=/bin/kill -HUP $MAINPID
+# keepalived keeps its IPVS services through its stop (${KEEP_IPVS_ON_STOP_OPTION}); this removes
+# them once it and the VIP are gone, and before a start removes what a killed keepalived left.
+ExecStartPre=-/bin/sh -c '[ ! -x ${IPVS_RELEASE_PATH} ] || exec ${IPVS_RELEASE_PATH}'
+ExecStopPost=-/bin/sh -c '[ ! -x ${IPVS_RELEASE_PATH} ] || exec ${IPVS_RELEASE_PATH}'
 
 [Install]
 WantedBy=multi-user.target
@@ -203,20 +217,18 @@ WantedBy=multi-user.target
  * at start when, and only when, the running kernel has no IPVS.
  */
 export function renderKeepalivedDefaults(opts: { vrrpOnlyWithoutIpvs: boolean }): string {
-  if (!opts.vrrpOnlyWithoutIpvs) {
-    return `${MANAGED_HEADER}
+  const options = `${MANAGED_HEADER}
 #
 # Options for keepalived, read by its init script or systemd unit.
 # -D (--log-detail): detailed log messages.
-KEEPALIVED_OPTIONS="-D"
+# ${KEEP_IPVS_ON_STOP_OPTION}: keepalived stops its VRRP and health-check processes at once, and
+#   the checker would delete the IPVS services while the VIP is still here, resetting every
+#   connection through it; the init script or unit removes them once keepalived and the VIP
+#   are gone (${IPVS_RELEASE_PATH}).
+KEEPALIVED_OPTIONS="-D ${KEEP_IPVS_ON_STOP_OPTION}"
 `;
-  }
-  return `${MANAGED_HEADER}
-#
-# Options for keepalived, read by its init script or systemd unit.
-# -D (--log-detail): detailed log messages.
-KEEPALIVED_OPTIONS="-D"
-#
+  if (!opts.vrrpOnlyWithoutIpvs) return options;
+  return `${options}#
 # !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
 # !!  VRRP-ONLY DEGRADED MODE IS ALLOWED: WITHOUT IPVS THIS DIRECTOR BALANCES NOTHING !!
 # !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!

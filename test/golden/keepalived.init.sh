@@ -17,6 +17,7 @@ DAEMON='/usr/local/keepalived/sbin/keepalived'
 PIDFILE='/var/run/keepalived.pid'
 CONFIG='/etc/keepalived/keepalived.conf'
 DEFAULTS='/etc/default/keepalived'
+IPVS_RELEASE='/usr/local/libexec/lbprov/keepalived-release-ipvs'
 START_TIMEOUT=10
 STOP_TIMEOUT=10
 # keepalived writes its pid file before its children have initialised; when one cannot (e.g.
@@ -47,6 +48,12 @@ running_pid() {
     echo "$pid"
 }
 
+# keepalived keeps its IPVS services through its stop (--dont-release-ipvs); this removes
+# them once it and the VIP are gone, and before a start removes what a killed keepalived left.
+release_ipvs() {
+    [ ! -x "$IPVS_RELEASE" ] || "$IPVS_RELEASE"
+}
+
 start() {
     if pid=$(running_pid); then
         echo "keepalived is already running (pid $pid)"
@@ -58,6 +65,7 @@ start() {
     fi
     # A stale pid file would make the wait below succeed at once.
     rm -f "$PIDFILE"
+    release_ipvs
     # allow_vrrp_only is decided at each start from the running kernel, so a kernel with IPVS
     # never falls back and a kernel without it keeps VRRP alive (keepalived would otherwise exit
     # at start with "IPVS: Can't initialize ipvs", taking VRRP down with it).
@@ -94,8 +102,8 @@ stop() {
         echo "keepalived is not running"
         return 0
     fi
-    # TERM lets keepalived withdraw the VIP and its IPVS service. Never escalate to KILL:
-    # a killed MASTER keeps the VIP, and then both directors hold it.
+    # TERM lets keepalived withdraw the VIP. Never escalate to KILL: a killed MASTER keeps the
+    # VIP, and then both directors hold it.
     kill -TERM "$pid"
     waited=0
     while is_keepalived "$pid"; do
@@ -106,6 +114,7 @@ stop() {
         sleep 1
         waited=$((waited + 1))
     done
+    release_ipvs
     echo "keepalived stopped"
 }
 

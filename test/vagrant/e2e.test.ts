@@ -417,6 +417,12 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
     expect(await viaVip('ping')).to.equal('PONG');
     const servers = await ipvsRealServers('lb2');
     expect(servers.size).to.equal(2);
+    // keepalived ran with --dont-release-ipvs; the unit's ExecStopPost removed the service once the VIP had left.
+    const released = await onHost('lb1', `ipvsadm -L -n -t ${VIP}:${PORT}`);
+    expect(
+      released.code,
+      `lb1 kept its IPVS service after keepalived stopped: ${released.stdout}`,
+    ).to.not.equal(0);
     await onHostOk('lb1', 'systemctl start keepalived');
     const preemption = await waitForVip(['lb1']);
     console.log(`      preemption: lb1 took the VIP back ${seconds(preemption)} after keepalived started`);

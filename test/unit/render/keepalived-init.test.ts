@@ -119,7 +119,9 @@ describe('renderKeepalivedDefaults', () => {
         '-c',
         `. ${path}; printf '%s|%s' "$KEEPALIVED_OPTIONS" "$LBPROV_VRRP_ONLY_WITHOUT_IPVS"`,
       ]);
-      expect(result.stdout).to.equal(vrrpOnlyWithoutIpvs ? '-D|yes' : '-D|');
+      expect(result.stdout).to.equal(
+        vrrpOnlyWithoutIpvs ? '-D --dont-release-ipvs|yes' : '-D --dont-release-ipvs|',
+      );
     });
   }
 });
