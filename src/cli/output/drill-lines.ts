@@ -43,7 +43,7 @@ export function drillLines(event: Exclude<DrillEvent, { type: 'warning' }>): str
         const earliest = m.earliest_ms === undefined ? '' : `not before ${seconds(m.earliest_ms)}, `;
         lines.push(
           `  ${m.what}: ${m.measured_ms === null ? 'NOT OBSERVED' : seconds(m.measured_ms)} ` +
-            `(${earliest}keepalived's bound ${seconds(m.expected_ms)}, tolerance +${seconds(m.tolerance_ms)}: ${m.timeliness})`,
+            `(${earliest}expected within ${seconds(m.expected_ms)}, tolerance +${seconds(m.tolerance_ms)}: ${m.timeliness})`,
         );
       }
       if (event.vip_on) lines.push(`  the VIP is on ${event.vip_on.join(' and ') || 'NO director'} now`);
