@@ -52,6 +52,8 @@ const directorVarsSchema = z.object({
   firewall: z.enum(['auto', 'skip']),
   /** The accept rules the vrrp-firewall step keeps: VRRP, and IPVS sync with service.connection_sync. */
   firewall_rules: z.array(z.enum(FIREWALL_RULE_NAMES)),
+  /** What those rules let in, for the step's name. */
+  firewall_lets_in: text,
   source_root: text,
   build_dependencies: z.object({ apt: z.array(text), dnf: z.array(text) }),
   keepalived: sourceArchive.extend({

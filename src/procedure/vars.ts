@@ -104,6 +104,9 @@ export function directorVars(
     allow_vrrp_only: inventory.allow_vrrp_only,
     firewall: inventory.firewall,
     firewall_rules: inventory.service.connection_sync ? ['vrrp', 'ipvs-sync'] : ['vrrp'],
+    firewall_lets_in: inventory.service.connection_sync
+      ? 'VRRP (IP protocol 112) and IPVS connection sync (UDP 8848)'
+      : 'VRRP (IP protocol 112)',
     source_root: SOURCE_ROOT,
     build_dependencies: {
       apt: union(keepalivedPlan.buildDependencies.apt, ipvsadmPlan.buildDependencies.apt),
