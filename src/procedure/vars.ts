@@ -38,6 +38,7 @@ import {
 import { hasPrimary } from '../model/redis-topology.js';
 import { replicationVars, sentinelVars } from './redis-topology-vars.js';
 import type { DirectorVars, RealServerVars } from '../playbook/role-vars.js';
+import { firewallTraffic, type FirewallRuleName } from '../steps/firewall.js';
 
 /** Where sources are fetched and built; destroy removes the whole folder. */
 const SOURCE_ROOT = '/usr/local/src/lbprov';
@@ -94,6 +95,9 @@ export function directorVars(
   });
   const ipvsadmPlan = ipvsadmBuildPlan({ version: iv.version, srcDir: sourceDir('ipvsadm', iv.version) });
   const defaults = renderKeepalivedDefaults({ vrrpOnlyWithoutIpvs: inventory.allow_vrrp_only });
+  const firewallRules: FirewallRuleName[] = inventory.service.connection_sync
+    ? ['vrrp', 'ipvs-sync']
+    : ['vrrp'];
   return {
     host: {
       name: director.name,
@@ -103,10 +107,8 @@ export function directorVars(
     },
     allow_vrrp_only: inventory.allow_vrrp_only,
     firewall: inventory.firewall,
-    firewall_rules: inventory.service.connection_sync ? ['vrrp', 'ipvs-sync'] : ['vrrp'],
-    firewall_lets_in: inventory.service.connection_sync
-      ? 'VRRP (IP protocol 112) and IPVS connection sync (UDP 8848)'
-      : 'VRRP (IP protocol 112)',
+    firewall_rules: firewallRules,
+    firewall_lets_in: firewallTraffic(firewallRules),
     source_root: SOURCE_ROOT,
     build_dependencies: {
       apt: union(keepalivedPlan.buildDependencies.apt, ipvsadmPlan.buildDependencies.apt),

@@ -4,7 +4,11 @@ import { IPVS_RELEASE_PATH, KEEP_IPVS_ON_STOP_OPTION } from './ipvs-release.js';
 import { KEEPALIVED_CONF_PATH } from './keepalived-conf.js';
 
 /** The pid file the systemd unit passes with `-p` (systemd hosts always have /run). */
+
 const UNIT_PID_FILE = '/run/keepalived.pid';
+
+/** A unit's command line that runs the IPVS release where it is installed, and never fails the unit. */
+const RELEASE_IF_INSTALLED = `-/bin/sh -c '[ ! -x ${IPVS_RELEASE_PATH} ] || exec ${IPVS_RELEASE_PATH}'`;
 
 interface KeepalivedInitOptions {
   /** keepalived's install prefix; the binary is `<prefix>/sbin/keepalived`. */
@@ -203,8 +207,8 @@ ExecStart=/bin/sh -c 'if [ "$\${LBPROV_VRRP_ONLY_WITHOUT_IPVS:-no}" = yes ] && [
 ExecReload=/bin/kill -HUP $MAINPID
 # keepalived keeps its IPVS services through its stop (${KEEP_IPVS_ON_STOP_OPTION}); this removes
 # them once it and the VIP are gone, and before a start removes what a killed keepalived left.
-ExecStartPre=-/bin/sh -c '[ ! -x ${IPVS_RELEASE_PATH} ] || exec ${IPVS_RELEASE_PATH}'
-ExecStopPost=-/bin/sh -c '[ ! -x ${IPVS_RELEASE_PATH} ] || exec ${IPVS_RELEASE_PATH}'
+ExecStartPre=${RELEASE_IF_INSTALLED}
+ExecStopPost=${RELEASE_IF_INSTALLED}
 
 [Install]
 WantedBy=multi-user.target

@@ -53,6 +53,11 @@ const RULES: Record<FirewallRuleName, FirewallRule> = {
   },
 };
 
+/** What the named rules let in, in words (for a step's name). */
+export function firewallTraffic(names: readonly FirewallRuleName[]): string {
+  return names.map((name) => RULES[name].traffic).join(' and ');
+}
+
 const schema = z
   .object({
     /** The rules this director needs; any other rule of lbprov's found in its firewall is removed. */
