@@ -111,9 +111,19 @@ mkdir -p "$work/box"
 trap 'rm -rf "$work"' EXIT
 log=$BOX_DIR.mmdebstrap.log
 
+# apt gives mmdebstrap's hooks their status pipe on the lowest free descriptor, and dash cannot
+# redirect one above 9 ("Bad fd number"): descriptors left open by whatever started this script
+# (an agent's shell, a CI runner) would push it there, so mmdebstrap starts without them.
+without_inherited_fds() (
+  for fd in $(ls "/proc/$BASHPID/fd"); do
+    if ((fd > 2)); then eval "exec $fd>&-"; fi
+  done
+  exec "$@"
+)
+
 t=$(now)
 say "root filesystem: mmdebstrap $SUITE (${#PACKAGES[@]} packages) ..."
-if ! nice -n 19 mmdebstrap --variant=minbase --mode=root \
+if ! without_inherited_fds nice -n 19 mmdebstrap --variant=minbase --mode=root \
   --include="$(
     IFS=,
     printf '%s' "${PACKAGES[*]}"
