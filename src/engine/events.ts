@@ -236,6 +236,12 @@ export type HeldConnectionReport =
       /** The first reset, on the drill's clock, and how many there were. */
       reset_at_ms?: number;
       resets?: number;
+      /**
+       * With connection sync: how long after its connect the director taking over listed the
+       * connection in its IPVS table (the drill waits for it before the stop); null: not within
+       * SYNC_WAIT_MS, so the takeover could not carry it.
+       */
+      synced_after_ms?: number | null;
     }
   | { outcome: 'not opened'; detail: string };
 

@@ -13,9 +13,7 @@ export const KEEP_IPVS_ON_STOP_OPTION = '--dont-release-ipvs';
 /**
  * keepalived stops its health-check process and its VRRP process at the same time, so the checker
  * can delete the IPVS services while the VIP is still on this director: for that moment every packet
- * to the VIP reaches this host's own TCP stack, which resets the connection (measured in the Vagrant
- * lab: the client held through the VIP was reset 1.1 s after `stop`, before the VIP had moved).
- * keepalived therefore runs with --dont-release-ipvs, and this script removes the services once
+ * to the VIP reaches this host's own TCP stack, which resets the connection. keepalived therefore runs with --dont-release-ipvs, and this script removes the services once
  * keepalived is gone and the VIP with it. It never removes them while this host still holds the VIP
  * (a killed keepalived leaves it behind): they keep serving whoever still reaches this director.
  *

@@ -18,7 +18,9 @@ export const ANSWER_WITHIN_S = 1;
 const PING_EVERY_S = 0.1;
 
 /**
- * Prints one line per event: `connected`, `connect-failed`, `ok N`, `late N` (PING N unanswered
+ * Prints one line per event: `connected PORT` (the client's own port, read from /proc, so that the
+ * drill can find the connection in an IPVS table; `connected` alone where /proc does not say),
+ * `connect-failed`, `ok N`, `late N` (PING N unanswered
  * after ANSWER_WITHIN_S; it is waited for, not sent again), `reset N` (the connection closed or
  * broke with PING N outstanding), `refused` (a reconnect failed), `reconnected`, `done N`.
  */
@@ -27,8 +29,15 @@ vip=$1 port=$2 stop=$3 max=$4
 # A write to a reset connection must fail the printf, not kill the script.
 trap '' PIPE
 open() { exec 3<>"/dev/tcp/$vip/$port"; } 2>/dev/null
+local_port() {
+  local socket inode hex
+  socket=$(readlink "/proc/$$/fd/3") || return 0
+  inode=\${socket//[^0-9]/}
+  hex=$(awk -v inode="$inode" '$10 == inode { split($2, address, ":"); print address[2]; exit }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+  if [ -n "$hex" ]; then echo $((16#$hex)); fi
+}
 if ! open; then echo connect-failed; exit 0; fi
-echo connected
+echo "connected $(local_port)"
 n=0 waiting=0 began=$SECONDS
 while [ ! -e "$stop" ] && [ $((SECONDS - began)) -lt "$max" ]; do
   if [ "$waiting" = 0 ]; then
@@ -74,6 +83,10 @@ export interface HeldConnectionPlan {
 }
 
 export interface HeldConnection {
+  /** When the connect succeeded, on the drill's clock (undefined: it did not). */
+  openedAtMs: number | undefined;
+  /** The client's port of the connection (undefined where the client's /proc did not say). */
+  localPort: number | undefined;
   /** Stops the PINGs and says what the connection went through. */
   finish(): Promise<HeldConnectionReport>;
 }
@@ -84,13 +97,20 @@ export async function holdConnection(plan: HeldConnectionPlan): Promise<HeldConn
   const tally = new Tally(plan);
   let opened: (ok: boolean) => void = () => undefined;
   const openedOrNot = new Promise<boolean>((resolve) => (opened = resolve));
+  let localPort: number | undefined;
+  let openedAtMs: number | undefined;
   const running = plan.client.transport
     .exec(
       `command -v bash >/dev/null 2>&1 || { echo 'no bash on this host'; exit 3; }\n` +
         `bash -c ${shellQuote(HOLD_SCRIPT)} held ${shellQuote(plan.vip)} ${plan.port} ${shellQuote(stopFile)} ${Math.ceil(plan.maxSeconds)}`,
       {
         onOutput: stdoutLines((line) => {
-          if (line === 'connected' || line === 'connect-failed') opened(line === 'connected');
+          const [word, port] = line.split(' ');
+          if (word === 'connected') {
+            localPort = port ? Number(port) : undefined;
+            openedAtMs = plan.clock();
+            opened(true);
+          } else if (word === 'connect-failed') opened(false);
           else tally.record(line, plan.clock());
         }),
       },
@@ -101,6 +121,8 @@ export async function holdConnection(plan: HeldConnectionPlan): Promise<HeldConn
   const connected = await openedOrNot;
   clearTimeout(timer);
   return {
+    openedAtMs: connected ? openedAtMs : undefined,
+    localPort,
     finish: async () => {
       await plan.client.transport.exec(`: > ${shellQuote(stopFile)}`).catch(() => undefined);
       const ended = connected

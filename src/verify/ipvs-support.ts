@@ -14,6 +14,10 @@ export function ipvsTableCommand(stats: boolean): string {
   return `if [ -e /proc/net/ip_vs ]; then ipvsadm -L -n${stats ? ' --stats' : ''}; else echo 'no IPVS table: /proc/net/ip_vs is missing'; fi`;
 }
 
+/** The connection table (`-c`), read only where it exists, like the service table. */
+export const IPVS_CONNECTIONS_COMMAND =
+  "if [ -e /proc/net/ip_vs ]; then ipvsadm -L -n -c; else echo 'no IPVS table: /proc/net/ip_vs is missing'; fi";
+
 /** undefined: the command did not answer as expected (a failure, never "no IPVS"). */
 export function parseIpvsSupport(output: string): IpvsState | undefined {
   const match = /^ipvs=(present|not-loaded|absent):/m.exec(output);

@@ -89,3 +89,29 @@ export function vipService(output: string, inventory: Inventory): IpvsService | 
     ) ?? null
   );
 }
+
+/**
+ * The state of one client connection to a virtual service in `ipvsadm -L -n -c`
+ * output (`TCP 14:59  ESTABLISHED 192.168.56.30:49744 192.168.56.200:6379 192.168.56.22:6379`),
+ * found by the client's port; undefined when the table does not list it.
+ */
+export function connectionState(
+  output: string,
+  service: { protocol: string; address: string; port: number },
+  clientPort: number,
+): string | undefined {
+  for (const line of output.split('\n')) {
+    const [protocol, , state, source = '', destination = ''] = line.trim().split(/\s+/);
+    const client = splitEndpoint(source);
+    const virtual = splitEndpoint(destination);
+    if (
+      protocol === service.protocol &&
+      client?.port === clientPort &&
+      virtual?.address === service.address &&
+      virtual.port === service.port
+    ) {
+      return state;
+    }
+  }
+  return undefined;
+}

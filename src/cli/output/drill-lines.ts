@@ -11,7 +11,13 @@ function heldConnectionLine(held: HeldConnectionReport): string {
     held.outcome === 'reset'
       ? `RESET ${held.resets} time(s), first at ${seconds(held.reset_at_ms ?? 0)}`
       : 'kept';
-  return `held connection through the VIP: ${reset}; ${held.failed_commands} of ${held.commands} commands failed (unanswered within 1 s or lost)`;
+  const synced =
+    held.synced_after_ms === undefined
+      ? ''
+      : held.synced_after_ms === null
+        ? "; NOT in the other director's IPVS table before the stop (connection sync)"
+        : `; in the other director's IPVS table ${seconds(held.synced_after_ms)} after its connect (connection sync)`;
+  return `held connection through the VIP: ${reset}; ${held.failed_commands} of ${held.commands} commands failed (unanswered within 1 s or lost)${synced}`;
 }
 
 function redisWritesLine(writes: RedisWritesReport): string {

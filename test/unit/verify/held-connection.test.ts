@@ -62,7 +62,13 @@ function fakeRedis(
 async function holdFor(ms: number, port: number) {
   const events: string[] = [];
   const began = Date.now();
-  const held = await holdConnection({
+  const held = await open(port, began, events);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return { report: await held.finish(), events };
+}
+
+function open(port: number, began = Date.now(), events: string[] = []) {
+  return holdConnection({
     client: { name: 'client', transport: new LocalShell() },
     vip: '127.0.0.1',
     port,
@@ -70,8 +76,6 @@ async function holdFor(ms: number, port: number) {
     maxSeconds: 30,
     onEvent: (what) => events.push(what),
   });
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  return { report: await held.finish(), events };
 }
 
 describe('a Redis connection held through the VIP (drill failover)', function () {
@@ -96,6 +100,17 @@ describe('a Redis connection held through the VIP (drill failover)', function ()
     const { report, events } = await holdFor(4500, fake.port);
     expect(report).to.include({ outcome: 'kept', failed_commands: 1 });
     expect(events).to.deep.equal(['the held connection answered again (PING 3)']);
+  });
+
+  it("names the client's own port of the connection, the one an IPVS table lists it under", async () => {
+    const clientPorts: number[] = [];
+    const fake = await fakeRedis((_n, socket) => socket.write('+PONG\r\n'));
+    fake.server.on('connection', (socket: Socket) => clientPorts.push(socket.remotePort ?? 0));
+    server = fake.server;
+    const held = await open(fake.port);
+    await held.finish();
+    expect(clientPorts).to.have.lengthOf(1);
+    expect(held.localPort).to.equal(clientPorts[0]);
   });
 
   it('takes any reply as proof the connection carries traffic (NOAUTH: no password is ever sent)', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { findAddress, parseIpAddr } from '../../../src/verify/ip-addr.js';
-import { IpvsadmParseError, parseIpvsadmList } from '../../../src/verify/ipvsadm.js';
+import { connectionState, IpvsadmParseError, parseIpvsadmList } from '../../../src/verify/ipvsadm.js';
 import { listensOn, parseSsListening } from '../../../src/verify/listening.js';
 import { effectiveOnInterfaces, parseConfSysctls } from '../../../src/verify/sysctl.js';
 import { parseIpvsSupport } from '../../../src/verify/ipvs-support.js';
@@ -114,6 +114,27 @@ describe('verify parsers', () => {
     ]) {
       it(`refuses ${name}`, () => expect(() => parseIpvsadmList(output!)).to.throw(IpvsadmParseError));
     }
+  });
+
+  describe('connectionState (ipvsadm -L -n -c)', () => {
+    const table = [
+      'IPVS connection entries',
+      'pro expire state       source             virtual            destination',
+      'TCP 14:59  ESTABLISHED 192.168.56.30:49748 192.168.56.200:6379 192.168.56.22:6379',
+      'TCP 01:59  FIN_WAIT    192.168.56.30:49762 192.168.56.200:6379 192.168.56.21:6379',
+      'TCP 14:50  ESTABLISHED 192.168.56.30:49744 192.168.56.200:6380 192.168.56.21:6380',
+    ].join('\n');
+    const service = { protocol: 'TCP', address: '192.168.56.200', port: 6379 };
+
+    it("finds a connection by the client's port", () => {
+      expect(connectionState(table, service, 49748)).to.equal('ESTABLISHED');
+      expect(connectionState(table, service, 49762)).to.equal('FIN_WAIT');
+    });
+
+    it("does not take another service's connection, nor a port it does not list", () => {
+      expect(connectionState(table, service, 49744)).to.equal(undefined);
+      expect(connectionState(table, service, 6379)).to.equal(undefined);
+    });
   });
 
   describe('parseConfSysctls and effectiveOnInterfaces', () => {
