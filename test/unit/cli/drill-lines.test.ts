@@ -19,6 +19,28 @@ function heldLine(held: DrillResult['held_connection']): string | undefined {
   return drillLines({ ...result, held_connection: held }).find((line) => line.includes('held connection'));
 }
 
+describe('drill redis-primary: the writes, as people read them', () => {
+  it('prints what the writes saw, and a list never read back as such', () => {
+    const writes = {
+      via: 'sentinel' as const,
+      old_primary: 'rs1',
+      new_primary: 'rs2',
+      attempts: 63,
+      acknowledged: 22,
+      failed: 41,
+    };
+    const redisPrimary = { ...result, drill: 'redis-primary' as const, vip_on: undefined };
+    expect(
+      drillLines({ ...redisPrimary, redis_writes: { ...writes, lost: 2, lost_numbers: [8, 9] } }),
+    ).to.include(
+      '  writes to the primary Sentinel named: 22 of 63 acknowledged, 41 failed; 2 acknowledged write(s) lost (#8, #9)',
+    );
+    expect(drillLines({ ...redisPrimary, redis_writes: { ...writes, lost: null } }).join('\n')).to.include(
+      'lost: NOT READ BACK',
+    );
+  });
+});
+
 describe('drill failover: the held connection, as people read it', () => {
   it('says it was kept, how many commands failed, and when connection sync listed it on the BACKUP', () => {
     expect(heldLine({ outcome: 'kept', commands: 40, failed_commands: 0, synced_after_ms: 2392 })).to.equal(

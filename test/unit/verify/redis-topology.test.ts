@@ -22,7 +22,6 @@ import { assessRedisTopology } from '../../../src/verify/redis-assess.js';
 import { topologyCommands } from '../../../src/verify/redis-evidence.js';
 import { expectedOutageMs } from '../../../src/verify/drill-redis-primary.js';
 import { lostWrites, parseWriteLine } from '../../../src/verify/redis-writes.js';
-import { drillLines } from '../../../src/cli/output/drill-lines.js';
 import { evidence, IPVSADM_LIST, VIP } from './samples.js';
 
 // Recorded from redis-server 7.0.15 (redis-cli, not a terminal).
@@ -401,35 +400,6 @@ describe('verify: Redis topology', () => {
       );
       expect(lostWrites(attempts, '1\n4\n')).to.deep.equal([2]);
       expect(lostWrites(attempts, '1\n2\n4\n')).to.deep.equal([]);
-    });
-    it('prints what the writes saw, and a list never read back as such', () => {
-      const result = {
-        type: 'result' as const,
-        drill: 'redis-primary' as const,
-        measurements: [],
-        not_provable: [],
-        problems: [],
-        restored: true,
-        interrupted: false,
-        poll_interval_ms: 100,
-        exit_code: 0,
-      };
-      const writes = {
-        via: 'sentinel' as const,
-        old_primary: 'rs1',
-        new_primary: 'rs2',
-        attempts: 63,
-        acknowledged: 22,
-        failed: 41,
-      };
-      expect(
-        drillLines({ ...result, redis_writes: { ...writes, lost: 2, lost_numbers: [8, 9] } }),
-      ).to.include(
-        '  writes to the primary Sentinel named: 22 of 63 acknowledged, 41 failed; 2 acknowledged write(s) lost (#8, #9)',
-      );
-      expect(drillLines({ ...result, redis_writes: { ...writes, lost: null } }).join('\n')).to.include(
-        'lost: NOT READ BACK',
-      );
     });
     it("expects Sentinel's down-after and failover, plus keepalived's check through the VIP, plus 2 s", () => {
       const inv = topologyInventory({ sentinel: true });
