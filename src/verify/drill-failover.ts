@@ -215,7 +215,7 @@ interface HeldThroughVip {
  * ESTABLISHED, but only in the next datagram, which leaves when full or 2 s old
  * (IPVS_SYNC_FLUSH_TIME): a connection younger than that is not on the BACKUP yet, and a stop then
  * resets it (measured in the Vagrant lab: a connection opened as the stop began was reset by lb2's
- * own TCP stack; lb2 listed the drill's connection 2.4-3.2 s after its connect). A pool's
+ * own TCP stack; lb2 listed the drill's connection 2.3-3.2 s after its connect). A pool's
  * connections are older; five flushes leave room for a lost datagram.
  */
 const SYNC_WAIT_MS = 10_000;
