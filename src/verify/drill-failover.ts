@@ -14,11 +14,11 @@ import { drillClock, drillExitCode, DrillError, withHosts, type DrillContext } f
 import { stopAndStart } from './drill-plan.js';
 import type { DrillResult, HeldConnectionReport } from '../engine/events.js';
 import { gatherEvidence } from './evidence.js';
-import { holdConnection, type HeldConnection } from './held-connection.js';
-import { connectionState } from './ipvsadm.js';
+import { holdConnection } from './held-connection.js';
 import { findAddress, parseIpAddr } from './ip-addr.js';
-import { IPVS_CONNECTIONS_COMMAND, IPVS_SUPPORT_COMMAND, NO_IPVS, parseIpvsSupport } from './ipvs-support.js';
-import { pollUntil, vipHolders, type WatchedHost } from './poll.js';
+import { IPVS_SUPPORT_COMMAND, NO_IPVS, parseIpvsSupport } from './ipvs-support.js';
+import { vipHolders, type WatchedHost } from './poll.js';
+import { SYNC_WAIT_MS, waitForSync } from './sync-wait.js';
 import { initCommandByHand } from './service-control.js';
 import { returnExpectation, takeoverBoundMs, takesOverOneAdvertLate } from './timing.js';
 
@@ -210,17 +210,6 @@ interface HeldThroughVip {
 }
 
 /**
- * How long the drill waits for connection sync to put the held connection into the other
- * director's table. The kernel's master sync thread sends a connection when it becomes
- * ESTABLISHED, but only in the next datagram, which leaves when full or 2 s old
- * (IPVS_SYNC_FLUSH_TIME): a connection younger than that is not on the BACKUP yet, and a stop then
- * resets it (measured in the Vagrant lab: a connection opened as the stop began was reset by lb2's
- * own TCP stack; lb2 listed the drill's connection 2.3-3.2 s after its connect). A pool's
- * connections are older; five flushes leave room for a lost datagram.
- */
-const SYNC_WAIT_MS = 10_000;
-
-/**
  * The connection is opened before anything is stopped and closed after the restore, so it lives
  * through the takeover and the return. With connection sync on, the stop waits until the director
  * that takes over lists it, as it would list any connection older than the sync delay. Where it
@@ -257,7 +246,7 @@ async function holdThroughVip(
       context.emit({ type: 'observed', host: client.name, what: observed, at_ms: atMs }),
   });
   const synced = inventory.service.connection_sync
-    ? await waitForSync(context, opts.taker, connection, opts.clock)
+    ? await waitForSync(context, { taker: opts.taker, connection, clock: opts.clock })
     : undefined;
   return {
     notProvable: [],
@@ -268,50 +257,6 @@ async function holdThroughVip(
         : { ...report, synced_after_ms: synced };
     },
   };
-}
-
-/** Milliseconds from the connect until `taker` listed the connection; null: not within SYNC_WAIT_MS. */
-async function waitForSync(
-  context: DrillContext,
-  taker: WatchedHost,
-  connection: HeldConnection,
-  clock: () => number,
-): Promise<number | null | undefined> {
-  const { openedAtMs, localPort } = connection;
-  if (openedAtMs === undefined) return undefined;
-  const { inventory } = context;
-  const service = {
-    protocol: inventory.service.protocol,
-    address: inventory.vrrp.vip.address,
-    port: inventory.service.port,
-  };
-  const what = `the held connection${localPort === undefined ? '' : ` (client port ${localPort})`}`;
-  if (localPort === undefined) {
-    context.emit({
-      type: 'observed',
-      host: taker.name,
-      what: `${what}: the client did not say its port, so the drill cannot wait for connection sync to list it`,
-      at_ms: clock(),
-    });
-    return undefined;
-  }
-  const { samples, reached } = await pollUntil(
-    async () => {
-      const table = await taker.transport.exec(IPVS_CONNECTIONS_COMMAND);
-      return connectionState(table.stdout, service, localPort);
-    },
-    { clock, timeoutMs: SYNC_WAIT_MS, signal: context.guard.signal, done: (state) => state !== undefined },
-  );
-  const at = samples.at(-1)?.at_ms ?? clock();
-  context.emit({
-    type: 'observed',
-    host: taker.name,
-    what: reached
-      ? `lists ${what} in its IPVS table (connection sync), ${((at - openedAtMs) / 1000).toFixed(1)} s after its connect`
-      : `does not list ${what} in its IPVS table ${SYNC_WAIT_MS / 1000} s after its connect: the takeover cannot carry it`,
-    at_ms: at,
-  });
-  return reached ? at - openedAtMs : null;
 }
 
 /** A reset is what connection sync exists to prevent; without it, it is what the drill shows. */
