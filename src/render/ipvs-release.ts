@@ -13,8 +13,9 @@ export const KEEP_IPVS_ON_STOP_OPTION = '--dont-release-ipvs';
 /**
  * keepalived stops its health-check process and its VRRP process at the same time, so the checker
  * can delete the IPVS services while the VIP is still on this director: for that moment every packet
- * to the VIP reaches this host's own TCP stack, which resets the connection. keepalived therefore runs with --dont-release-ipvs, and this script removes the services once
- * keepalived is gone and the VIP with it. It never removes them while this host still holds the VIP
+ * to the VIP reaches this host's own TCP stack, which resets the connection. keepalived therefore
+ * runs with --dont-release-ipvs, and this script removes the services once keepalived is gone and
+ * the VIP with it. It never removes them while this host still holds the VIP
  * (a killed keepalived leaves it behind): they keep serving whoever still reaches this director.
  *
  * Only TCP services on the VIP are touched: they are the ones lbprov's keepalived.conf declares; any

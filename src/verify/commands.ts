@@ -11,7 +11,7 @@ export function directorCommands(options: { stats: boolean }) {
     addresses: ADDRESSES_COMMAND,
     keepalived: KEEPALIVED_PROCESSES_COMMAND,
     ipvsSupport: IPVS_SUPPORT_COMMAND,
-    ipvsTable: ipvsTableCommand(options.stats),
+    ipvsTable: ipvsTableCommand(options.stats ? 'stats' : 'services'),
   };
 }
 

@@ -68,7 +68,7 @@ async function provableDirectors(
     const transport = transports.get(director.name)!;
     const evidence = await gatherEvidence(transport, {
       support: IPVS_SUPPORT_COMMAND,
-      table: ipvsTableCommand(false),
+      table: ipvsTableCommand('services'),
     });
     const state = parseIpvsSupport(evidence.support.output);
     const hint = 'run `lbprov verify`, fix what it reports, then drill again';
@@ -142,7 +142,7 @@ export async function realServerDrill(context: DrillContext, target: string): Pr
       show: async () => {
         const listed = await Promise.all(
           watched.map(async (host) => {
-            const result = await host.transport.exec(ipvsTableCommand(false));
+            const result = await host.transport.exec(ipvsTableCommand('services'));
             return listedInService(result.stdout, inventory, server) ? [host.name] : [];
           }),
         );

@@ -20,9 +20,9 @@ const PING_EVERY_S = 0.1;
 /**
  * Prints one line per event: `connected PORT` (the client's own port, read from /proc, so that the
  * drill can find the connection in an IPVS table; `connected` alone where /proc does not say),
- * `connect-failed`, `ok N`, `late N` (PING N unanswered
- * after ANSWER_WITHIN_S; it is waited for, not sent again), `reset N` (the connection closed or
- * broke with PING N outstanding), `refused` (a reconnect failed), `reconnected`, `done N`.
+ * `connect-failed`, `ok N`, `late N` (PING N unanswered after ANSWER_WITHIN_S; it is waited for,
+ * not sent again), `reset N` (the connection closed or broke with PING N outstanding), `refused`
+ * (a reconnect failed), `reconnected`, `done N`.
  */
 const HOLD_SCRIPT = `
 vip=$1 port=$2 stop=$3 max=$4

@@ -10,13 +10,12 @@ export const IPVS_SUPPORT_COMMAND = [
   'else echo "ipvs=absent: no /proc/net/ip_vs and no ip_vs module for kernel $(uname -r)"; fi',
 ].join('\n');
 
-export function ipvsTableCommand(stats: boolean): string {
-  return `if [ -e /proc/net/ip_vs ]; then ipvsadm -L -n${stats ? ' --stats' : ''}; else echo 'no IPVS table: /proc/net/ip_vs is missing'; fi`;
-}
+const IPVSADM_VIEW_OPTIONS = { services: '', stats: ' --stats', connections: ' -c' } as const;
 
-/** The connection table (`-c`), read only where it exists, like the service table. */
-export const IPVS_CONNECTIONS_COMMAND =
-  "if [ -e /proc/net/ip_vs ]; then ipvsadm -L -n -c; else echo 'no IPVS table: /proc/net/ip_vs is missing'; fi";
+/** `ipvsadm -L -n` (services, with --stats, or the connection table `-c`) where the table exists. */
+export function ipvsTableCommand(view: keyof typeof IPVSADM_VIEW_OPTIONS): string {
+  return `if [ -e /proc/net/ip_vs ]; then ipvsadm -L -n${IPVSADM_VIEW_OPTIONS[view]}; else echo 'no IPVS table: /proc/net/ip_vs is missing'; fi`;
+}
 
 /** undefined: the command did not answer as expected (a failure, never "no IPVS"). */
 export function parseIpvsSupport(output: string): IpvsState | undefined {

@@ -17,7 +17,7 @@ import type {
 
 /** What status reads on each director, in the same round trip: `ipvsList` has the connections. */
 export function statusCommands() {
-  return { ...directorCommands({ stats: true }), ipvsList: ipvsTableCommand(false) };
+  return { ...directorCommands({ stats: true }), ipvsList: ipvsTableCommand('services') };
 }
 
 type StatusEvidence = Record<keyof ReturnType<typeof statusCommands>, Evidence>;

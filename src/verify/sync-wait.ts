@@ -4,7 +4,7 @@
  */
 import type { DrillContext } from './drill-common.js';
 import type { HeldConnection } from './held-connection.js';
-import { IPVS_CONNECTIONS_COMMAND } from './ipvs-support.js';
+import { ipvsTableCommand } from './ipvs-support.js';
 import { connectionState } from './ipvsadm.js';
 import { pollUntil, type WatchedHost } from './poll.js';
 
@@ -50,7 +50,7 @@ export async function waitForSync(
   }
   const { samples, reached } = await pollUntil(
     async () => {
-      const table = await taker.transport.exec(IPVS_CONNECTIONS_COMMAND);
+      const table = await taker.transport.exec(ipvsTableCommand('connections'));
       return connectionState(table.stdout, service, localPort);
     },
     { clock, timeoutMs, signal: context.guard.signal, done: (state) => state !== undefined },
