@@ -130,9 +130,23 @@ export function watchVip(
   };
 }
 
+export interface PingFailure {
+  /** When the PING's connect began, from the start of the watch. */
+  atMs: number;
+  /** How long it took to fail. */
+  tookMs: number;
+  /** timeout, the socket error's code (ECONNRESET, ECONNREFUSED, ...), or the reply's first line. */
+  reason: string;
+}
+
 export interface PingHistory {
   sent: number;
   failed: number;
+  failures: PingFailure[];
+  /** PONGs that took more than PING_SLOW_MS: guest stalls, or a SYN retransmitted. */
+  slow: number;
+  /** performance.now() when the watch began: to place other events on the failures' clock. */
+  startedAt: number;
   /** Over the whole watch. */
   perSecond: number;
   /** The longest time between two PONGs. */
@@ -140,18 +154,32 @@ export interface PingHistory {
 }
 
 /**
+ * A PING's budget: past the client's first SYN retransmission (1 s), because an emulated guest on
+ * a busy machine stalls. Captured on the lab bridge during an apply (2 CPUs, five TCG guests): lb1
+ * forwarded a SYN 430 ms after it came, rs2 answered it 600 ms later, and a one-second budget
+ * counted the PING failed with the director's table and the VIP untouched. What a lost VIP or
+ * IPVS service does still fails it: refused or reset at once, or no answer to the retransmission.
+ */
+const PING_BUDGET_MS = 3000;
+/** A PONG slower than this is counted as slow (a stall), not failed. */
+const PING_SLOW_MS = 1000;
+
+/**
  * A Redis PING through `vip` every `everyMs` from this machine (on the lab's bridge, neither
  * director nor real server: LVS-DR replies come straight from the real server), each on a fresh
- * TCP connection (after a failover the new director has no entry for an old one) and allowed one
- * second. One process for the whole watch: a shell loop in an emulated guest managed 1.5 a second.
+ * TCP connection (after a failover the new director has no entry for an old one) and allowed
+ * PING_BUDGET_MS. One process for the whole watch: a shell loop in an emulated guest managed 1.5 a
+ * second.
  */
 export function watchPings(vip: string, port: number, everyMs: number): { stop: () => Promise<PingHistory> } {
-  const results: { at: number; ok: boolean }[] = [];
+  const results: { at: number; tookMs: number; failure?: string }[] = [];
+  const startedAt = performance.now();
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
       const at = performance.now();
-      results.push({ at, ok: await pingOnce(vip, port) });
+      const failure = await pingOnce(vip, port);
+      results.push({ at, tookMs: performance.now() - at, ...(failure === undefined ? {} : { failure }) });
       await new Promise((done) => setTimeout(done, Math.max(0, everyMs - (performance.now() - at))));
     }
   })();
@@ -159,13 +187,19 @@ export function watchPings(vip: string, port: number, everyMs: number): { stop: 
     stop: async () => {
       stopped = true;
       await loop;
-      const oks = results.filter((r) => r.ok).map((r) => r.at);
+      const oks = results.filter((r) => !r.failure).map((r) => r.at);
       let longest = 0;
       for (let i = 1; i < oks.length; i += 1) longest = Math.max(longest, oks[i]! - oks[i - 1]!);
       const spanS = results.length > 1 ? (results.at(-1)!.at - results[0]!.at) / 1000 : 0;
+      const failures = results.flatMap(({ at, tookMs, failure }) =>
+        failure === undefined ? [] : [{ atMs: at - startedAt, tookMs, reason: failure }],
+      );
       return {
         sent: results.length,
-        failed: results.filter((r) => !r.ok).length,
+        failed: failures.length,
+        failures,
+        slow: results.filter((r) => r.failure === undefined && r.tookMs > PING_SLOW_MS).length,
+        startedAt,
         perSecond: spanS > 0 ? (results.length - 1) / spanS : 0,
         longestGapMs: longest,
       };
@@ -173,20 +207,31 @@ export function watchPings(vip: string, port: number, everyMs: number): { stop: 
   };
 }
 
-function pingOnce(host: string, port: number): Promise<boolean> {
+/** "+12.3 s timeout (1.0 s); ..." for a log line. */
+export function describePingFailures(failures: PingFailure[]): string {
+  return failures
+    .map(
+      ({ atMs, tookMs, reason }) =>
+        `+${(atMs / 1000).toFixed(1)} s ${reason} (${(tookMs / 1000).toFixed(1)} s)`,
+    )
+    .join('; ');
+}
+
+/** Undefined when PONG came back within PING_BUDGET_MS; else why not. */
+function pingOnce(host: string, port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     let reply = '';
-    const finish = (ok: boolean) => {
+    const finish = (reason?: string) => {
       socket.destroy();
-      resolve(ok);
+      resolve(reason);
     };
-    socket.setTimeout(1000, () => finish(false));
-    socket.on('error', () => finish(false));
+    socket.setTimeout(PING_BUDGET_MS, () => finish(socket.connecting ? 'connect timeout' : 'reply timeout'));
+    socket.on('error', (error: NodeJS.ErrnoException) => finish(error.code ?? error.message));
     socket.on('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString();
-      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG') ? undefined : reply.split('\r\n')[0]);
     });
   });
 }

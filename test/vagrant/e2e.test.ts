@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { masterDownMs, takeoverBoundMs } from '../../src/verify/timing.js';
-import { describeVipHistory, standInNotes, watchPings, watchVip } from '../support/vip-watch.js';
+import {
+  describePingFailures,
+  describeVipHistory,
+  standInNotes,
+  watchPings,
+  watchVip,
+} from '../support/vip-watch.js';
 import {
   AUTH_PASS,
   HOSTS,
@@ -179,6 +185,13 @@ const captured: string[] = [];
 function keep(result: CliRun): CliRun {
   captured.push(result.stdout, result.stderr);
   return result;
+}
+/** The changed steps in the order they ended, with how long each took: to place failures in a run. */
+function stepTimeline(events: Record<string, unknown>[]): string {
+  return events
+    .filter((event) => event.type === 'step' && event.status === 'changed')
+    .map((event) => `${String(event.host)}:${String(event.step)} ${seconds(Number(event.duration_ms))}`)
+    .join(', ');
 }
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
@@ -535,8 +548,10 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
     );
     console.log(`      upgrade: ${describeVipHistory(vipHistory)}, every 100 ms`);
     console.log(
-      `      upgrade: ${pingHistory.sent} PINGs through the VIP from this machine (${pingHistory.perSecond.toFixed(1)} per second), ${pingHistory.failed} failed, longest time without PONG ${seconds(pingHistory.longestGapMs)} (one failover: ${seconds(TAKEOVER_BOUND_MS)})`,
+      `      upgrade: ${pingHistory.sent} PINGs through the VIP from this machine (${pingHistory.perSecond.toFixed(1)} per second), ${pingHistory.failed} failed, ${pingHistory.slow} slow (PONG after more than 1 s), longest time without PONG ${seconds(pingHistory.longestGapMs)} (one failover: ${seconds(TAKEOVER_BOUND_MS)})`,
     );
+    if (pingHistory.failed > 0)
+      console.log(`      upgrade: failed PINGs: ${describePingFailures(pingHistory.failures)}`);
     const { notes, tookOver, gaveBack } = standInNotes(upgraded.events);
     console.log(`      upgrade: while keepalived restarted on lb1: ${notes.join('; ') || 'no stand-in'}`);
     expect(upgraded.code, upgraded.stdout.slice(-4000) + upgraded.stderr.slice(-2000)).to.equal(0);
@@ -580,12 +595,19 @@ describe('the Vagrant lab end to end (real kernels with IPVS, systemd, LVS direc
     const vip = watchVip(SSH_CONFIG, ['lb1', 'lb2'], VIP, 0.1);
     const pings = watchPings(VIP, PORT, 50);
     await sleep(2000);
+    const applyBegan = performance.now();
     const changed = keep(await lbprov(['apply', inventory, '--json'], 600_000));
+    const applyEnded = performance.now();
     await sleep(3000);
     const [vipHistory, pingHistory] = await Promise.all([vip.stop(), pings.stop()]);
     console.log(
-      `      reload: ${pingHistory.sent} PINGs through the VIP, ${pingHistory.failed} failed, longest time without PONG ${seconds(pingHistory.longestGapMs)}; ${describeVipHistory(vipHistory)}`,
+      `      reload: ${pingHistory.sent} PINGs through the VIP, ${pingHistory.failed} failed, ${pingHistory.slow} slow (PONG after more than 1 s, a guest stalling), longest time without PONG ${seconds(pingHistory.longestGapMs)}; ${describeVipHistory(vipHistory)}`,
     );
+    if (pingHistory.failed > 0) {
+      console.log(
+        `      reload: apply ran +${seconds(applyBegan - pingHistory.startedAt)} to +${seconds(applyEnded - pingHistory.startedAt)}; failed: ${describePingFailures(pingHistory.failures)}; steps: ${stepTimeline(changed.events)}`,
+      );
+    }
     expect(changed.code, changed.stdout.slice(-4000)).to.equal(0);
     const order = changed.events
       .filter((event) => event.type === 'step' && event.status === 'changed')
