@@ -5,8 +5,7 @@
 // and `vagrant.sh topology` need no root and make nothing.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -22,6 +21,7 @@ import {
   readTopology,
   TOPOLOGY_FILE,
 } from '../support/topology.js';
+import { tempDir } from './support/temp-dir.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LAB = resolve(REPO, 'lab', 'lab.sh');
@@ -117,7 +117,7 @@ describe('lab/topology', function () {
         return file;
       };
       before(function () {
-        dir = mkdtempSync(join(tmpdir(), 'lbprov-topology-'));
+        dir = tempDir('lbprov-topology-');
       });
 
       it('derive the same hosts from another layout', function () {
@@ -183,7 +183,7 @@ describe('lab/topology', function () {
 
     it('vagrant/Vagrantfile defines the base hosts with their addresses and /etc/hosts lines', function () {
       if (spawnSync('ruby', ['--version']).status !== 0) this.skip();
-      const keys = mkdtempSync(join(tmpdir(), 'lbprov-vagrantfile-'));
+      const keys = tempDir('lbprov-vagrantfile-');
       writeFileSync(join(keys, 'id_ed25519'), '');
       // Vagrant itself stands in as a recorder: each machine defined and its lab address.
       const harness = `
@@ -249,7 +249,7 @@ describe('lab/topology', function () {
     }
 
     it('a scaled lab inventory lists the lab that came up, with the base options', function () {
-      const dir = mkdtempSync(join(tmpdir(), 'lbprov-scaled-'));
+      const dir = tempDir('lbprov-scaled-');
       const topology = readTopology({ realServers: 20 });
       const inventory = parse(
         readFileSync(writeScaledInventory(dir, topology.hosts, join(dir, 'scale.yaml')), 'utf8'),

@@ -1,14 +1,13 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { tempDir } from '../support/temp-dir.js';
 
 const LBPROV = resolve(import.meta.dirname, '../../../bin/lbprov');
 
 describe('lbprov apply on an inventory that does not exist yet', () => {
   it('without a terminal: fails with exit 4, says how to write the file, and contacts nothing', () => {
-    const missing = join(mkdtempSync(join(tmpdir(), 'lbprov-first-')), 'inventory.yaml');
+    const missing = join(tempDir('lbprov-first-'), 'inventory.yaml');
     const result = spawnSync(LBPROV, ['apply', missing], {
       encoding: 'utf8',
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -20,7 +19,7 @@ describe('lbprov apply on an inventory that does not exist yet', () => {
   });
 
   it('with --json: fails the same way instead of prompting, as JSON lines on stdout', () => {
-    const missing = join(mkdtempSync(join(tmpdir(), 'lbprov-first-')), 'inventory.yaml');
+    const missing = join(tempDir('lbprov-first-'), 'inventory.yaml');
     const result = spawnSync(LBPROV, ['apply', missing, '--json'], { encoding: 'utf8' });
     expect(result.status).to.equal(4);
     expect(result.stderr).to.equal('');

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectHosts } from '../../../src/cli/host-selection.js';
-import { labInventoryWithStandIns } from '../../support/lab-inventory.js';
+import { tempLabInventory } from '../support/temp-dir.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const entry = (name: string, host: string) => ({ name, host }) as never;
@@ -55,7 +55,7 @@ describe('--limit: which hosts a run touches', () => {
     ['drill', 'realserver'],
   ])
     it(`lbprov ${command.join(' ')} --limit with an unknown host: exit 1, before any connection`, () => {
-      const run = lbprov([...command, labInventoryWithStandIns(), '--limit', 'rs1', '--limit', 'rs9']);
+      const run = lbprov([...command, tempLabInventory(), '--limit', 'rs1', '--limit', 'rs9']);
       expect(run.status, run.stderr).to.equal(1);
       expect(run.stderr).to.include(
         '--limit selects no host with rs9; the inventory has: directors, real_servers, lb1',
@@ -63,7 +63,7 @@ describe('--limit: which hosts a run touches', () => {
     });
 
   it('lbprov drill failover with a director left out: exit 1 naming it, before any connection', () => {
-    const run = lbprov(['drill', 'failover', labInventoryWithStandIns(), '--limit', 'lb1']);
+    const run = lbprov(['drill', 'failover', tempLabInventory(), '--limit', 'lb1']);
     expect(run.status, run.stderr).to.equal(1);
     expect(run.stderr).to.include(
       'lbprov: drill failover needs both directors, and --limit leaves out lb2 (BACKUP); add it to --limit (e.g. --limit directors) or leave --limit out\n',
@@ -71,7 +71,7 @@ describe('--limit: which hosts a run touches', () => {
   });
 
   it('lbprov drill realserver on a real server --limit leaves out: exit 1, before any connection', () => {
-    const run = lbprov(['drill', 'realserver', labInventoryWithStandIns(), 'rs1', '--limit', 'rs2']);
+    const run = lbprov(['drill', 'realserver', tempLabInventory(), 'rs1', '--limit', 'rs2']);
     expect(run.status, run.stderr).to.equal(1);
     expect(run.stderr).to.include('--limit leaves out rs1, the real server to drill (it selects rs2)');
   });

@@ -5,12 +5,11 @@
 // machine, so no lab is needed and none is touched.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { labInventoryWithStandIns } from '../../support/lab-inventory.js';
 import { buildOnce, runLbprov, type CliRun } from '../inventory/run-cli.js';
+import { tempDir, tempLabInventory } from '../support/temp-dir.js';
 
 type Event = Record<string, unknown>;
 
@@ -65,7 +64,7 @@ describe('--json when a command cannot start', function () {
   before(() => buildOnce());
 
   it('an invalid inventory: its findings with file, line, column and key, the error, the last line (exit 4)', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'lbprov-json-')), 'inventory.yaml');
+    const file = join(tempDir('lbprov-json-'), 'inventory.yaml');
     writeFileSync(file, 'ssh:\n  port: 0\n');
     for (const { args, last } of COMMANDS) {
       const what = args.join(' ');
@@ -94,7 +93,7 @@ describe('--json when a command cannot start', function () {
   });
 
   it('a --limit that selects no host: a usage error naming it, the last line (exit 1)', async () => {
-    const inventory = labInventoryWithStandIns();
+    const inventory = tempLabInventory();
     for (const { args, last } of COMMANDS) {
       const what = args.join(' ');
       const events = stopped(await runJson(args, inventory, ['--limit', 'rs9']), what, 1, last);
@@ -105,7 +104,7 @@ describe('--json when a command cannot start', function () {
   });
 
   it('drill: a --limit that rules the drill out, and a host argument that is no real server (exit 1)', async () => {
-    const inventory = labInventoryWithStandIns();
+    const inventory = tempLabInventory();
     const failover = stopped(
       await runJson(['drill', 'failover'], inventory, ['--limit', 'lb1']),
       'failover --limit lb1',
@@ -131,7 +130,7 @@ describe('--json when a command cannot start', function () {
   });
 
   it('apply without the secret it needs (exit 4); destroy without --yes and without a terminal (exit 1)', async () => {
-    const inventory = labInventoryWithStandIns();
+    const inventory = tempLabInventory();
     const secret = stopped(
       await runJson(['apply'], inventory, [], {}),
       'apply without the secret',
@@ -155,7 +154,7 @@ async function closedPort(): Promise<number> {
 
 /** The lab's inventory with a real key, every host (by the lab's addresses) dialled at a closed port. */
 async function unreachableInventory(): Promise<string> {
-  const file = labInventoryWithStandIns();
+  const file = tempLabInventory();
   const dir = dirname(file);
   rmSync(join(dir, 'id_ed25519'));
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'id_ed25519')]);

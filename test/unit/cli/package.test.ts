@@ -3,17 +3,16 @@
 // of the sources or source maps; the installed command must work from another folder.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { labInventoryWithStandIns } from '../../support/lab-inventory.js';
+import { tempDir, tempLabInventory } from '../support/temp-dir.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 describe('the npm package (README: npm pack, npm install -g)', function () {
   this.timeout(300_000);
-  const work = mkdtempSync(join(tmpdir(), 'lbprov-pack-'));
+  const work = tempDir('lbprov-pack-');
   let tarball: string;
   let files: string[];
 
@@ -56,7 +55,7 @@ describe('the npm package (README: npm pack, npm install -g)', function () {
     const lbprov = join(prefix, 'bin', 'lbprov');
     const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
     expect(execFileSync(lbprov, ['--version'], { cwd: work, encoding: 'utf8' }).trim()).to.equal(version);
-    const validated = execFileSync(lbprov, ['validate', labInventoryWithStandIns()], {
+    const validated = execFileSync(lbprov, ['validate', tempLabInventory()], {
       cwd: work,
       encoding: 'utf8',
     });

@@ -1,20 +1,20 @@
 // The Redis password on its way in: from the environment or apply's prompt, under the rule the file
 // obeys, and into the masker every output passes through. Nothing here contacts a host.
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPlannedSession, openSession } from '../../../src/cli/session.js';
 import { MASK } from '../../../src/util/mask.js';
 import { PtySession } from '../init/pty-session.js';
 import { buildOnce, REPO, runLbprov } from '../inventory/run-cli.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const BASE = readFileSync(new URL('../../fixtures/inventories/base.yaml', import.meta.url), 'utf8');
 const PASSWORD = 'Rp7-x!q2@Zz#w0$k';
 const BACKSPACES = '\x7f'.repeat(20);
 
 function inventoryFile(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'lbprov-redis-')), 'inventory.yaml');
+  const file = join(tempDir('lbprov-redis-'), 'inventory.yaml');
   const known = join(file, '..', 'known_hosts');
   writeFileSync(known, '');
   writeFileSync(

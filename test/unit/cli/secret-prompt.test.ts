@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PtySession } from '../init/pty-session.js';
-import { labInventoryWithStandIns } from '../../support/lab-inventory.js';
+import { tempLabInventory } from '../support/temp-dir.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const BACKSPACES = '\x7f'.repeat(20);
@@ -14,7 +14,7 @@ describe('the VRRP password prompt of apply', function () {
 
   it("refuses 1 character and more than keepalived 1.2.0 reads, with the inventory's words; Ctrl-C exits 130", async () => {
     // The session's environment is PATH, HOME and the terminal's: LBPROV_AUTH_PASS is not set.
-    const session = new PtySession(`./bin/lbprov apply ${labInventoryWithStandIns()} --dry-run`, {
+    const session = new PtySession(`./bin/lbprov apply ${tempLabInventory()} --dry-run`, {
       cwd: REPO,
     });
     try {

@@ -7,13 +7,11 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
@@ -27,6 +25,7 @@ import {
   restorePathScript,
 } from '../../../src/engine/destroy-scripts.js';
 import { shellQuote } from '../../../src/util/shell.js';
+import { tempDir } from '../support/temp-dir.js';
 
 function sh(
   script: string,
@@ -43,7 +42,7 @@ function sha(text: string): string {
 describe('undo scripts (run with sh on temporary files)', () => {
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "lbprov destroy 'test' "));
+    dir = tempDir("lbprov destroy 'test' ");
   });
 
   describe('remove a file lbprov created', () => {

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { fieldProblem, fields, unverifiedSourceProblem } from '../../../src/inventory/index.js';
 import { buildOnce, REPO, runLbprov } from '../inventory/run-cli.js';
+import { tempDir } from '../support/temp-dir.js';
 import { PtySession } from './pty-session.js';
 
 const KEEPALIVED_SHA256 = 'ab'.repeat(32);
@@ -66,10 +66,6 @@ function unverifiedWarning(name: 'keepalived' | 'ipvsadm'): string {
   return problem.message;
 }
 
-async function tempDir(): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), 'lbprov-init-'));
-}
-
 function startInit(file: string): PtySession {
   return new PtySession(`./bin/lbprov init ${file}`, { cwd: REPO });
 }
@@ -85,7 +81,7 @@ describe('lbprov init (typed into a terminal)', function () {
   afterEach(() => session?.kill());
 
   it('writes an inventory that validate accepts and that holds the answers, without showing the password', async () => {
-    const file = path.join(await tempDir(), 'inventory.yaml');
+    const file = path.join(tempDir('lbprov-init-'), 'inventory.yaml');
     session = startInit(file);
     await answerAll(session, ANSWERS);
     await session.expect(`Wrote ${file}.`);
@@ -146,7 +142,7 @@ describe('lbprov init (typed into a terminal)', function () {
   });
 
   it('offers the current versions over https and writes the digests typed for them', async () => {
-    const file = path.join(await tempDir(), 'current.yaml');
+    const file = path.join(tempDir('lbprov-init-'), 'current.yaml');
     const password = 'Zq7secr8';
     session = startInit(file);
     await answerAll(
@@ -182,7 +178,7 @@ describe('lbprov init (typed into a terminal)', function () {
   });
 
   it("refuses a malformed SHA-256 with the inventory rule's words, and builds a version typed by hand", async () => {
-    const file = path.join(await tempDir(), 'other.yaml');
+    const file = path.join(tempDir('lbprov-init-'), 'other.yaml');
     const rule = fieldProblem(fields.sha256, 'abc123');
     if (rule === undefined) throw new Error('test bug: abc123 must not pass as a SHA-256 digest');
     session = startInit(file);
@@ -211,7 +207,7 @@ describe('lbprov init (typed into a terminal)', function () {
   });
 
   it('asks for a Redis password under the rule the file obeys, and stores only the variable it is read from', async () => {
-    const file = path.join(await tempDir(), 'redis.yaml');
+    const file = path.join(tempDir('lbprov-init-'), 'redis.yaml');
     const redisPassword = 'Rp7-x!q2@Zz#w0$k';
     const at = ANSWERS.findIndex(([p]) => p === 'Redis password');
     session = startInit(file);
@@ -244,7 +240,7 @@ describe('lbprov init (typed into a terminal)', function () {
   });
 
   it('stores the password inline only when asked, in a file only its owner can read', async () => {
-    const file = path.join(await tempDir(), 'inline.yaml');
+    const file = path.join(tempDir('lbprov-init-'), 'inline.yaml');
     session = startInit(file);
     await answerAll(session, withAnswer('Keep the password out of the file', 'n'));
     expect(await session.exitCode()).to.equal(0);
@@ -255,7 +251,7 @@ describe('lbprov init (typed into a terminal)', function () {
   });
 
   it("rejects a wrong answer as it is typed, with the validator's words, and takes the corrected one", async () => {
-    const file = path.join(await tempDir(), 'corrected.yaml');
+    const file = path.join(tempDir('lbprov-init-'), 'corrected.yaml');
     session = startInit(file);
     await session.answer('Virtual IP with prefix length', '10.8.80.200');
     await session.expect('has no prefix length');
@@ -316,7 +312,7 @@ describe('lbprov init (typed into a terminal)', function () {
     const SSH_PORT = ANSWERS.findIndex(([p]) => p === 'SSH port');
 
     it('explains each topology in one line; primary-replica asks primary, read port and Sentinels under the rules of the file', async () => {
-      const file = path.join(await tempDir(), 'replicated.yaml');
+      const file = path.join(tempDir('lbprov-init-'), 'replicated.yaml');
       session = startInit(file);
       await answerAll(session, ANSWERS.slice(0, TOPOLOGY));
       await session.expect('What do the real servers hold?');
@@ -364,7 +360,7 @@ describe('lbprov init (typed into a terminal)', function () {
     });
 
     it('without Sentinel: sentinel: false, and no read port when none is typed', async () => {
-      const file = path.join(await tempDir(), 'no-sentinel.yaml');
+      const file = path.join(tempDir('lbprov-init-'), 'no-sentinel.yaml');
       session = startInit(file);
       await answerAll(session, ANSWERS.slice(0, TOPOLOGY));
       await session.answer('What do the real servers hold?', DOWN);
@@ -388,7 +384,7 @@ describe('lbprov init (typed into a terminal)', function () {
     });
 
     it("Redis on Sentinel's port: Sentinel is offered but disabled, saying why", async () => {
-      const file = path.join(await tempDir(), 'sentinel-port.yaml');
+      const file = path.join(tempDir('lbprov-init-'), 'sentinel-port.yaml');
       session = startInit(file);
       await answerAll(session, withAnswer('Redis port', '26379').slice(0, TOPOLOGY));
       await session.answer('What do the real servers hold?', DOWN);
@@ -404,7 +400,7 @@ describe('lbprov init (typed into a terminal)', function () {
     });
 
     it('one real server: primary-replica is offered but disabled, saying why', async () => {
-      const file = path.join(await tempDir(), 'single.yaml');
+      const file = path.join(tempDir('lbprov-init-'), 'single.yaml');
       session = startInit(file);
       await answerAll(session, withAnswer('Real servers', '10.8.80.221').slice(0, TOPOLOGY));
       await session.expect('What do the real servers hold?');
@@ -420,7 +416,7 @@ describe('lbprov init (typed into a terminal)', function () {
   });
 
   it('keeps an existing file when the overwrite question is answered with the default', async () => {
-    const file = path.join(await tempDir(), 'existing.yaml');
+    const file = path.join(tempDir('lbprov-init-'), 'existing.yaml');
     await writeFile(file, '# mine\n');
     session = startInit(file);
     await session.answer('already exists. Overwrite it?', '');
@@ -430,7 +426,7 @@ describe('lbprov init (typed into a terminal)', function () {
   });
 
   it('overwrites an existing file only after a yes', async () => {
-    const file = path.join(await tempDir(), 'replace.yaml');
+    const file = path.join(tempDir('lbprov-init-'), 'replace.yaml');
     await writeFile(file, '# mine\n');
     session = startInit(file);
     await session.answer('already exists. Overwrite it?', 'y');
@@ -440,7 +436,7 @@ describe('lbprov init (typed into a terminal)', function () {
   });
 
   it('writes nothing when interrupted with Ctrl-C', async () => {
-    const dir = await tempDir();
+    const dir = tempDir('lbprov-init-');
     const file = path.join(dir, 'never.yaml');
     session = startInit(file);
     await session.answer('Virtual IP with prefix length', '10.8.80.200/24');
@@ -455,7 +451,7 @@ describe('lbprov init (typed into a terminal)', function () {
   });
 
   it('without a terminal, fails with exit 1 and says how to write the file by hand', async () => {
-    const file = path.join(await tempDir(), 'inventory.yaml');
+    const file = path.join(tempDir('lbprov-init-'), 'inventory.yaml');
     const run = await runLbprov(['init', file]);
     expect(run.code).to.equal(1);
     expect(run.stderr).to.include('needs a terminal');

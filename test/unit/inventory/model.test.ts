@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic, loadInventory, validateInventoryText } from '../../../src/inventory/index.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const BASE_FILE = new URL('../../fixtures/inventories/base.yaml', import.meta.url);
 
@@ -136,7 +136,7 @@ describe('inventory model', () => {
   });
 
   it('loads a file from disk', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'lbprov-inv-'));
+    const dir = tempDir('lbprov-inv-');
     const file = path.join(dir, 'inventory.yaml');
     await writeFile(file, base);
     const { inventory, errors } = await loadInventory(file, {});

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { labInventoryWithStandIns } from '../../support/lab-inventory.js';
+import { tempDir, tempLabInventory } from '../support/temp-dir.js';
 import { buildOnce, runLbprov } from './run-cli.js';
 
 const BASE = readFileSync(new URL('../../fixtures/inventories/base.yaml', import.meta.url), 'utf8');
@@ -17,7 +16,7 @@ function jsonEvents(stdout: string): Record<string, unknown>[] {
 
 /** The base inventory with `password` under redis, written to a fresh folder. */
 function withRedisPassword(password: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'lbprov-redis-')), 'inventory.yaml');
+  const file = join(tempDir('lbprov-redis-'), 'inventory.yaml');
   writeFileSync(file, BASE.replace('  install: false\n', `  install: false\n  password: ${password}\n`));
   return file;
 }
@@ -197,11 +196,11 @@ describe('lbprov validate (the built CLI)', function () {
   describe('--show-connections (and -v): how each host would be reached', () => {
     const PASSWORD = 'Unit7Pw';
     /** A HOME of its own: the test must not read the user's ~/.ssh/config. */
-    const env = () => ({ HOME: mkdtempSync(join(tmpdir(), 'lbprov-home-')), LBPROV_AUTH_PASS: PASSWORD });
+    const env = () => ({ HOME: tempDir('lbprov-home-'), LBPROV_AUTH_PASS: PASSWORD });
 
     /** The stand-in lab inventory with user, port and policy left to an OpenSSH config beside it. */
     function throughConfig(): string {
-      const file = labInventoryWithStandIns();
+      const file = tempLabInventory();
       const dir = dirname(file);
       writeFileSync(
         join(dir, 'ssh_config'),
@@ -226,7 +225,7 @@ describe('lbprov validate (the built CLI)', function () {
     }
 
     it('shows every host: the address dialled, user, port, files, policy and jump hosts, each with its origin', async () => {
-      const file = labInventoryWithStandIns();
+      const file = tempLabInventory();
       const dir = dirname(file);
       const run = await runLbprov(['validate', '--show-connections', file], env());
       expect(run.code, run.stdout + run.stderr).to.equal(0);
@@ -287,7 +286,7 @@ describe('lbprov validate (the built CLI)', function () {
     });
 
     it('-v shows the same', async () => {
-      const file = labInventoryWithStandIns();
+      const file = tempLabInventory();
       const [shown, verbose] = await Promise.all([
         runLbprov(['validate', '--show-connections', file], env()),
         runLbprov(['-v', 'validate', file], env()),
@@ -346,7 +345,7 @@ describe('lbprov validate (the built CLI)', function () {
     });
 
     it('an inline password is never shown, and an invalid inventory says why no connection is shown', async () => {
-      const file = labInventoryWithStandIns();
+      const file = tempLabInventory();
       writeFileSync(
         file,
         readFileSync(file, 'utf8').replace(/auth_pass:\n.*\n/, `auth_pass: "${PASSWORD}"\n`),

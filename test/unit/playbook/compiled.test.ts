@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadInventory } from '../../../src/inventory/index.js';
 import { shippedPlaybooks, writeCompiledPlaybooks } from '../../../src/playbook/compiled.js';
 import { loadPlaybook, playbookPath, type Playbook } from '../../../src/playbook/load.js';
 import { buildJobs, jobOrder } from '../../../src/procedure/jobs.js';
+import { tempDir } from '../support/temp-dir.js';
 
 /** What a run would read without the build's JSON: playbooks/*.yaml, parsed and checked. */
 async function fromYaml(): Promise<{ director: Playbook; realServer: Playbook }> {
@@ -20,7 +20,7 @@ describe('playbook: the playbooks compiled at build time', () => {
   let scratch: string;
   let compiled: string;
   before(async () => {
-    scratch = mkdtempSync(join(tmpdir(), 'lbprov-compiled-'));
+    scratch = tempDir('lbprov-compiled-');
     compiled = join(scratch, 'playbooks.json');
     await writeCompiledPlaybooks(compiled);
   });

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderIpvsRelease } from '../../../src/render/ipvs-release.js';
+import { tempDir } from '../support/temp-dir.js';
 import { expectGolden } from './golden.js';
 import { shSyntaxErrors, writeExecutable } from './shell-run.js';
 
@@ -31,7 +31,7 @@ interface Host {
 
 /** Runs the rendered script with stand-ins for ipvsadm, ip and pidof; returns what it did. */
 function release(host: Host) {
-  const dir = mkdtempSync(join(tmpdir(), 'lbprov-release-'));
+  const dir = tempDir('lbprov-release-');
   const calls = join(dir, 'calls');
   writeFileSync(calls, '');
   writeFileSync(join(dir, 'rules'), `${RULES}\n`);

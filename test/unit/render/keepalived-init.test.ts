@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   renderKeepalivedDefaults,
   renderKeepalivedInitScript,
   renderKeepalivedUnit,
 } from '../../../src/render/keepalived-init.js';
+import { tempDir } from '../support/temp-dir.js';
 import { expectGolden } from './golden.js';
 import { run, shSyntaxErrors, writeExecutable } from './shell-run.js';
 
@@ -33,7 +33,7 @@ describe('renderKeepalivedInitScript', () => {
     this.timeout(30_000);
 
     function setUp(childBehaviour: 'stay' | 'die-soon') {
-      const prefix = mkdtempSync(join(tmpdir(), 'lbprov-prefix-'));
+      const prefix = tempDir('lbprov-prefix-');
       const pidFile = join(prefix, 'keepalived.pid');
       const defaultsPath = join(prefix, 'defaults');
       writeFileSync(defaultsPath, 'KEEPALIVED_OPTIONS="-D"\n');

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../support/temp-dir.js';
 
 export interface RunResult {
   status: number | null;
@@ -14,9 +14,9 @@ export function run(command: string, args: string[]): RunResult {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Writes an executable file into a fresh temporary directory and returns its path. */
+/** Writes an executable file into a fresh temporary directory (removed after the run) and returns its path. */
 export function writeExecutable(name: string, content: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'lbprov-render-')), name);
+  const path = join(tempDir('lbprov-render-'), name);
   writeFileSync(path, content, { mode: 0o755 });
   return path;
 }

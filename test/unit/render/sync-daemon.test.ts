@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderSyncDaemonAfterReload } from '../../../src/render/sync-daemon.js';
+import { tempDir } from '../support/temp-dir.js';
 import { director, seedInventory } from './fixtures.js';
 
 const IPVSADM = '/sbin/ipvsadm';
@@ -13,7 +13,7 @@ const IPVSADM = '/sbin/ipvsadm';
  * ipvsadm that only writes down how it was called.
  */
 function runAfterReload(script: string, holdsVip: boolean): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'lbprov-syncd-'));
+  const dir = tempDir('lbprov-syncd-');
   const calls = join(dir, 'calls');
   const address = holdsVip ? '    inet 10.8.80.200/24 scope global secondary eth0:0' : '';
   writeFileSync(
