@@ -2,8 +2,8 @@
 import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import {
   ARTIFACTS_URL,
@@ -16,6 +16,7 @@ import {
 } from './support/lab.js';
 import { runGeneric, stepEvents, summaryOf, type GenericVars } from './support/generic.js';
 import { LAB_SSH_CONFIG } from './support/lab.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const HOST = 'client';
 const SENTINEL = 'Sentinel-7Qx9';
@@ -95,7 +96,7 @@ describe('engine against a real sshd (lab host `client`)', function () {
   });
 
   it('refuses a changed host key and an unknown one under strict, and says how to fix it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lbprov-kh-'));
+    const dir = tempDir('lbprov-kh-');
     const lines = readFileSync(LAB_KNOWN_HOSTS, 'utf8').split('\n');
     const otherKey = lines
       .find((line) => line.startsWith(`${LAB_HOSTS.lb1} `))!

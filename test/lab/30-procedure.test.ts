@@ -1,8 +1,8 @@
 // The documented procedure, end to end, on the namespace lab: fresh hosts -> dry-run -> apply ->
 // converged re-apply -> the cluster works as the how-to meant (VIP, ARP, Redis, failover).
 import { expect } from 'chai';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
+
 import { join } from 'node:path';
 import {
   LAB_HOSTS,
@@ -18,6 +18,7 @@ import { masterDownMs } from '../../src/verify/timing.js';
 import { LAB_AUTH_PASS, LBPROV, lbprov, type CliRun } from './support/cluster.js';
 import { TerminalRun } from '../support/terminal-screen.js';
 import { directorsHoldingVip } from './support/vip-namespaces.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const PROCEDURE_HOSTS = ['lb1', 'lb2', 'rs1', 'rs2'] as const;
 const SNAPSHOT =
@@ -275,7 +276,7 @@ describe('the documented procedure on the namespace lab', function () {
   });
 
   it('-v shows each command sent and its answer, --log keeps them and the events as JSON lines; no secret in either', async () => {
-    const log = join(await mkdtemp(join(tmpdir(), 'lbprov-lab-log-')), 'run.jsonl');
+    const log = join(tempDir('lbprov-lab-log-'), 'run.jsonl');
     const verbose = keep(await lbprov(['apply', LAB_INVENTORY, '--dry-run', '-v', '--log', log]));
     expect(verbose.code).to.equal(0);
     expect(verbose.stderr)
@@ -304,7 +305,7 @@ describe('the documented procedure on the namespace lab', function () {
       );
 
     before(async () => {
-      inventory = join(await mkdtemp(join(tmpdir(), 'lbprov-lab-redis-')), 'lab.yaml');
+      inventory = join(tempDir('lbprov-lab-redis-'), 'lab.yaml');
       const text = (await readFile(LAB_INVENTORY, 'utf8'))
         .replace('../lab/.run/id_ed25519', LAB_IDENTITY_FILE)
         .replace('../lab/.run/known_hosts', LAB_KNOWN_HOSTS)

@@ -2,11 +2,12 @@
 // make, make install of the lab's keepalived), its progress read from --log. The cluster is
 // converged again afterwards, as the tests after this one expect it.
 import { expect } from 'chai';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
+
 import { join } from 'node:path';
 import { LAB_INVENTORY, labExec } from './support/lab.js';
 import { LAB_AUTH_PASS, lbprov } from './support/cluster.js';
+import { tempDir } from '../support/temp-dir.js';
 
 interface Progress {
   type: 'step_progress';
@@ -24,7 +25,7 @@ describe('progress of a build on the lab: the last line of configure / make whil
       const destroyed = await lbprov(['destroy', LAB_INVENTORY, '--limit', 'lb2', '--yes', '--json']);
       expect(destroyed.code, destroyed.stdout.slice(-3000)).to.equal(0);
     }
-    const log = join(await mkdtemp(join(tmpdir(), 'lbprov-lab-progress-')), 'run.jsonl');
+    const log = join(tempDir('lbprov-lab-progress-'), 'run.jsonl');
     const applied = await lbprov(['apply', LAB_INVENTORY, '--json', '--log', log]);
     expect(applied.code, applied.stdout.slice(-3000)).to.equal(0);
     // --json carries no progress: its lines mean what they meant before.

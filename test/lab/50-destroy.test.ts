@@ -2,12 +2,13 @@
 // after a full apply and after an apply that failed half-way. Runs last: it leaves the cluster
 // destroyed.
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { LAB_INVENTORY, LAB_RUN_DIR, labExecOk } from './support/lab.js';
 import { ensureConverged, LAB_AUTH_PASS, lbprov, type CliRun } from './support/cluster.js';
 import { differences, HOSTS, LEFTOVERS, snapshot, type Snapshot } from './support/snapshot.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const captured: string[] = [];
 async function cli(args: string[]): Promise<CliRun> {
@@ -50,7 +51,7 @@ function inventoryWithWrongSha(): string {
     // The copy lives elsewhere: its relative paths must still reach the lab's key and host keys.
     .replaceAll('../lab/.run/', `${LAB_RUN_DIR}/`);
   expect(wrong).to.include('0'.repeat(64));
-  const path = join(mkdtempSync(join(tmpdir(), 'lbprov-destroy-')), 'lab-wrong-sha.yaml');
+  const path = join(tempDir('lbprov-destroy-'), 'lab-wrong-sha.yaml');
   writeFileSync(path, wrong);
   return path;
 }

@@ -5,7 +5,7 @@
 // the upgrade tests, on hosts lbprov has emptied; leaves them so.
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import {
   CONTROL_ADDRESS,
@@ -18,6 +18,7 @@ import {
   type LabHost,
 } from './support/lab.js';
 import { LAB_AUTH_PASS, lbprov, type CliRun } from './support/cluster.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const BEHIND: LabHost[] = ['lb1', 'lb2', 'rs1', 'rs2'];
 const DROP_IN = '/etc/ssh/sshd_config.d/lbprov-test-bastion.conf';
@@ -51,7 +52,7 @@ describe('through a bastion (ProxyJump in the OpenSSH config)', function () {
   let inventory: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lbprov-bastion-'));
+    dir = tempDir('lbprov-bastion-');
     inventory = inventoryWith(dir, LAB_KNOWN_HOSTS);
     for (const host of BEHIND) {
       await labExecOk(

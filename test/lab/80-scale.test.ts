@@ -4,13 +4,14 @@
 // (bench/scale.ts measures that). Runs last: it replaces the five-host lab and takes the scaled one
 // down.
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { writeScaledInventory } from '../support/lab-inventory.js';
 import { readTopology, runningLabHosts } from '../support/topology.js';
 import { LAB_RUN_DIR, LAB_SCRIPT, run } from './support/lab.js';
 import { LAB_AUTH_PASS, lbprov } from './support/cluster.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const REAL_SERVERS = 20;
 
@@ -40,7 +41,7 @@ describe('the lab at 20 real servers', function () {
     // And lab.sh derived what the tests and the benchmarks derive from lab/topology.
     expect(hosts).to.deep.equal(readTopology({ realServers: REAL_SERVERS }).hosts);
 
-    const dir = mkdtempSync(join(tmpdir(), 'lbprov-scale-'));
+    const dir = tempDir('lbprov-scale-');
     inventory = join(dir, 'scale.yaml');
     log = join(dir, 'noop.log');
     writeScaledInventory(LAB_RUN_DIR, hosts, inventory);

@@ -21,7 +21,7 @@ import {
   readTopology,
   TOPOLOGY_FILE,
 } from '../support/topology.js';
-import { tempDir } from './support/temp-dir.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LAB = resolve(REPO, 'lab', 'lab.sh');

@@ -3,8 +3,8 @@
 // balances Redis through the VIP by LVS direct routing, survives the loss of the MASTER, and drops a
 // real server whose Redis stops. Run it with test/vagrant/run.sh (lab up, this, lab down).
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { masterDownMs, takeoverBoundMs } from '../../src/verify/timing.js';
@@ -31,6 +31,7 @@ import {
   type CliRun,
   type Host,
 } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const PORT = 6379;
 /** The box already holds keepalived and ipvsadm, built from source (vagrant/box-prebuild.sh). */
@@ -63,7 +64,7 @@ function inventoryVariant(
     if (typeof value === 'string' && !isAbsolute(value) && !value.startsWith('~'))
       document.setIn(['ssh', key], resolve(dirname(base), value));
   }
-  const file = join(mkdtempSync(join(tmpdir(), `lbprov-${name}-`)), `${name}.yaml`);
+  const file = join(tempDir(`lbprov-${name}-`), `${name}.yaml`);
   writeFileSync(file, document.toString());
   return file;
 }

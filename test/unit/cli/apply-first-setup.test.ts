@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { tempDir } from '../support/temp-dir.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 const LBPROV = resolve(import.meta.dirname, '../../../bin/lbprov');
 

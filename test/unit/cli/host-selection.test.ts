@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectHosts } from '../../../src/cli/host-selection.js';
-import { tempLabInventory } from '../support/temp-dir.js';
+import { tempLabInventory } from '../../support/temp-dir.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const entry = (name: string, host: string) => ({ name, host }) as never;

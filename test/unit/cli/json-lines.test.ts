@@ -9,7 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { buildOnce, runLbprov, type CliRun } from '../inventory/run-cli.js';
-import { tempDir, tempLabInventory } from '../support/temp-dir.js';
+import { tempDir, tempLabInventory } from '../../support/temp-dir.js';
 
 type Event = Record<string, unknown>;
 

@@ -7,7 +7,7 @@ import { openPlannedSession, openSession } from '../../../src/cli/session.js';
 import { MASK } from '../../../src/util/mask.js';
 import { PtySession } from '../init/pty-session.js';
 import { buildOnce, REPO, runLbprov } from '../inventory/run-cli.js';
-import { tempDir } from '../support/temp-dir.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 const BASE = readFileSync(new URL('../../fixtures/inventories/base.yaml', import.meta.url), 'utf8');
 const PASSWORD = 'Rp7-x!q2@Zz#w0$k';

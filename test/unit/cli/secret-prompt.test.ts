@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PtySession } from '../init/pty-session.js';
-import { tempLabInventory } from '../support/temp-dir.js';
+import { tempLabInventory } from '../../support/temp-dir.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const BACKSPACES = '\x7f'.repeat(20);

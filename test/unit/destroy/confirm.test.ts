@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PtySession } from '../init/pty-session.js';
-import { tempLabInventory } from '../support/temp-dir.js';
+import { tempLabInventory } from '../../support/temp-dir.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ENV = { LBPROV_AUTH_PASS: 'Unit7Pw' };

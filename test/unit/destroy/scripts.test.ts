@@ -25,7 +25,7 @@ import {
   restorePathScript,
 } from '../../../src/engine/destroy-scripts.js';
 import { shellQuote } from '../../../src/util/shell.js';
-import { tempDir } from '../support/temp-dir.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 function sh(
   script: string,

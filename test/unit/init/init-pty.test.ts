@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { fieldProblem, fields, unverifiedSourceProblem } from '../../../src/inventory/index.js';
 import { buildOnce, REPO, runLbprov } from '../inventory/run-cli.js';
-import { tempDir } from '../support/temp-dir.js';
+import { tempDir } from '../../support/temp-dir.js';
 import { PtySession } from './pty-session.js';
 
 const KEEPALIVED_SHA256 = 'ab'.repeat(32);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic, loadInventory, validateInventoryText } from '../../../src/inventory/index.js';
-import { tempDir } from '../support/temp-dir.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 const BASE_FILE = new URL('../../fixtures/inventories/base.yaml', import.meta.url);
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { tempDir, tempLabInventory } from '../support/temp-dir.js';
+import { tempDir, tempLabInventory } from '../../support/temp-dir.js';
 import { buildOnce, runLbprov } from './run-cli.js';
 
 const BASE = readFileSync(new URL('../../fixtures/inventories/base.yaml', import.meta.url), 'utf8');

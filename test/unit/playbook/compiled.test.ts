@@ -6,7 +6,7 @@ import { loadInventory } from '../../../src/inventory/index.js';
 import { shippedPlaybooks, writeCompiledPlaybooks } from '../../../src/playbook/compiled.js';
 import { loadPlaybook, playbookPath, type Playbook } from '../../../src/playbook/load.js';
 import { buildJobs, jobOrder } from '../../../src/procedure/jobs.js';
-import { tempDir } from '../support/temp-dir.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 /** What a run would read without the build's JSON: playbooks/*.yaml, parsed and checked. */
 async function fromYaml(): Promise<{ director: Playbook; realServer: Playbook }> {

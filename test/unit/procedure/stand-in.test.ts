@@ -4,7 +4,7 @@ import { loadInventory } from '../../../src/inventory/load.js';
 import type { Inventory } from '../../../src/model/inventory.js';
 import { vrrpStandIn } from '../../../src/procedure/stand-in.js';
 import type { ExecResult, HeldProcess, Transport } from '../../../src/transport/types.js';
-import { tempLabInventory } from '../support/temp-dir.js';
+import { tempLabInventory } from '../../support/temp-dir.js';
 
 const AUTH_PASS = 'vrrp-pw';
 const VIP = '192.168.56.200';

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderIpvsRelease } from '../../../src/render/ipvs-release.js';
-import { tempDir } from '../support/temp-dir.js';
+import { tempDir } from '../../support/temp-dir.js';
 import { expectGolden } from './golden.js';
 import { shSyntaxErrors, writeExecutable } from './shell-run.js';
 

@@ -6,7 +6,7 @@ import {
   renderKeepalivedInitScript,
   renderKeepalivedUnit,
 } from '../../../src/render/keepalived-init.js';
-import { tempDir } from '../support/temp-dir.js';
+import { tempDir } from '../../support/temp-dir.js';
 import { expectGolden } from './golden.js';
 import { run, shSyntaxErrors, writeExecutable } from './shell-run.js';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../support/temp-dir.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 export interface RunResult {
   status: number | null;

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderSyncDaemonAfterReload } from '../../../src/render/sync-daemon.js';
-import { tempDir } from '../support/temp-dir.js';
+import { tempDir } from '../../support/temp-dir.js';
 import { director, seedInventory } from './fixtures.js';
 
 const IPVSADM = '/sbin/ipvsadm';

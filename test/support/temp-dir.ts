@@ -1,12 +1,13 @@
-// Temporary folders of the unit tests, removed once the run is over, so that a run leaves the
-// system's temp dir as it found it, a failing test included. The removal is a root `after` hook:
-// this module is first evaluated while a test file is being loaded, outside any describe, where
-// mocha's current suite is the root one. Folders are kept to the end of the run (not of a test) as
-// some are made while mocha collects the tests, others in a before hook, and used in later tests.
+// Temporary folders of the tests (unit, namespace lab, Vagrant), removed once the run is over, so
+// that a run leaves the system's temp dir as it found it, a failing test included. The removal is a
+// root `after` hook: this module is first evaluated while a test file is being loaded, outside any
+// describe, where mocha's current suite is the root one. Folders are kept to the end of the run
+// (not of a test) as some are made while mocha collects the tests, others in a before hook, and
+// used in later tests.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { labInventoryWithStandIns } from '../../support/lab-inventory.js';
+import { labInventoryWithStandIns } from './lab-inventory.js';
 
 const made: string[] = [];
 
