@@ -135,7 +135,7 @@ export interface PingFailure {
   atMs: number;
   /** How long it took to fail. */
   tookMs: number;
-  /** timeout, the socket error's code (ECONNRESET, ECONNREFUSED, ...), or the reply's first line. */
+  /** connect timeout, reply timeout, the socket error's code (ECONNRESET, ...), or the reply's first line. */
   reason: string;
 }
 
@@ -159,6 +159,7 @@ export interface PingHistory {
  * forwarded a SYN 430 ms after it came, rs2 answered it 600 ms later, and a one-second budget
  * counted the PING failed with the director's table and the VIP untouched. What a lost VIP or
  * IPVS service does still fails it: refused or reset at once, or no answer to the retransmission.
+ * It is the socket's idle timeout: for the connect, then again for the reply.
  */
 const PING_BUDGET_MS = 3000;
 /** A PONG slower than this is counted as slow (a stall), not failed. */
@@ -207,7 +208,7 @@ export function watchPings(vip: string, port: number, everyMs: number): { stop: 
   };
 }
 
-/** "+12.3 s timeout (1.0 s); ..." for a log line. */
+/** "+12.3 s connect timeout (3.0 s); ..." for a log line. */
 export function describePingFailures(failures: PingFailure[]): string {
   return failures
     .map(
